@@ -1,0 +1,142 @@
+"""The iotmatch command line: the same services the API calls."""
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from app import migrate
+from app.config import get_settings
+from app.db import make_engine, make_session_factory, session_scope
+from app.errors import AppError
+from app.labs import service as lab_service
+from app.roster.exchange import export_roster, import_roster
+from app.roster.files import read_roster_file, write_roster_file
+from app.roster.validation import RosterInvalid
+
+cli = typer.Typer(help="iotmatch: business matching for the Kyushu IoT community.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+PROGRESS_THRESHOLD = 200  # records; smaller files import too fast for a bar to help
+
+
+@contextmanager
+def open_session() -> Iterator[Session]:
+    """A session on the configured database that commits when the block succeeds."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print a message users can act on and exit non-zero."""
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Bring the database to the latest schema (creates it if empty)."""
+    migrate.upgrade(get_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Step the schema back to REVISION ('base' drops every table)."""
+    migrate.downgrade(get_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+def _progress(total: int) -> Any:
+    if total < PROGRESS_THRESHOLD:
+        return iter
+    return lambda items: tqdm(items, total=total, desc="importing", unit="org", file=sys.stderr)
+
+
+def run_import(path: Path, *, prune: bool) -> dict[str, Any]:
+    """Import one roster file; raises RosterInvalid or AppError on bad input."""
+    data = read_roster_file(path)
+    records = len(data.get("organizations") or []) if isinstance(data, dict) else 0
+    with open_session() as session:
+        report = import_roster(session, data, prune=prune, progress=_progress(records))
+    return report.as_dict()
+
+
+@cli.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="roster .json, .xlsx, or a folder of CSV files")],
+    prune: Annotated[bool, typer.Option(help="remove members, needs and seeds the file no longer lists")] = False,
+) -> None:
+    """Import a roster (upsert by id). Any invalid record aborts the whole import."""
+    try:
+        report = run_import(file, prune=prune)
+    except RosterInvalid as exc:
+        for problem in exc.problems:
+            typer.echo(f"error: {problem}", err=True)
+        fail(f"{len(exc.problems)} problem(s); nothing was imported.")
+    except AppError as exc:
+        fail(exc.message)
+    _print_import_report(report, prune)
+
+
+def _print_import_report(report: dict[str, Any], prune: bool) -> None:
+    for kind in ("organizations", "needs", "seeds"):
+        typer.echo(f"{kind}: {report['created'][kind]} created, {report['updated'][kind]} updated, "
+                   f"{report['unchanged'][kind]} unchanged")
+        missing = report["missing"][kind]
+        if missing:
+            verb = "removed" if prune else "not in the file (kept; use --prune to remove)"
+            typer.echo(f"  {len(missing)} {verb}: {', '.join(missing[:20])}{' …' if len(missing) > 20 else ''}")
+
+
+@cli.command("export")
+def export_command(file: Annotated[Path, typer.Argument(help="output .json or .xlsx")]) -> None:
+    """Export the whole roster in the exchange format."""
+    with open_session() as session:
+        roster = export_roster(session)
+    write_roster_file(roster, file)
+    typer.echo(f"wrote {len(roster['organizations'])} organizations to {file}")
+
+
+@cli.command("seed")
+def seed_command() -> None:
+    """Load the shipped community data: labs and demo members (safe to run again)."""
+    from seed import DEMO_ROSTER, LABS
+
+    labs = json.loads(LABS.read_text(encoding="utf-8"))["labs"]
+    with open_session() as session:
+        lab_service.upsert_labs(db_session=session, labs_in=labs)
+    report = run_import(DEMO_ROSTER, prune=False)
+    typer.echo(f"labs: {len(labs)}")
+    _print_import_report(report, prune=False)
+
+
+@cli.command("serve")
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="port")] = None,
+) -> None:
+    """Run the HTTP API and web pages with uvicorn."""
+    import uvicorn
+
+    from app.main import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                log_level=settings.log_level)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

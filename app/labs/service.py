@@ -1,0 +1,37 @@
+"""Labs: upsert from the shipped data, list and get."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound
+from app.labs.models import Lab
+
+LAB_FIELDS = ("name", "name_en", "prefecture", "city", "member_bodies", "focus_fields", "industries",
+              "brand_color", "allowed_origins")
+
+
+def upsert_labs(*, db_session: Session, labs_in: list[dict[str, Any]]) -> int:
+    """Create or update labs by id; returns how many were written."""
+    for rec in labs_in:
+        lab = db_session.get(Lab, rec["id"]) or Lab(id=rec["id"])
+        for key in LAB_FIELDS:
+            if key in rec:
+                setattr(lab, key, rec[key])
+        db_session.add(lab)
+    db_session.flush()
+    return len(labs_in)
+
+
+def list_labs(*, db_session: Session) -> list[Lab]:
+    """All labs in id order."""
+    return list(db_session.scalars(select(Lab).order_by(Lab.id)))
+
+
+def get_lab(*, db_session: Session, lab_id: str) -> Lab:
+    """One lab, or NotFound."""
+    lab = db_session.get(Lab, lab_id)
+    if lab is None:
+        raise NotFound(f"No lab with id {lab_id!r}; GET /v1/labs lists them.")
+    return lab

@@ -1,0 +1,199 @@
+"""Import and export of the roster exchange format, losslessly and atomically."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.roster.models import Need, Organization, Seed
+from app.roster.validation import RosterInvalid, validate_roster
+from app.roster.vocab import FORMAT
+
+# Keys in the order the format lists them; export writes them in this order.
+ORG_KEYS = (
+    "id", "name", "name_en", "member_type", "roles", "support_type", "prefecture", "city", "industry",
+    "capital_jpy", "employees", "founded_year", "description", "website", "contact", "certifications",
+    "needs", "seeds",
+)
+ORG_REQUIRED = ("id", "name", "member_type", "roles", "support_type", "prefecture", "industry", "description",
+                "needs", "seeds")
+ORG_COLUMNS = ("name", "name_en", "member_type", "roles", "support_type", "prefecture", "city", "industry",
+               "capital_jpy", "employees", "founded_year", "description", "website", "certifications")
+CONTACT_KEYS = ("name", "email", "phone")
+NEED_KEYS = ("id", "title", "description", "budget_jpy", "tags")
+SEED_KEYS = ("id", "title", "description", "tags", "industries_served")
+POSTING_REQUIRED = ("id", "title", "description")
+
+
+@dataclass
+class ImportReport:
+    """What an import changed, and which members the file no longer lists."""
+
+    created: dict[str, int] = field(default_factory=lambda: {"organizations": 0, "needs": 0, "seeds": 0})
+    updated: dict[str, int] = field(default_factory=lambda: {"organizations": 0, "needs": 0, "seeds": 0})
+    unchanged: dict[str, int] = field(default_factory=lambda: {"organizations": 0, "needs": 0, "seeds": 0})
+    missing: dict[str, list[str]] = field(default_factory=lambda: {"organizations": [], "needs": [], "seeds": []})
+    removed: dict[str, list[str]] = field(default_factory=lambda: {"organizations": [], "needs": [], "seeds": []})
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        return {k: getattr(self, k) for k in ("created", "updated", "unchanged", "missing", "removed")}
+
+
+def _assign(obj: Any, values: dict[str, Any]) -> bool:
+    """Set attributes that differ; True if anything changed."""
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
+def _org_values(rec: dict[str, Any]) -> dict[str, Any]:
+    contact = rec.get("contact") or {}
+    keys = [k for k in rec if k in ORG_KEYS] + [f"contact.{k}" for k in contact if k in CONTACT_KEYS]
+    extra = {k: v for k, v in rec.items() if k not in ORG_KEYS}
+    extra_contact = {k: v for k, v in contact.items() if k not in CONTACT_KEYS} if isinstance(contact, dict) else {}
+    if extra_contact:
+        extra["contact"] = extra_contact
+    values = {k: rec.get(k) for k in ORG_COLUMNS}
+    values.update(
+        contact_name=contact.get("name"), contact_email=contact.get("email"), contact_phone=contact.get("phone"),
+        source_keys=keys, extra=extra or None,
+    )
+    return values
+
+
+def _posting_values(rec: dict[str, Any], known: tuple[str, ...], columns: tuple[str, ...]) -> dict[str, Any]:
+    values = {k: rec.get(k) for k in columns}
+    values["source_keys"] = [k for k in rec if k in known]
+    values["extra"] = {k: v for k, v in rec.items() if k not in known} or None
+    return values
+
+
+def _upsert_postings(
+    session: Session, org: Organization, model: type[Need] | type[Seed], recs: list[dict[str, Any]],
+    kind: str, report: ImportReport, prune: bool,
+) -> None:
+    known, columns = (NEED_KEYS, ("title", "description", "budget_jpy", "tags")) if model is Need else (
+        SEED_KEYS, ("title", "description", "tags", "industries_served"))
+    ids = [r["id"] for r in recs]
+    existing = {p.external_id: p for p in session.scalars(select(model).where(model.external_id.in_(ids)))}
+    current = org.needs if model is Need else org.seeds
+    keep = []
+    for position, rec in enumerate(recs):
+        values = _posting_values(rec, known, columns)
+        values["position"] = position
+        obj = existing.get(rec["id"])
+        if obj is None:
+            obj = model(external_id=rec["id"], **values)
+            report.created[kind] += 1
+        elif _assign(obj, values) or obj.organization_id != org.id:
+            report.updated[kind] += 1
+        else:
+            report.unchanged[kind] += 1
+        keep.append(obj)
+    for obj in current:
+        if obj.external_id not in ids:
+            report.missing[kind].append(obj.external_id)
+            if not prune:
+                keep.append(obj)
+            else:
+                report.removed[kind].append(obj.external_id)
+    current[:] = keep  # type: ignore[index]
+
+
+def import_roster(
+    session: Session, data: Any, *, prune: bool = False, progress: Callable[[Iterable[Any]], Iterable[Any]] = iter,
+) -> ImportReport:
+    """Upsert every record by external id; raises RosterInvalid (changing nothing) if any record is invalid.
+
+    Members absent from the file are reported, and removed only with prune.
+    """
+    problems = validate_roster(data)
+    if problems:
+        raise RosterInvalid(problems)
+    report = ImportReport()
+    orgs = {o.external_id: o for o in session.scalars(
+        select(Organization).options(selectinload(Organization.needs), selectinload(Organization.seeds)))}
+    listed: set[str] = set()
+    for rec in progress(data["organizations"]):
+        listed.add(rec["id"])
+        values = _org_values(rec)
+        org = orgs.get(rec["id"])
+        if org is None:
+            org = Organization(external_id=rec["id"], **values)
+            session.add(org)
+            session.flush()
+            report.created["organizations"] += 1
+        elif _assign(org, values):
+            report.updated["organizations"] += 1
+        else:
+            report.unchanged["organizations"] += 1
+        _upsert_postings(session, org, Need, rec.get("needs") or [], "needs", report, prune)
+        _upsert_postings(session, org, Seed, rec.get("seeds") or [], "seeds", report, prune)
+        session.flush()
+    for external_id, org in orgs.items():
+        if external_id not in listed:
+            report.missing["organizations"].append(external_id)
+            if prune:
+                report.removed["organizations"].append(external_id)
+                session.delete(org)
+    session.flush()
+    return report
+
+
+def _emit(keys: tuple[str, ...], required: tuple[str, ...], source: list[str] | None,
+          values: dict[str, Any], extra: dict[str, Any] | None) -> dict[str, Any]:
+    """Write the keys the source had (or required and non-empty ones for records made in the service)."""
+    out: dict[str, Any] = {}
+    for key in keys:
+        present = key in source if source is not None else (key in required or values.get(key) is not None)
+        if present:
+            out[key] = values.get(key)
+    if extra:
+        out.update({k: v for k, v in extra.items() if k not in out})
+    return out
+
+
+def organization_record(org: Organization) -> dict[str, Any]:
+    """One organization in the exchange format, with its needs and seeds."""
+    source = org.source_keys
+    extra = dict(org.extra or {})
+    contact_extra = extra.pop("contact", None) or {}
+    contact_values = {"name": org.contact_name, "email": org.contact_email, "phone": org.contact_phone}
+    contact_source = [k.split(".", 1)[1] for k in source if k.startswith("contact.")] if source is not None else None
+    contact = _emit(CONTACT_KEYS, (), contact_source, contact_values, contact_extra)
+    values = {k: getattr(org, k) for k in ORG_COLUMNS}
+    values["id"] = org.external_id
+    values["contact"] = contact if (contact or (source is not None and "contact" in source)) else None
+    values["needs"] = [need_record(n) for n in org.needs]
+    values["seeds"] = [seed_record(s) for s in org.seeds]
+    return _emit(ORG_KEYS, ORG_REQUIRED, source, values, extra)
+
+
+def need_record(need: Need) -> dict[str, Any]:
+    """One need in the exchange format."""
+    values = {"id": need.external_id, "title": need.title, "description": need.description,
+              "budget_jpy": need.budget_jpy, "tags": need.tags}
+    return _emit(NEED_KEYS, POSTING_REQUIRED, need.source_keys, values, need.extra)
+
+
+def seed_record(seed: Seed) -> dict[str, Any]:
+    """One seed in the exchange format."""
+    values = {"id": seed.external_id, "title": seed.title, "description": seed.description,
+              "tags": seed.tags, "industries_served": seed.industries_served}
+    return _emit(SEED_KEYS, POSTING_REQUIRED, seed.source_keys, values, seed.extra)
+
+
+def export_roster(session: Session) -> dict[str, Any]:
+    """The whole roster in the exchange format, members in id order."""
+    orgs = session.scalars(
+        select(Organization)
+        .options(selectinload(Organization.needs), selectinload(Organization.seeds))
+        .order_by(Organization.external_id)
+    )
+    return {"format": FORMAT, "organizations": [organization_record(o) for o in orgs]}
