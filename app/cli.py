@@ -137,6 +137,15 @@ def serve_command(
                 log_level=settings.log_level)
 
 
+def _register_subcommands() -> None:
+    from app.matches import cli as match_cli
+
+    match_cli.register(cli)
+
+
+_register_subcommands()
+
+
 def main() -> None:
     """Console-script entry point."""
     cli()

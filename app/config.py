@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     embedding_document_prefix: str = ""
     embedding_threads: int = 2
 
+    vocabulary_path: Path | None = Field(default=None, description="Domain vocabulary YAML; the shipped one if unset.")
+
     hnsw_threshold: int = Field(default=20000, description="Collections larger than this use HNSW, else exact.")
 
     # Fusion weights of the ranking channels; defaults tuned on the labelled dev roster.

@@ -6,10 +6,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings, get_settings
-from app.db import make_engine, make_session_factory
+from app.db import make_engine, make_session_factory, session_scope
 from app.errors import AppError
+from app.matches.engine import MatchingEngine
+from app.matches.router import router as matches_router
 
 
 def problem(status: int, title: str, detail: str, field: str | None = None) -> JSONResponse:
@@ -20,8 +23,19 @@ def problem(status: int, title: str, detail: str, field: str | None = None) -> J
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app for the settings; the lifespan opens the database and the matching engine."""
+def _start_matching(settings: Settings, app: FastAPI) -> MatchingEngine:
+    engine = MatchingEngine.from_settings(settings)
+    with session_scope(app.state.session_factory) as session:
+        engine.start(session)
+    return engine
+
+
+def create_app(settings: Settings | None = None, matching: MatchingEngine | None = None) -> FastAPI:
+    """Build the app for the settings; the lifespan opens the database and the matching engine.
+
+    A ready engine may be passed in (tests share one); otherwise the lifespan loads the model and the
+    index snapshot, rebuilding it when it is missing, stale or corrupt.
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -30,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.engine = engine
         app.state.session_factory = make_session_factory(engine)
+        app.state.matching = matching or await run_in_threadpool(_start_matching, settings, app)
         yield
         engine.dispose()
 
@@ -45,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         first = exc.errors()[0] if exc.errors() else {}
         field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
         return problem(422, "Invalid input", f"{field}: {first.get('msg', 'invalid value')}", field or None)
+
+    app.include_router(matches_router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

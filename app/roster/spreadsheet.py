@@ -62,7 +62,8 @@ def _assemble(tables: dict[str, list[dict[str, Any]]], problems: list[Problem]) 
         for i, rec in enumerate(tables[kind], start=2):
             owner = orgs.get(str(rec.pop("organization_id", "")))
             if owner is None:
-                problems.append(Problem(f"{kind} row {i}", "organization_id", "names no organization in the organizations sheet"))
+                problems.append(Problem(f"{kind} row {i}", "organization_id",
+                                        "names no organization in the organizations sheet"))
                 continue
             owner[kind].append(rec)
     return {"format": FORMAT, "organizations": out}

@@ -78,11 +78,12 @@ def _check_org_fields(where: str, org: dict[str, Any], out: list[Problem]) -> No
         out.append(Problem(where, "roles", "lists a role twice"))
     support_type = org.get("support_type")
     if "support" in roles and support_type not in SUPPORT_TYPES:
-        out.append(Problem(where, "support_type", f"is required for the support role: one of {', '.join(SUPPORT_TYPES)}"))
+        allowed = ", ".join(SUPPORT_TYPES)
+        out.append(Problem(where, "support_type", f"is required for the support role: one of {allowed}"))
     elif "support" not in roles and support_type is not None:
         out.append(Problem(where, "support_type", "is set but roles has no 'support'"))
     if org.get("prefecture") not in PREFECTURES:
-        out.append(Problem(where, "prefecture", f"{org.get('prefecture')!r} is not one of the 47 prefectures (in kanji)"))
+        out.append(Problem(where, "prefecture", f"{org.get('prefecture')!r} is not one of the 47 prefectures (kanji)"))
     if org.get("industry") not in INDUSTRIES:
         out.append(Problem(where, "industry", f"unknown JSIC major division {org.get('industry')!r} (A..T)"))
     for key in ("capital_jpy", "employees"):

@@ -1,0 +1,26 @@
+"""The matching engine for a request, synced with the database first so every change is visible."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.dependencies import SessionDep
+from app.errors import AppError
+from app.matches.engine import MatchingEngine
+
+
+class IndexNotReady(AppError):
+    status_code = 503
+    title = "Service unavailable"
+
+
+def get_engine(request: Request, session: SessionDep) -> MatchingEngine:
+    """The app's engine after applying any change made since the last request."""
+    engine: MatchingEngine | None = getattr(request.app.state, "matching", None)
+    if engine is None:
+        raise IndexNotReady("The matching index is still loading; try again in a few seconds.")
+    engine.sync(session)
+    return engine
+
+
+EngineDep = Annotated[MatchingEngine, Depends(get_engine)]

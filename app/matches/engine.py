@@ -1,0 +1,233 @@
+"""The matching engine of a running service: encoder, FAISS indexes and lexical corpora kept in step
+with the database, and the ranking calls the routes and the CLI make."""
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.config import Settings
+from app.errors import NotFound
+from app.matches.vectors import embed_documents
+from app.roster.models import Need, Organization, Seed
+from embeddings.encoder import Encoder, SentenceTransformerEncoder
+from embeddings.index import VectorIndex
+from embeddings.snapshot import SnapshotError, load_snapshot, save_snapshot
+from matching.corpus import Corpus
+from matching.documents import Document, OrgInfo
+from matching.ranker import Match, Query, Weights, rank
+from matching.vocabulary import Vocabulary, load_vocabulary
+
+log = logging.getLogger(__name__)
+KINDS = {"seed": Seed, "need": Need}
+DENSE_CANDIDATES = 400  # from HNSW; flat indexes score everything
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on the documents returned."""
+
+    prefecture: str | None = None
+    role: str | None = None
+    industry: str | None = None
+
+    def keep(self, doc: Document) -> bool:
+        """True when the document's member passes every filter."""
+        return ((self.prefecture is None or doc.org.prefecture == self.prefecture)
+                and (self.role is None or self.role in doc.org.roles)
+                and (self.industry is None or doc.org.industry == self.industry))
+
+
+def org_info(org: Organization) -> OrgInfo:
+    """The ranking's view of a member."""
+    return OrgInfo(org.external_id, org.name, tuple(org.roles), org.prefecture, org.industry, org.support_type)
+
+
+def to_document(row: Need | Seed, kind: str) -> Document:
+    """The ranking's view of a need or seed."""
+    served = tuple(row.industries_served or ()) if isinstance(row, Seed) else ()
+    return Document(row.external_id, kind, row.title, row.description, org_info(row.organization),
+                    tuple(row.tags or ()), served)
+
+
+def database_watermark(session: Session) -> str:
+    """Changes whenever a need, seed or member is added, edited or deleted."""
+    parts = []
+    for model in (Organization, Need, Seed):
+        count, latest, top = session.execute(
+            select(func.count(model.id), func.max(model.updated_at), func.max(model.id))).one()
+        parts.append(f"{count}:{latest.isoformat() if isinstance(latest, datetime) else latest}:{top}")
+    return "|".join(parts)
+
+
+def weights_from(settings: Settings) -> Weights:
+    """Fusion weights from the settings."""
+    return Weights(dense=settings.weight_dense, lexical=settings.weight_lexical,
+                   vocabulary=settings.weight_vocabulary, structure=settings.weight_structure,
+                   max_per_organization=settings.max_per_organization)
+
+
+class MatchingEngine:
+    """Holds what ranking needs in memory; `sync` brings it up to date with the database incrementally."""
+
+    def __init__(self, settings: Settings, encoder: Encoder, vocabulary: Vocabulary) -> None:
+        self.settings = settings
+        self.encoder = encoder
+        self.vocabulary = vocabulary
+        self.weights = weights_from(settings)
+        self.corpora = {kind: Corpus(vocabulary) for kind in KINDS}
+        self.vectors = {kind: VectorIndex(encoder.dimension, settings.hnsw_threshold) for kind in KINDS}
+        self._versions: dict[str, dict[int, tuple[str, datetime, datetime]]] = {k: {} for k in KINDS}
+        self._external: dict[str, dict[str, int]] = {k: {} for k in KINDS}
+        self.watermark = ""
+        self._lock = threading.RLock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "MatchingEngine":
+        """The engine with the configured model and the shipped vocabulary."""
+        from seed import VOCABULARY
+
+        encoder = SentenceTransformerEncoder(settings.embedding_model, settings.embedding_query_prefix,
+                                             settings.embedding_document_prefix,
+                                             cache_dir=settings.data_dir / "models")
+        return cls(settings, encoder, load_vocabulary(settings.vocabulary_path or VOCABULARY))
+
+    @property
+    def snapshot_dir(self) -> Path:
+        """Where index snapshots live."""
+        return self.settings.data_dir / "index"
+
+    # --- keeping current -------------------------------------------------------------------------
+
+    def start(self, session: Session) -> str:
+        """Load the snapshot if it matches the database and model, else rebuild; returns what happened."""
+        watermark = database_watermark(session)
+        try:
+            manifest, indexes = load_snapshot(self.snapshot_dir, model_id=self.encoder.model_id,
+                                              hnsw_threshold=self.settings.hnsw_threshold)
+            if manifest.watermark != watermark:
+                raise SnapshotError("snapshot is older than the database")
+        except SnapshotError as exc:
+            log.info("rebuilding the index: %s", exc)
+            self.rebuild(session)
+            return f"rebuilt ({exc})"
+        with self._lock:
+            self.vectors = {kind: indexes.get(kind) or VectorIndex(self.encoder.dimension) for kind in KINDS}
+            self._load_documents(session, embed=False)
+            self.watermark = watermark
+        return "loaded snapshot"
+
+    def rebuild(self, session: Session, *, show_progress: bool = False) -> None:
+        """Rebuild every index from the database (vectors from the cache where present) and save a snapshot."""
+        with self._lock:
+            self.corpora = {kind: Corpus(self.vocabulary) for kind in KINDS}
+            self.vectors = {kind: VectorIndex(self.encoder.dimension, self.settings.hnsw_threshold)
+                            for kind in KINDS}
+            self._versions = {k: {} for k in KINDS}
+            self._external = {k: {} for k in KINDS}
+            self.watermark = database_watermark(session)
+            self._load_documents(session, embed=True, show_progress=show_progress)
+            self.save()
+
+    def save(self) -> None:
+        """Write the current vectors as a snapshot."""
+        with self._lock:
+            save_snapshot(self.snapshot_dir, self.vectors, model_id=self.encoder.model_id,
+                          watermark=self.watermark)
+
+    def sync(self, session: Session) -> bool:
+        """Apply whatever changed in the database since the last sync; True if anything did."""
+        watermark = database_watermark(session)
+        if watermark == self.watermark:
+            return False
+        with self._lock:
+            if watermark == self.watermark:
+                return False
+            self._load_documents(session, embed=True)
+            self.watermark = watermark
+        return True
+
+    def _load_documents(self, session: Session, *, embed: bool, show_progress: bool = False) -> None:
+        for kind, model in KINDS.items():
+            rows = {r.id: r for r in session.scalars(select(model).options(selectinload(model.organization)))}
+            versions = {i: (r.external_id, r.updated_at, r.organization.updated_at) for i, r in rows.items()}
+            known = self._versions[kind]
+            gone = [i for i in known if i not in versions]
+            changed = [i for i, v in versions.items() if known.get(i) != v]
+            self._remove(kind, gone)
+            if changed:
+                self._upsert(session, kind, [rows[i] for i in changed], embed=embed, show_progress=show_progress)
+            self._versions[kind] = versions
+
+    def _remove(self, kind: str, ids: list[int]) -> None:
+        self.vectors[kind].remove(ids)
+        for i in ids:
+            external_id = self._versions[kind][i][0]
+            self.corpora[kind].remove(external_id)
+            self._external[kind].pop(external_id, None)
+
+    def _upsert(self, session: Session, kind: str, rows: list[Need | Seed], *, embed: bool,
+                show_progress: bool) -> None:
+        for row in rows:
+            old = self._versions[kind].get(row.id)
+            if old and old[0] != row.external_id:
+                self.corpora[kind].remove(old[0])
+            self.corpora[kind].add(to_document(row, kind))
+            self._external[kind][row.external_id] = row.id
+        need_vectors = [r for r in rows if embed or r.id not in self.vectors[kind]]
+        if need_vectors:
+            vectors = embed_documents(session, self.encoder, [r.text for r in need_vectors],
+                                      show_progress=show_progress)
+            self.vectors[kind].upsert([r.id for r in need_vectors], vectors)
+
+    # --- ranking ---------------------------------------------------------------------------------
+
+    def document(self, kind: str, external_id: str) -> Document:
+        """A stored need or seed, or NotFound."""
+        doc = self.corpora[kind].docs.get(external_id)
+        if doc is None:
+            raise NotFound(f"No {kind} with id {external_id!r}.")
+        return doc
+
+    def _dense(self, target: str, query_vector: np.ndarray) -> dict[str, float]:
+        index = self.vectors[target]
+        k = len(index) if index.kind == "flat" else DENSE_CANDIDATES
+        ids = {v: k_ for k_, v in self._external[target].items()}
+        return {ids[i]: s for i, s in index.search(query_vector, k) if i in ids}
+
+    def _rank(self, query: Query, target: str, vector: np.ndarray, limit: int, filters: Filters,
+              weights: Weights | None, exclude: Callable[[Document], bool] | None = None) -> list[Match]:
+        def keep(doc: Document) -> bool:
+            return filters.keep(doc) and not (exclude and exclude(doc))
+
+        with self._lock:
+            return rank(query, self.corpora[target], self._dense(target, vector), weights or self.weights,
+                        limit=limit, keep=keep)
+
+    def match_need(self, need_id: str, *, limit: int = 10, filters: Filters = Filters(),
+                   weights: Weights | None = None, exclude: Callable[[Document], bool] | None = None) -> list[Match]:
+        """Seeds of other members that can solve the need, best first."""
+        with self._lock:
+            need = self.document("need", need_id)
+            vector = self.vectors["need"].vector(self._external["need"][need_id])
+        return self._rank(Query.of(need), "seed", vector, limit, filters, weights, exclude)
+
+    def match_seed(self, seed_id: str, *, limit: int = 10, filters: Filters = Filters(),
+                   weights: Weights | None = None, exclude: Callable[[Document], bool] | None = None) -> list[Match]:
+        """Needs of other members that the seed can serve, best first."""
+        with self._lock:
+            seed = self.document("seed", seed_id)
+            vector = self.vectors["seed"].vector(self._external["seed"][seed_id])
+        return self._rank(Query.of(seed), "need", vector, limit, filters, weights, exclude)
+
+    def search(self, text: str, *, target: str = "seed", limit: int = 10,
+               filters: Filters = Filters()) -> list[Match]:
+        """Free-text search over seeds or needs."""
+        vector = self.encoder.encode_queries([text])[0]
+        return self._rank(Query(text=text), target, vector, limit, filters, None)

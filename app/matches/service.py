@@ -1,0 +1,63 @@
+"""Matches as the API and the CLI return them: ids, scores, members, reasons."""
+
+from typing import Any
+
+from app.errors import NotFound
+from app.matches.engine import Filters, MatchingEngine
+from matching.ranker import Match
+from matching.reasons import build_reasons, reason_sentence
+
+PAIRS_PER_POSTING = 10
+OTHER_PAIRS_SHARE = 0.25
+
+
+def match_payload(engine: MatchingEngine, match: Match, query_industry: str | None) -> dict[str, Any]:
+    """One match with its member, channel scores and reasons."""
+    doc = match.doc
+    reasons = build_reasons(match, engine.vocabulary, query_industry)
+    return {
+        doc.kind: doc.id,
+        "title": doc.title,
+        "score": round(match.score, 4),
+        "organization": {"id": doc.org.id, "name": doc.org.name, "prefecture": doc.org.prefecture,
+                         "roles": list(doc.org.roles)},
+        "channels": {k: round(v, 4) for k, v in match.channels.items()},
+        "reasons": reasons,
+        "reason_text": reason_sentence(reasons),
+    }
+
+
+def partners_for(engine: MatchingEngine, org_id: str, *, limit: int, filters: Filters) -> list[dict[str, Any]]:
+    """Members whose seeds answer this member's needs or whose needs its seeds serve, best first.
+
+    A partner's score is its best pair plus a smaller share of its other pairs, so a member that fits
+    several ways ranks above one single strong pair.
+    """
+    needs = [d for d in engine.corpora["need"].docs.values() if d.org.id == org_id]
+    seeds = [d for d in engine.corpora["seed"].docs.values() if d.org.id == org_id]
+    if not needs and not seeds and not any(
+            d.org.id == org_id for c in engine.corpora.values() for d in c.docs.values()):
+        raise NotFound(f"No organization {org_id!r} with needs or seeds.")
+    pairs: dict[str, list[tuple[float, dict[str, Any]]]] = {}
+    orgs = {}
+    for need in needs:
+        for m in engine.match_need(need.id, limit=PAIRS_PER_POSTING, filters=filters):
+            orgs[m.doc.org.id] = m.doc.org
+            pairs.setdefault(m.doc.org.id, []).append((m.score, {"need": need.id, "seed": m.doc.id,
+                                                                 "score": round(m.score, 4)}))
+    for seed in seeds:
+        for m in engine.match_seed(seed.id, limit=PAIRS_PER_POSTING, filters=filters):
+            orgs[m.doc.org.id] = m.doc.org
+            pairs.setdefault(m.doc.org.id, []).append((m.score, {"seed": seed.id, "need": m.doc.id,
+                                                                 "score": round(m.score, 4)}))
+    ranked = []
+    for partner, found in pairs.items():
+        scores = sorted((s for s, _ in found), reverse=True)
+        org = orgs[partner]
+        ranked.append({
+            "organization": {"id": org.id, "name": org.name, "prefecture": org.prefecture, "roles": list(org.roles)},
+            "score": round(scores[0] + OTHER_PAIRS_SHARE * sum(scores[1:]), 4),
+            "pairs": [p for _, p in sorted(found, key=lambda x: -x[0])][:5],
+        })
+    ranked.sort(key=lambda p: (-p["score"], p["organization"]["id"]))
+    return ranked[:limit]

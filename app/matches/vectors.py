@@ -1,0 +1,46 @@
+"""Embedding with a per-text cache in the database, so unchanged text is never embedded twice."""
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.matches.models import EmbeddingCache
+from embeddings.encoder import Encoder
+
+LOOKUP_CHUNK = 500  # keeps IN (...) lists well inside every database's limits
+
+
+def text_hash(text: str) -> str:
+    """Stable key of a text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def embed_documents(session: Session, encoder: Encoder, texts: Sequence[str], *,
+                    show_progress: bool = False) -> np.ndarray:
+    """Vectors for the texts: cached ones read back, the rest encoded in one batch and stored."""
+    hashes = [text_hash(t) for t in texts]
+    cached: dict[str, np.ndarray] = {}
+    unique = list(dict.fromkeys(hashes))
+    for start in range(0, len(unique), LOOKUP_CHUNK):
+        rows = session.execute(
+            select(EmbeddingCache.text_hash, EmbeddingCache.vector).where(
+                EmbeddingCache.model_id == encoder.model_id,
+                EmbeddingCache.text_hash.in_(unique[start : start + LOOKUP_CHUNK]),
+            )
+        )
+        cached.update({h: np.frombuffer(v, dtype=np.float32) for h, v in rows})
+    missing = {h: t for h, t in zip(hashes, texts, strict=True) if h not in cached}
+    if missing:
+        vectors = encoder.encode_documents(list(missing.values()), show_progress=show_progress)
+        for h, vec in zip(missing, vectors, strict=True):
+            vec = np.asarray(vec, dtype=np.float32)
+            cached[h] = vec
+            session.add(EmbeddingCache(model_id=encoder.model_id, text_hash=h, dimension=len(vec),
+                                       vector=vec.tobytes()))
+        session.flush()
+    if not texts:
+        return np.zeros((0, encoder.dimension), dtype=np.float32)
+    return np.vstack([cached[h] for h in hashes])

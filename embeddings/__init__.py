@@ -1,0 +1,17 @@
+"""Sentence embeddings for iotmatch: the Encoder protocol and its implementations."""
+
+from embeddings.encoder import (
+    BUILTIN_MODELS,
+    DEFAULT_MODEL,
+    Encoder,
+    SentenceTransformerEncoder,
+    configure_torch_threads,
+)
+
+__all__ = [
+    "BUILTIN_MODELS",
+    "DEFAULT_MODEL",
+    "Encoder",
+    "SentenceTransformerEncoder",
+    "configure_torch_threads",
+]

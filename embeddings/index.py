@@ -1,0 +1,124 @@
+"""A FAISS index keyed by database ids: exact for small collections, HNSW above a threshold."""
+
+from collections.abc import Sequence
+
+import faiss
+import numpy as np
+
+
+class VectorIndex:
+    """Inner-product search over L2-normalized vectors with stable int64 ids (IndexIDMap2).
+
+    Exact (flat) search below `hnsw_threshold` vectors; HNSW above it. HNSW cannot delete in place,
+    so a removal there marks the id dead and results are filtered until the next rebuild.
+    """
+
+    def __init__(self, dimension: int, hnsw_threshold: int = 20000) -> None:
+        self.dimension = dimension
+        self.hnsw_threshold = hnsw_threshold
+        self._vectors: dict[int, np.ndarray] = {}
+        self._dead: set[int] = set()
+        self._index = self._new_index(0)
+
+    @classmethod
+    def restore(cls, faiss_index: faiss.Index, ids: np.ndarray, vectors: np.ndarray,
+                hnsw_threshold: int) -> "VectorIndex":
+        """An index from a saved FAISS index and the vectors it was built from."""
+        index = cls(vectors.shape[1] if vectors.ndim == 2 else faiss_index.d, hnsw_threshold)
+        index._index = faiss_index
+        index._vectors = {int(i): v for i, v in zip(ids, vectors, strict=True)}
+        return index
+
+    @property
+    def faiss_index(self) -> faiss.Index:
+        """The underlying FAISS index, for saving."""
+        return self._index
+
+    @property
+    def kind(self) -> str:
+        """'flat' or 'hnsw'."""
+        return "hnsw" if self._is_hnsw else "flat"
+
+    @property
+    def _is_hnsw(self) -> bool:
+        return isinstance(faiss.downcast_index(self._index.index), faiss.IndexHNSWFlat)
+
+    def _new_index(self, size: int) -> faiss.IndexIDMap2:
+        if size > self.hnsw_threshold:
+            inner = faiss.IndexHNSWFlat(self.dimension, 32, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efSearch = 128
+            inner.hnsw.efConstruction = 80
+        else:
+            inner = faiss.IndexFlatIP(self.dimension)
+        return faiss.IndexIDMap2(inner)
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def __contains__(self, item_id: int) -> bool:
+        return item_id in self._vectors
+
+    def ids(self) -> list[int]:
+        """Every id in the index."""
+        return list(self._vectors)
+
+    def vector(self, item_id: int) -> np.ndarray:
+        """The stored vector of an id."""
+        return self._vectors[item_id]
+
+    def upsert(self, ids: Sequence[int], vectors: np.ndarray) -> None:
+        """Add vectors, replacing any with the same id."""
+        if not len(ids):
+            return
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), self.dimension)
+        self.remove([i for i in ids if i in self._vectors])
+        for item_id, vec in zip(ids, vectors, strict=True):
+            self._vectors[int(item_id)] = vec
+            self._dead.discard(int(item_id))
+        if not self._is_hnsw and len(self._vectors) > self.hnsw_threshold:
+            self.rebuild()
+            return
+        self._index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
+
+    def remove(self, ids: Sequence[int]) -> None:
+        """Forget ids; unknown ids are ignored."""
+        known = [int(i) for i in ids if int(i) in self._vectors]
+        if not known:
+            return
+        for item_id in known:
+            del self._vectors[item_id]
+        if self._is_hnsw:
+            self._dead.update(known)
+        else:
+            self._index.remove_ids(np.asarray(known, dtype=np.int64))
+
+    def rebuild(self) -> None:
+        """Build the index anew from the stored vectors (drops HNSW tombstones)."""
+        self._index = self._new_index(len(self._vectors))
+        self._dead.clear()
+        if self._vectors:
+            ids = np.fromiter(self._vectors.keys(), dtype=np.int64, count=len(self._vectors))
+            self._index.add_with_ids(np.vstack(list(self._vectors.values())), ids)
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The k nearest ids by inner product, best first."""
+        if not self._vectors or k <= 0:
+            return []
+        fetch = min(len(self._vectors) + len(self._dead), k + len(self._dead))
+        scores, ids = self._index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), fetch)
+        hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0 and i not in self._dead]
+        return hits[:k]
+
+    def scores_for(self, query: np.ndarray, ids: Sequence[int]) -> np.ndarray:
+        """Exact inner products with the given ids (for re-scoring candidates from other channels)."""
+        if not len(ids):
+            return np.zeros(0, dtype=np.float32)
+        matrix = np.vstack([self._vectors[int(i)] for i in ids])
+        return matrix @ np.asarray(query, dtype=np.float32).reshape(-1)
+
+    def matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """All ids and vectors, for snapshots."""
+        if not self._vectors:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, self.dimension), dtype=np.float32)
+        ids = np.fromiter(self._vectors.keys(), dtype=np.int64, count=len(self._vectors))
+        return ids, np.vstack(list(self._vectors.values()))

@@ -1,0 +1,108 @@
+"""Index snapshots on disk: written whole into a temporary folder, moved into place, verified on load."""
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from embeddings.index import VectorIndex
+
+MANIFEST = "manifest.json"
+CURRENT = "CURRENT"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What built a snapshot; a snapshot whose manifest does not match the service is rebuilt."""
+
+    model_id: str
+    dimension: int
+    counts: dict[str, int]
+    watermark: str
+    checksums: dict[str, str]
+    built_at: float
+    format: int = 1
+
+
+class SnapshotError(Exception):
+    """A snapshot that is missing, corrupt, or built for something else."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_snapshot(root: Path, indexes: dict[str, VectorIndex], *, model_id: str, watermark: str) -> Path:
+    """Write the indexes as a new version under root and point CURRENT at it; returns its folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+    files: dict[str, Path] = {}
+    for name, index in indexes.items():
+        ids, vectors = index.matrix()
+        np.save(staging / f"{name}.ids.npy", ids)
+        np.save(staging / f"{name}.vectors.npy", vectors)
+        faiss.write_index(index.faiss_index, str(staging / f"{name}.faiss"))
+        files.update({p.name: p for p in staging.glob(f"{name}.*")})
+    dimension = next(iter(indexes.values())).dimension if indexes else 0
+    manifest = Manifest(model_id=model_id, dimension=dimension, counts={k: len(v) for k, v in indexes.items()},
+                        watermark=watermark, checksums={n: _sha256(p) for n, p in sorted(files.items())},
+                        built_at=time.time())
+    (staging / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
+    version = root / f"v{int(manifest.built_at * 1000)}"
+    os.replace(staging, version)
+    pointer = root / f".{CURRENT}.tmp"
+    pointer.write_text(version.name, encoding="utf-8")
+    os.replace(pointer, root / CURRENT)
+    _remove_old_versions(root, keep=version.name)
+    return version
+
+
+def _remove_old_versions(root: Path, keep: str) -> None:
+    for path in root.iterdir():
+        if path.is_dir() and path.name != keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def read_manifest(root: Path) -> tuple[Path, Manifest]:
+    """The current snapshot's folder and manifest; SnapshotError if there is none or it is unreadable."""
+    try:
+        version = root / (root / CURRENT).read_text(encoding="utf-8").strip()
+        data: dict[str, Any] = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
+        return version, Manifest(**data)
+    except (OSError, ValueError, TypeError) as exc:
+        raise SnapshotError(f"no readable snapshot in {root}: {exc}") from exc
+
+
+def load_snapshot(root: Path, *, model_id: str, hnsw_threshold: int) -> tuple[Manifest, dict[str, VectorIndex]]:
+    """Load and verify the current snapshot: checksums, model and dimension must match."""
+    version, manifest = read_manifest(root)
+    if manifest.model_id != model_id:
+        raise SnapshotError(f"snapshot built with {manifest.model_id}, service uses {model_id}")
+    for name, expected in manifest.checksums.items():
+        path = version / name
+        if not path.exists() or _sha256(path) != expected:
+            raise SnapshotError(f"snapshot file {name} is missing or corrupt")
+    indexes = {}
+    for name in manifest.counts:
+        ids = np.load(version / f"{name}.ids.npy")
+        vectors = np.load(version / f"{name}.vectors.npy")
+        if vectors.shape[0] != len(ids) or (len(ids) and vectors.shape[1] != manifest.dimension):
+            raise SnapshotError(f"snapshot {name} has inconsistent shapes")
+        faiss_index = faiss.read_index(str(version / f"{name}.faiss"))
+        if faiss_index.ntotal != len(ids):
+            raise SnapshotError(f"snapshot {name}.faiss holds {faiss_index.ntotal} vectors, expected {len(ids)}")
+        indexes[name] = VectorIndex.restore(faiss_index, ids, vectors.reshape(len(ids), manifest.dimension),
+                                            hnsw_threshold)
+    return manifest, indexes

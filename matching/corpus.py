@@ -1,0 +1,39 @@
+"""One side of the matching (all seeds, or all needs) with its lexical and vocabulary indexes."""
+
+from matching.documents import Document
+from matching.lexical import BM25Index
+from matching.vocabulary import ConceptStats, Tagging, Vocabulary
+
+
+class Corpus:
+    """Documents kept current one change at a time: add, replace, remove."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.docs: dict[str, Document] = {}
+        self.taggings: dict[str, Tagging] = {}
+        self.bm25 = BM25Index()
+        self.concept_stats = ConceptStats()
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __contains__(self, doc_id: str) -> bool:
+        return doc_id in self.docs
+
+    def add(self, doc: Document) -> None:
+        """Index a document, replacing an earlier version with the same id."""
+        self.remove(doc.id)
+        tagging = self.vocabulary.tag(doc.text)
+        self.docs[doc.id] = doc
+        self.taggings[doc.id] = tagging
+        self.bm25.add(doc.id, doc.text)
+        self.concept_stats.add(tagging.ids)
+
+    def remove(self, doc_id: str) -> None:
+        """Forget a document; unknown ids are ignored."""
+        if doc_id not in self.docs:
+            return
+        del self.docs[doc_id]
+        self.concept_stats.remove(self.taggings.pop(doc_id).ids)
+        self.bm25.remove(doc_id)

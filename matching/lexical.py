@@ -1,0 +1,98 @@
+"""BM25 over Sudachi tokens, updated one document at a time."""
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+
+import numpy as np
+
+from matching.text import tokenize
+
+
+class BM25Index:
+    """Okapi BM25 with incremental add/remove; scoring is vectorized per query term."""
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self._slot: dict[str, int] = {}  # document id -> row
+        self._ids: list[str | None] = []
+        self._lengths: list[int] = []
+        self._postings: dict[str, dict[int, int]] = {}
+        self._terms: dict[int, Counter[str]] = {}
+        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._total_length = 0
+
+    def __len__(self) -> int:
+        return len(self._slot)
+
+    def add(self, doc_id: str, text: str) -> None:
+        """Index (or re-index) one document."""
+        self.remove(doc_id)
+        counts = Counter(tokenize(text))
+        row = len(self._ids)
+        self._slot[doc_id] = row
+        self._ids.append(doc_id)
+        length = sum(counts.values())
+        self._lengths.append(length)
+        self._total_length += length
+        self._terms[row] = counts
+        for term, tf in counts.items():
+            self._postings.setdefault(term, {})[row] = tf
+            self._cache.pop(term, None)
+
+    def add_many(self, docs: Iterable[tuple[str, str]]) -> None:
+        """Index several documents."""
+        for doc_id, text in docs:
+            self.add(doc_id, text)
+
+    def remove(self, doc_id: str) -> None:
+        """Forget a document; unknown ids are ignored."""
+        row = self._slot.pop(doc_id, None)
+        if row is None:
+            return
+        self._ids[row] = None
+        self._total_length -= self._lengths[row]
+        self._lengths[row] = 0
+        for term in self._terms.pop(row):
+            postings = self._postings[term]
+            postings.pop(row, None)
+            if not postings:
+                del self._postings[term]
+            self._cache.pop(term, None)
+
+    def _arrays(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        cached = self._cache.get(term)
+        if cached is None:
+            postings = self._postings[term]
+            cached = (np.fromiter(postings.keys(), dtype=np.int64, count=len(postings)),
+                      np.fromiter(postings.values(), dtype=np.float32, count=len(postings)))
+            self._cache[term] = cached
+        return cached
+
+    def score_tokens(self, tokens: Iterable[str], weights: dict[str, float] | None = None) -> dict[str, float]:
+        """BM25 score of every document that shares a token with the query (query terms counted once)."""
+        n_docs = len(self._slot)
+        if not n_docs:
+            return {}
+        avg_length = max(self._total_length / n_docs, 1.0)
+        lengths = np.asarray(self._lengths, dtype=np.float32)
+        scores = np.zeros(len(self._ids), dtype=np.float32)
+        for term in set(tokens):
+            if term not in self._postings:
+                continue
+            rows, tf = self._arrays(term)
+            df = len(rows)
+            idf = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+            norm = self.k1 * (1 - self.b + self.b * lengths[rows] / avg_length)
+            scores[rows] += (weights or {}).get(term, 1.0) * idf * tf * (self.k1 + 1) / (tf + norm)
+        hits = np.nonzero(scores)[0]
+        return {self._ids[i]: float(scores[i]) for i in hits if self._ids[i] is not None}  # type: ignore[misc]
+
+    def score(self, text: str) -> dict[str, float]:
+        """BM25 scores for a free-text query."""
+        return self.score_tokens(tokenize(text))
+
+    def terms_of(self, doc_id: str) -> set[str]:
+        """The indexed tokens of a document (for reasons)."""
+        row = self._slot.get(doc_id)
+        return set(self._terms[row]) if row is not None else set()

@@ -1,0 +1,62 @@
+"""Why a match was made: structured reasons and one short Japanese sentence built from them."""
+
+from typing import Any
+
+from matching.ranker import Match
+from matching.vocabulary import Vocabulary
+
+INDUSTRY_JA = {
+    "A": "農業・林業", "B": "漁業", "C": "鉱業", "D": "建設業", "E": "製造業", "F": "電気・ガス・水道業",
+    "G": "情報通信業", "H": "運輸業", "I": "卸売・小売業", "J": "金融・保険業", "K": "不動産・物品賃貸業",
+    "L": "学術研究・専門サービス", "M": "宿泊・飲食サービス業", "N": "生活関連サービス業", "O": "教育・学習支援業",
+    "P": "医療・福祉", "Q": "複合サービス事業", "R": "サービス業", "S": "公務", "T": "その他",
+}
+MAX_ITEMS = 3
+SIMILARITY_NOTEWORTHY = 0.35
+
+
+def build_reasons(match: Match, vocabulary: Vocabulary, query_industry: str | None = None) -> list[dict[str, Any]]:
+    """The evidence behind a match, strongest first."""
+    reasons: list[dict[str, Any]] = []
+    overlap = match.overlap
+    if overlap.shared:
+        reasons.append({"type": "shared_concepts", "concepts": [
+            {"id": c, "label": vocabulary.label(c), "label_en": vocabulary.label(c, "en")}
+            for c in overlap.shared[:MAX_ITEMS]]})
+    if overlap.linked:
+        reasons.append({"type": "solves", "links": [
+            {"need_concept": vocabulary.label(q), "seed_concept": vocabulary.label(d)}
+            for q, d in overlap.linked[:MAX_ITEMS]]})
+    if match.shared_terms:
+        reasons.append({"type": "shared_terms", "terms": list(match.shared_terms[:5])})
+    reasons.append({"type": "semantic_similarity", "similarity": round(match.similarity, 3)})
+    if match.structure.get("industry") == 1.0 and query_industry:
+        reasons.append({"type": "industry_experience", "industry": query_industry,
+                        "label": INDUSTRY_JA.get(query_industry, query_industry)})
+    region = match.structure.get("region")
+    if region:
+        reasons.append({"type": "region", "same_prefecture": region == 1.0, "prefecture": match.doc.org.prefecture})
+    return reasons
+
+
+def reason_sentence(reasons: list[dict[str, Any]]) -> str:
+    """One short Japanese sentence a member reads next to the match."""
+    parts: list[str] = []
+    by_type = {r["type"]: r for r in reasons}
+    if "solves" in by_type:
+        link = by_type["solves"]["links"][0]
+        parts.append(f"「{link['need_concept']}」の課題に「{link['seed_concept']}」で応えられます")
+    if "shared_concepts" in by_type:
+        labels = "・".join(c["label"] for c in by_type["shared_concepts"]["concepts"])
+        parts.append(f"{labels}が共通しています")
+    elif "shared_terms" in by_type:
+        parts.append(f"「{'」「'.join(by_type['shared_terms']['terms'][:3])}」が共通しています")
+    similarity = by_type["semantic_similarity"]["similarity"]
+    if not parts or similarity >= SIMILARITY_NOTEWORTHY:
+        parts.append(f"内容の意味が近い（類似度{similarity:.2f}）です")
+    if "industry_experience" in by_type:
+        parts.append(f"{by_type['industry_experience']['label']}での実績があります")
+    if "region" in by_type:
+        region = by_type["region"]
+        parts.append(f"同じ{region['prefecture']}の会員です" if region["same_prefecture"] else "同じ九州の会員です")
+    return "。".join(parts) + "。"

@@ -1,0 +1,75 @@
+"""Japanese-aware text normalization and tokenization (SudachiPy), shared by the lexical channels."""
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from sudachipy import Dictionary, SplitMode, Tokenizer
+
+# Function words and light verbs that carry no topic; normalized forms as Sudachi gives them.
+STOPWORDS_JA = frozenset(
+    "する ある いる なる できる れる られる せる させる ない こと もの ため よう ところ とき 方 など 等 場合 "
+    "これ それ あれ この その あの ここ そこ 私 我々 弊社 当社 御社 貴社 さん 様 的 化 性 中 内 上 下 "
+    "向け 用 後 前 毎 各 全 約 以上 以下 程度 可能 対応 利用 活用 提供 実施 必要 現在 今回 自社 当方 "
+    "よる おく ほしい いう おる くる いく みる しまう くれる もらう 行う 思う 考える 持つ 使う 出す 得る "
+    "頂く 致す 下さる".split()
+)
+STOPWORDS_EN = frozenset(
+    "a an the and or of for to in on at by with from as is are be been was were it its this that these those we "
+    "our you your they their can could will would should may might into over under per via than then there "
+    "here who what which when where how also not no yes do does did done have has had use using used".split()
+)
+KEEP_POS = ("名詞", "動詞", "形容詞", "形状詞")
+LATIN = re.compile(r"[a-z][a-z0-9\-+.]*[a-z0-9+]|[a-z]")
+JA_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width to half-width, ㎡ to m2 …) and lower case: the form every matcher sees."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def is_japanese(text: str) -> bool:
+    """True when the text has any kana or kanji."""
+    return bool(JA_CHAR.search(text))
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> Tokenizer:
+    return Dictionary(dict="core").create()
+
+
+def _stem_en(word: str) -> str:
+    # A light stemmer: enough to meet plural and -ing forms without a dependency.
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"), ("ing", ""),
+                         ("ed", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: len(word) - len(suffix)] + repl
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Content-word tokens: Sudachi short units in normalized form plus stemmed Latin words."""
+    text = normalize(text)
+    tokens: list[str] = []
+    for morpheme in _tokenizer().tokenize(text, SplitMode.A):
+        surface = morpheme.surface()
+        if not surface.strip():
+            continue
+        if LATIN.fullmatch(surface):
+            if surface not in STOPWORDS_EN and len(surface) > 1:
+                tokens.append(_stem_en(surface))
+            continue
+        pos = morpheme.part_of_speech()
+        if pos[0] not in KEEP_POS or pos[1] == "数詞" or pos[1] == "非自立可能":
+            continue
+        form = morpheme.normalized_form()
+        if form in STOPWORDS_JA or (len(form) == 1 and not JA_CHAR.match(form)):
+            continue
+        tokens.append(form)
+    return tokens
+
+
+def key_terms(text: str) -> set[str]:
+    """Distinct content words of two or more characters, for 'shared terms' reasons."""
+    return {t for t in tokenize(text) if len(t) >= 2}
