@@ -1,6 +1,7 @@
 """Japanese-aware text normalization and tokenization (SudachiPy), shared by the lexical channels."""
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -34,9 +35,20 @@ def is_japanese(text: str) -> bool:
     return bool(JA_CHAR.search(text))
 
 
+_local = threading.local()
+
+
 @lru_cache(maxsize=1)
+def _dictionary() -> Dictionary:
+    return Dictionary(dict="core")
+
+
 def _tokenizer() -> Tokenizer:
-    return Dictionary(dict="core").create()
+    # Sudachi tokenizers must not be shared across threads; the API serves from a thread pool.
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        tokenizer = _local.tokenizer = _dictionary().tokenizer(mode=SplitMode.A)
+    return tokenizer
 
 
 def _stem_en(word: str) -> str:
@@ -52,7 +64,7 @@ def tokenize(text: str) -> list[str]:
     """Content-word tokens: Sudachi short units in normalized form plus stemmed Latin words."""
     text = normalize(text)
     tokens: list[str] = []
-    for morpheme in _tokenizer().tokenize(text, SplitMode.A):
+    for morpheme in _tokenizer().tokenize(text):
         surface = morpheme.surface()
         if not surface.strip():
             continue

@@ -7,7 +7,7 @@ of the same division would change the answer. Missing capital or employees never
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -140,8 +140,10 @@ def assess_size(
     rules = division_rules(industry, category)
     facts = _facts(capital_jpy, employees)
     basis = _Basis(industry, rules, pinned=category is not None)
-    sme = basis.combine([_sme_under(r, capital_jpy, employees, facts, basis.label(r)) for r in rules])
-    small = basis.combine([_small_under(r, employees, basis.label(r)) for r in rules])
+    sme = basis.combine(
+        [_sme_under(r, capital_jpy, employees, facts, basis.label(r)) for r in rules], "中小企業", _sme_line
+    )
+    small = basis.combine([_small_under(r, employees, basis.label(r)) for r in rules], "小規模事業者", _small_line)
     midsize = _midsize(sme, capital_jpy)
     return SizeAssessment(sme, small, midsize, _large(sme, midsize), rules[0])
 
@@ -164,8 +166,16 @@ def _sme_under(rule: SizeRule, capital: int | None, employees: int | None, facts
     return Judgement(None, f"{facts}のため中小企業に当たるか判断できません{basis}。{missing}の確認が必要です")
 
 
+def _sme_line(rule: SizeRule) -> str:
+    return rule.criteria_ja
+
+
+def _small_line(rule: SizeRule) -> str:
+    return f"従業員{rule.small_employees_max}人以下"
+
+
 def _small_under(rule: SizeRule, employees: int | None, label: str) -> Judgement:
-    basis = f"（{label}: 従業員{rule.small_employees_max}人以下）"
+    basis = f"（{label}: {_small_line(rule)}）"
     if employees is None:
         return Judgement(None, f"従業員数が未登録のため小規模事業者に当たるか判断できません{basis}")
     verb = "該当します" if employees <= rule.small_employees_max else "該当しません"
@@ -211,7 +221,7 @@ class _Basis:
         name = INDUSTRIES.get(self.industry or "", "業種未登録")
         return f"{name}は{rule.name_ja}の区分"
 
-    def combine(self, judgements: list[Judgement]) -> Judgement:
+    def combine(self, judgements: list[Judgement], what: str, line: Callable[[SizeRule], str]) -> Judgement:
         first = judgements[0]
         if len(judgements) == 1:
             return first
@@ -220,11 +230,12 @@ class _Basis:
             return Judgement(first.value, f"{first.reason_ja}。{others}の区分でも同じ結論です")
         if first.value is None:
             return Judgement(None, f"{first.reason_ja}。業種によっては{others}の区分になります")
-        differing = [j for j in judgements[1:] if j.value != first.value]
+        rule, other = next((r, j) for r, j in zip(self.rules, judgements, strict=True) if j.value != first.value)
+        verdict = {True: "該当する", False: "該当しない", None: "判断できない"}[other.value]
         return Judgement(
             None,
-            f"{first.reason_ja}。ただし{differing[0].reason_ja}。"
-            "大分類だけでは区分が決まらないため、業種の確認が必要です",
+            f"{first.reason_ja}。ただし{rule.name_ja}の区分（{line(rule)}）では{what}に{verdict}ため、"
+            "大分類だけでは決まりません。業種の確認が必要です",
         )
 
 

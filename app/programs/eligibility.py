@@ -138,6 +138,7 @@ class ProgramSuggestion(BaseModel):
     conflicting: list[Condition]
     estimated_support_jpy: int | None  # subsidy (rate × investment, capped) or tax credit; None if unknown
     rate: Fraction | None  # the subsidy rate or tax-credit rate the estimate used
+    rate_ja: str | None  # the same for people: 補助率2/3, 税額控除3%
     cap_jpy: int | None  # effective cap, cap additions included
     relevance: float  # 0..1 from the need text
     matched_keywords: list[str]
@@ -214,6 +215,7 @@ def _evaluate(program: Program, ctx: _Context) -> ProgramSuggestion:
         conflicting=out.conflicting,
         estimated_support_jpy=None if status is Status.INELIGIBLE else estimate.amount,
         rate=estimate.rate,
+        rate_ja=None if estimate.rate is None else _rate_ja(estimate.rate, percent=program.tax is not None),
         cap_jpy=estimate.cap,
         relevance=score,
         matched_keywords=keywords,
@@ -242,7 +244,7 @@ def _check_window(program: Program, ctx: _Context, out: _Findings) -> None:
 def _check_applicant_type(program: Program, ctx: _Context, out: _Findings) -> None:
     verdict = best_judgement(ctx.verdicts, program.eligibility.applicant_types)
     accepted = "・".join(TYPE_LABELS_JA[t] for t in program.eligibility.applicant_types)
-    reason = verdict.reason_ja if verdict.value else f"{verdict.reason_ja}（対象: {accepted}）"
+    reason = verdict.reason_ja if verdict.value else f"{verdict.reason_ja}。この施策の対象は{accepted}です"
     out.add(verdict.value, "applicant_type", reason)
 
 
@@ -265,7 +267,8 @@ def _check_prefecture(program: Program, ctx: _Context, out: _Findings) -> None:
         out.add(True, "prefecture", f"所在地（{prefecture}）に実施拠点があります（{rule.label_ja}）")
         return
     where = prefecture or "所在地未登録"
-    out.add(None, "prefecture", f"{where}には資料上の実施拠点がありません（{rule.label_ja}）。利用できるか確認が必要です")
+    reason = f"{where}には資料上の実施拠点がありません（{rule.label_ja}）。利用できるか確認が必要です"
+    out.add(None, "prefecture", reason)
 
 
 def _check_prerequisites(program: Program, ctx: _Context, out: _Findings) -> None:
@@ -291,7 +294,8 @@ def _check_consortium(program: Program, ctx: _Context, out: _Findings) -> None:
     if count < rule.min_members:
         out.add(False, "consortium_size", f"{rule.label_ja}が必要です。対象となり得る参加者は{count}者です")
     elif rule.max_members and count > rule.max_members:
-        out.add(None, "consortium_size", f"参加候補が{count}者で、{rule.label_ja}の上限を超えます。参加者の絞り込みが必要です")
+        reason = f"参加候補が{count}者で、{rule.label_ja}の上限を超えます。参加者の絞り込みが必要です"
+        out.add(None, "consortium_size", reason)
     else:
         value = True if len(certain) >= rule.min_members else None
         out.add(value, "consortium_size", f"{names}の{count}者で{rule.label_ja}を組めます")

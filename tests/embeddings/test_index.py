@@ -1,0 +1,54 @@
+"""The FAISS index with database ids, and its snapshots."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.index import VectorIndex
+from embeddings.snapshot import SnapshotError, load_snapshot, read_manifest, save_snapshot
+
+
+def _unit(rows: int, dim: int = 16, seed: int = 0) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(rows, dim)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("threshold", [1000, 10])
+def test_search_upsert_and_remove_by_id(threshold: int) -> None:
+    vectors = _unit(50)
+    index = VectorIndex(16, hnsw_threshold=threshold)
+    index.upsert(list(range(100, 150)), vectors)
+    assert index.kind == ("flat" if threshold == 1000 else "hnsw")
+    assert index.search(vectors[7], 1)[0][0] == 107
+    index.remove([107])
+    assert 107 not in [i for i, _ in index.search(vectors[7], 5)]
+    index.upsert([107], vectors[8:9])
+    hits = [i for i, _ in index.search(vectors[8], 2)]
+    assert set(hits) == {107, 108}
+    assert len(index) == 50
+
+
+def test_snapshot_round_trip_and_corruption_detected(tmp_path: Path) -> None:
+    index = VectorIndex(16)
+    index.upsert([1, 2, 3], _unit(3))
+    save_snapshot(tmp_path, {"seed": index}, model_id="m@1", watermark="w1")
+    manifest, loaded = load_snapshot(tmp_path, model_id="m@1", hnsw_threshold=1000)
+    assert manifest.watermark == "w1" and manifest.counts == {"seed": 3}
+    assert loaded["seed"].search(index.vector(2), 1)[0][0] == 2
+
+    with pytest.raises(SnapshotError, match="m@1"):
+        load_snapshot(tmp_path, model_id="other@2", hnsw_threshold=1000)
+
+    version, _ = read_manifest(tmp_path)
+    target = version / "seed.faiss"
+    data = bytearray(target.read_bytes())
+    data[-5] ^= 0xFF
+    target.write_bytes(bytes(data))
+    with pytest.raises(SnapshotError, match="corrupt"):
+        load_snapshot(tmp_path, model_id="m@1", hnsw_threshold=1000)
+
+
+def test_missing_snapshot_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(SnapshotError):
+        load_snapshot(tmp_path / "none", model_id="m", hnsw_threshold=10)

@@ -1,0 +1,76 @@
+"""Fusion, exclusion of the asking member, diversification and reasons, without any server."""
+
+from matching.corpus import Corpus
+from matching.documents import Document, OrgInfo
+from matching.ranker import Query, Weights, rank
+from matching.reasons import build_reasons, reason_sentence
+from matching.vocabulary import Concept, Vocabulary
+
+VOCAB = Vocabulary([
+    Concept("predictive-maintenance", "予知保全", "predictive maintenance", "application",
+            ("予知保全", "故障予測", "止まる前に"), ("vibration-sensing",)),
+    Concept("vibration-sensing", "振動センシング", "vibration sensing", "technology", ("振動センサー",)),
+    Concept("sudden-stop", "突発停止", "unplanned downtime", "problem", ("突然止まる", "突発停止"),
+            ("predictive-maintenance",)),
+    Concept("subsidy", "補助金", "subsidy", "support", ("補助金",)),
+])
+USER = OrgInfo("U", "ユーザー精機", ("user",), "福岡県", "E")
+VENDOR = OrgInfo("V", "ベンダー", ("vendor_hw",), "福岡県", "G")
+OTHER = OrgInfo("W", "別ベンダー", ("vendor_sys",), "熊本県", "G")
+BANK = OrgInfo("B", "銀行", ("support",), "福岡県", "J", "financial")
+
+
+def _corpus(*docs: Document) -> Corpus:
+    corpus = Corpus(VOCAB)
+    for doc in docs:
+        corpus.add(doc)
+    return corpus
+
+
+def _seed(doc_id: str, org: OrgInfo, title: str, served: tuple[str, ...] = ()) -> Document:
+    return Document(doc_id, "seed", title, title, org, (), served)
+
+
+NEED = Document("N1", "need", "夜間に設備が突然止まる", "設備が突然止まると納期が遅れる", USER)
+
+
+def test_vocabulary_links_a_problem_to_its_solution_and_explains_it() -> None:
+    corpus = _corpus(_seed("S1", VENDOR, "振動センサーによる予知保全", ("E",)),
+                     _seed("S2", OTHER, "観光案内アプリ"))
+    matches = rank(Query.of(NEED), corpus, {"S1": 0.2, "S2": 0.2}, Weights(), limit=5)
+    assert matches[0].doc.id == "S1"
+    reasons = build_reasons(matches[0], VOCAB, "E")
+    types = {r["type"] for r in reasons}
+    assert {"solves", "industry_experience", "region"} <= types
+    sentence = reason_sentence(reasons)
+    assert "突発停止" in sentence and "予知保全" in sentence and sentence.endswith("。")
+
+
+def test_own_organization_is_never_returned() -> None:
+    own = _seed("S-own", USER, "振動センサーによる予知保全")
+    corpus = _corpus(own, _seed("S1", VENDOR, "観光案内アプリ"))
+    matches = rank(Query.of(NEED), corpus, {"S-own": 0.9, "S1": 0.1}, Weights(), limit=5)
+    assert [m.doc.id for m in matches] == ["S1"]
+
+
+def test_one_member_cannot_fill_the_top() -> None:
+    seeds = [_seed(f"S{i}", VENDOR, f"振動センサーによる予知保全 その{i}") for i in range(5)]
+    corpus = _corpus(*seeds, _seed("X", OTHER, "予知保全サービス"))
+    dense = {s.id: 0.9 for s in seeds} | {"X": 0.1}
+    top = rank(Query.of(NEED), corpus, dense, Weights(max_per_organization=2), limit=3)
+    assert [m.doc.org.id for m in top].count("V") == 2
+    assert top[2].doc.id == "X"
+
+
+def test_support_only_offers_wait_unless_support_is_asked_for() -> None:
+    corpus = _corpus(_seed("L", BANK, "設備投資の補助金申請"), _seed("S1", OTHER, "振動センサー"))
+    dense = {"L": 0.5, "S1": 0.5}
+    assert rank(Query.of(NEED), corpus, dense, Weights(), limit=2)[0].doc.id == "S1"
+    money = Document("N2", "need", "補助金を使って更新したい", "設備更新の補助金を探している", USER)
+    assert rank(Query.of(money), corpus, dense, Weights(), limit=2)[0].doc.id == "L"
+
+
+def test_ablation_weights_keep_only_the_named_channel() -> None:
+    only_dense = Weights().only(["dense"])
+    assert (only_dense.lexical, only_dense.vocabulary, only_dense.structure) == (0.0, 0.0, 0.0)
+    assert only_dense.dense == Weights().dense and only_dense.support_mismatch == 0.0
