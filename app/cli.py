@@ -139,8 +139,10 @@ def serve_command(
 
 def _register_subcommands() -> None:
     from app.matches import cli as match_cli
+    from app.programs import cli as programs_cli
 
     match_cli.register(cli)
+    programs_cli.register(cli)
 
 
 _register_subcommands()

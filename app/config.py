@@ -30,12 +30,17 @@ class Settings(BaseSettings):
 
     hnsw_threshold: int = Field(default=20000, description="Collections larger than this use HNSW, else exact.")
 
-    # Fusion weights of the ranking channels; defaults tuned on the labelled dev roster.
+    # Fusion weights of the ranking channels (see docs/matching.md); defaults chosen on two labelled
+    # rosters written independently, so neither alone decides them.
     weight_dense: float = 1.0
-    weight_lexical: float = 0.35
-    weight_vocabulary: float = 0.45
-    weight_structure: float = 0.1
+    weight_lexical: float = 0.3
+    weight_vocabulary: float = 4.0
+    weight_structure: float = 0.8
+    weight_support_mismatch: float = 1.0
     max_per_organization: int = 2
+
+    max_body_bytes: int = Field(default=1_048_576, description="Larger request bodies are refused with 413.")
+    cors_refresh_seconds: float = Field(default=10.0, description="How long the labs' allowed origins are cached.")
 
     host: str = "127.0.0.1"
     port: int = 8000

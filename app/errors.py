@@ -1,5 +1,7 @@
 """Errors users can act on: each carries its HTTP status and a message saying what to fix."""
 
+from typing import Any
+
 
 class AppError(Exception):
     """Base error of the service; the API turns it into a problem-details response."""
@@ -7,10 +9,14 @@ class AppError(Exception):
     status_code = 400
     title = "Bad request"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None,
+                 params: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # A key of the message catalogue (app/messages.py), so the API can answer in the caller's language.
+        self.code = code
+        self.params = params or {}
 
 
 class NotFound(AppError):

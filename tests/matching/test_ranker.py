@@ -6,14 +6,28 @@ from matching.ranker import Query, Weights, rank
 from matching.reasons import build_reasons, reason_sentence
 from matching.vocabulary import Concept, Vocabulary
 
-VOCAB = Vocabulary([
-    Concept("predictive-maintenance", "予知保全", "predictive maintenance", "application",
-            ("予知保全", "故障予測", "止まる前に"), ("vibration-sensing",)),
-    Concept("vibration-sensing", "振動センシング", "vibration sensing", "technology", ("振動センサー",)),
-    Concept("sudden-stop", "突発停止", "unplanned downtime", "problem", ("突然止まる", "突発停止"),
-            ("predictive-maintenance",)),
-    Concept("subsidy", "補助金", "subsidy", "support", ("補助金",)),
-])
+VOCAB = Vocabulary(
+    [
+        Concept(
+            "predictive-maintenance",
+            "予知保全",
+            "predictive maintenance",
+            "application",
+            ("予知保全", "故障予測", "止まる前に"),
+            ("vibration-sensing",),
+        ),
+        Concept("vibration-sensing", "振動センシング", "vibration sensing", "technology", ("振動センサー",)),
+        Concept(
+            "sudden-stop",
+            "突発停止",
+            "unplanned downtime",
+            "problem",
+            ("突然止まる", "突発停止"),
+            ("predictive-maintenance",),
+        ),
+        Concept("subsidy", "補助金", "subsidy", "support", ("補助金",)),
+    ]
+)
 USER = OrgInfo("U", "ユーザー精機", ("user",), "福岡県", "E")
 VENDOR = OrgInfo("V", "ベンダー", ("vendor_hw",), "福岡県", "G")
 OTHER = OrgInfo("W", "別ベンダー", ("vendor_sys",), "熊本県", "G")
@@ -35,8 +49,7 @@ NEED = Document("N1", "need", "夜間に設備が突然止まる", "設備が突
 
 
 def test_vocabulary_links_a_problem_to_its_solution_and_explains_it() -> None:
-    corpus = _corpus(_seed("S1", VENDOR, "振動センサーによる予知保全", ("E",)),
-                     _seed("S2", OTHER, "観光案内アプリ"))
+    corpus = _corpus(_seed("S1", VENDOR, "振動センサーによる予知保全", ("E",)), _seed("S2", OTHER, "観光案内アプリ"))
     matches = rank(Query.of(NEED), corpus, {"S1": 0.2, "S2": 0.2}, Weights(), limit=5)
     assert matches[0].doc.id == "S1"
     reasons = build_reasons(matches[0], VOCAB, "E")

@@ -1,0 +1,152 @@
+"""Support-program commands: suggest, import, export, list."""
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.db import make_engine, make_session_factory, session_scope
+from app.errors import AppError
+from app.programs import service
+from app.programs.catalog import Flag
+from app.programs.company_size import yen_ja
+from app.programs.eligibility import date_ja
+
+CLI_ACTOR = "cli"
+programs_cli = typer.Typer(help="Support programs: suggestions and the catalog.", no_args_is_help=True)
+_MARKS = {"met": "✓", "unconfirmed": "?", "conflicting": "✗"}
+_SOURCES = {"request": "指定", "need_budget": "ニーズの予算"}
+
+
+def register(cli: typer.Typer) -> None:
+    """Add the programs commands to the main CLI."""
+    cli.add_typer(programs_cli, name="programs")
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as db_session:
+            yield db_session
+    finally:
+        engine.dispose()
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+@programs_cli.command("suggest")
+def suggest_command(
+    org: Annotated[str, typer.Option("--org", help="the applying member's id")],
+    need: Annotated[str | None, typer.Option("--need", help="one of the member's needs")] = None,
+    partners: Annotated[list[str] | None, typer.Option("--partner", help="a member applying together (repeat)")] = None,
+    investment: Annotated[int | None, typer.Option("--investment", min=0, help="investment in yen")] = None,
+    as_of: Annotated[datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="judge as of this day")] = (
+        None
+    ),
+    flags: Annotated[list[Flag] | None, typer.Option("--flag", help="a choice that changes rates (repeat)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+) -> None:
+    """Judge every support program for a member: status, reasons and the estimated support."""
+    try:
+        with _session() as db_session:
+            result = service.suggest(
+                db_session=db_session, org_id=org, need_id=need, partner_ids=partners or [], investment_jpy=investment,
+                as_of=as_of.date() if as_of else None, flags=[f.value for f in flags or []],
+            )
+    except AppError as exc:
+        _fail(exc.message)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    _print_suggestions(result)
+
+
+def _print_suggestions(result: dict[str, Any]) -> None:
+    for member in [result["organization"], *result["partners"]]:
+        sure = "・".join(t["label_ja"] for t in member["applicant_types"] if t["value"])
+        unsure = "・".join(t["label_ja"] for t in member["applicant_types"] if t["value"] is None)
+        kinds = sure + (f"（要確認: {unsure}）" if unsure else "")
+        typer.echo(f"{member['name']} ({member['id']}): {kinds or '区分不明'}")
+    if result["need"]:
+        typer.echo(f"課題 {result['need']['id']}: {result['need']['title']}")
+    investment = result["investment_jpy"]
+    spent = f"{yen_ja(investment)}（{_SOURCES[result['investment_source']]}）" if investment is not None else "未入力"
+    day = datetime.strptime(result["as_of"], "%Y-%m-%d").date()
+    typer.echo(f"投資額 {spent} / 判定日 {date_ja(day)}")
+    for status, label in service.STATUS_JA.items():
+        group = [p for p in result["programs"] if p["status"] == status.value]
+        typer.echo(f"\n{label}（{len(group)}件）")
+        for program in group:
+            typer.echo(f"  {program['program_id']}  {program['name']}")
+            figures = [program["rate_ja"], program["cap_ja"] and f"上限{program['cap_ja']}",
+                       program["estimated_support_ja"] and f"見込み{program['estimated_support_ja']}"]
+            if any(figures) and status.value != "ineligible":
+                typer.echo("    " + "・".join(f for f in figures if f))
+            buckets = ("conflicting",) if status.value == "ineligible" else ("met", "unconfirmed")
+            for bucket in buckets:
+                for condition in program[bucket]:
+                    typer.echo(f"    {_MARKS[bucket]} {condition['reason_ja']}")
+
+
+@programs_cli.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="catalog YAML in the format of seed/programs.yaml")],
+    retire_missing: Annotated[bool, typer.Option(help="retire active programs the file does not list")] = False,
+) -> None:
+    """Create or update the programs of a catalog YAML (every change is kept as a revision)."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc}")
+    try:
+        with _session() as db_session:
+            report = service.import_catalog_yaml(db_session=db_session, yaml_text=text, changed_by=CLI_ACTOR,
+                                                 retire_missing=retire_missing, origin=str(file))
+    except AppError as exc:
+        _fail(f"{exc.message}\nnothing was imported.")
+    typer.echo(", ".join(f"{len(ids)} {kind}" for kind, ids in report.items()))
+    for kind in ("created", "restored", "updated", "retired"):
+        if report[kind]:
+            typer.echo(f"  {kind}: {', '.join(report[kind])}")
+
+
+@programs_cli.command("export")
+def export_command(file: Annotated[Path, typer.Argument(help="output YAML")]) -> None:
+    """Write the active programs as catalog YAML that `programs import` reads back."""
+    with _session() as db_session:
+        text = service.export_catalog_yaml(db_session=db_session)
+        count = len(service.list_programs(db_session=db_session))
+    try:
+        file.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {file}: {exc}")
+    typer.echo(f"wrote {count} programs to {file}")
+
+
+@programs_cli.command("list")
+def list_command(
+    include_retired: Annotated[bool, typer.Option("--all", help="include retired programs")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the programs as JSON")] = False,
+) -> None:
+    """List the support programs of the catalog."""
+    with _session() as db_session:
+        records = service.list_programs(db_session=db_session, include_retired=include_retired)
+        revisions = service.latest_revisions(db_session=db_session)
+        rows = [service.program_record(r, revision=revisions.get(r.id)) for r in records]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    for row in rows:
+        state = " [廃止]" if row["retired_at"] else ""
+        typer.echo(f"{row['id']:<34} {row['kind']:<15} r{row['revision']} {row['name']}{state}")
+    typer.echo(f"{len(rows)} programs")

@@ -1,0 +1,486 @@
+"""Support programs: the catalog in the database with its history, YAML import/export, and suggestions."""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.errors import Conflict, InvalidInput, NotFound
+from app.programs.catalog import DEFAULT_CATALOG_PATH, CatalogError, Flag, Program, load_catalog, parse_catalog
+from app.programs.company_size import TYPE_LABELS_JA, applicant_types, yen_ja
+from app.programs.eligibility import Applicant, ProgramSuggestion, Status, SuggestionRequest, suggest_programs
+from app.programs.models import ProgramRecord, ProgramRevision
+from app.roster.models import Need, Organization
+
+SEED_ACTOR = "seed"
+STATUS_JA = {
+    Status.ELIGIBLE: "対象になる見込み",
+    Status.NEEDS_CONFIRMATION: "要確認",
+    Status.INELIGIBLE: "対象外",
+}
+_STATUS_RANK = {Status.ELIGIBLE: 0, Status.NEEDS_CONFIRMATION: 1, Status.INELIGIBLE: 2}
+_PAIR_CODES = {"partner", "consortium_size"}  # conditions the seed's member helps to meet
+_EXPORT_HEADER = (
+    "# Support-program catalog exported from iotmatch; `iotmatch programs import` reads it back.\n"
+    "# Schema: app/programs/catalog.py (Program). Rates are fractions such as \"2/3\"; amounts are yen.\n"
+)
+
+
+# --- the catalog in the database -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CachedCatalog:
+    version: tuple[Any, ...]
+    programs: tuple[Program, ...]
+
+
+_CACHE: dict[str, _CachedCatalog] = {}
+
+
+def ensure_catalog(*, db_session: Session) -> int:
+    """Seed the programs table from seed/programs.yaml when it is empty; returns how many programs were added."""
+    if db_session.scalar(select(func.count()).select_from(ProgramRecord)):
+        return 0
+    programs = load_catalog(DEFAULT_CATALOG_PATH)
+    now = utcnow()
+    rows = [{"id": p.id, "document": _document(p), "retired_at": None, "updated_at": now} for p in programs]
+    added = _insert_new(db_session, rows)
+    for row in rows:
+        if row["id"] in added:
+            db_session.add(ProgramRevision(program_id=row["id"], revision=1, document=row["document"],
+                                           changed_by=SEED_ACTOR, changed_at=now, action="create"))
+    db_session.flush()
+    return len(added)
+
+
+def _insert_new(db_session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert the rows whose id is free; concurrent first requests may seed at once, so skip ids taken meanwhile."""
+    dialect = db_session.get_bind().dialect.name
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(ProgramRecord).values(rows).on_conflict_do_nothing(index_elements=["id"])
+    elif dialect == "sqlite":
+        statement = sqlite.insert(ProgramRecord).values(rows).on_conflict_do_nothing(index_elements=["id"])
+    else:
+        db_session.add_all(ProgramRecord(**row) for row in rows)
+        db_session.flush()
+        return {row["id"] for row in rows}
+    return set(db_session.scalars(statement.returning(ProgramRecord.id)))
+
+
+def _catalog_version(db_session: Session) -> tuple[Any, ...]:
+    """Changes with every catalog change: program count, newest updated_at and revision count."""
+    row = db_session.execute(select(
+        select(func.count()).select_from(ProgramRecord).scalar_subquery(),
+        select(func.max(ProgramRecord.updated_at)).scalar_subquery(),
+        select(func.count()).select_from(ProgramRevision).scalar_subquery(),
+    )).one()
+    return tuple(row)
+
+
+def current_catalog(*, db_session: Session) -> tuple[Program, ...]:
+    """The active programs in id order, parsed once per catalog change and kept in memory."""
+    version = _catalog_version(db_session)
+    if not version[0]:
+        ensure_catalog(db_session=db_session)
+        version = _catalog_version(db_session)
+    slot = str(db_session.get_bind().engine.url)
+    cached = _CACHE.get(slot)
+    if cached is not None and cached.version == version:
+        return cached.programs
+    records = db_session.scalars(
+        select(ProgramRecord).where(ProgramRecord.retired_at.is_(None)).order_by(ProgramRecord.id)
+    )
+    programs = tuple(parse_catalog({"programs": [r.document for r in records]}, origin="programs table"))
+    _CACHE[slot] = _CachedCatalog(version, programs)
+    return programs
+
+
+def _document(program: Program) -> dict[str, Any]:
+    """The stored form of a program: JSON types, only the keys the author wrote."""
+    return program.model_dump(mode="json", exclude_unset=True)
+
+
+def validate_program(*, program_in: Any) -> Program:
+    """The document as a catalog Program; InvalidInput lists every problem."""
+    if not isinstance(program_in, Mapping):
+        raise InvalidInput("A program must be an object with the fields of seed/programs.yaml.")
+    try:
+        return Program.model_validate(dict(program_in))
+    except ValidationError as exc:
+        label = f"program {program_in.get('id')!r}" if program_in.get("id") else "program"
+        problems = [f"{'.'.join(str(p) for p in err['loc']) or '(document)'}: {err['msg']}" for err in exc.errors()]
+        first = ".".join(str(p) for p in exc.errors()[0]["loc"]) or None
+        raise InvalidInput(f"{label} has {len(problems)} problem(s): " + "; ".join(problems), field=first) from exc
+
+
+def list_programs(*, db_session: Session, include_retired: bool = False) -> list[ProgramRecord]:
+    """Programs in id order, active only unless include_retired."""
+    ensure_catalog(db_session=db_session)
+    query = select(ProgramRecord).order_by(ProgramRecord.id)
+    if not include_retired:
+        query = query.where(ProgramRecord.retired_at.is_(None))
+    return list(db_session.scalars(query))
+
+
+def get_program(*, db_session: Session, program_id: str, for_update: bool = False) -> ProgramRecord:
+    """One program, retired ones included, or NotFound."""
+    ensure_catalog(db_session=db_session)
+    record = db_session.get(ProgramRecord, program_id, with_for_update=for_update)
+    if record is None:
+        raise NotFound(f"No support program with id {program_id!r}; GET /v1/programs lists them.")
+    return record
+
+
+def program_history(*, db_session: Session, program_id: str) -> list[ProgramRevision]:
+    """Every revision of a program, oldest first."""
+    get_program(db_session=db_session, program_id=program_id)
+    return list(db_session.scalars(
+        select(ProgramRevision).where(ProgramRevision.program_id == program_id).order_by(ProgramRevision.revision)
+    ))
+
+
+def latest_revision(*, db_session: Session, program_id: str) -> int:
+    """The newest revision number of a program (0 when it has none)."""
+    query = select(func.max(ProgramRevision.revision)).where(ProgramRevision.program_id == program_id)
+    return db_session.scalar(query) or 0
+
+
+def latest_revisions(*, db_session: Session) -> dict[str, int]:
+    """The newest revision number of every program."""
+    query = select(ProgramRevision.program_id, func.max(ProgramRevision.revision)).group_by(ProgramRevision.program_id)
+    return {program_id: revision for program_id, revision in db_session.execute(query)}
+
+
+def _record_revision(db_session: Session, record: ProgramRecord, action: str, changed_by: str) -> None:
+    actor = " ".join(changed_by.split())[:200]
+    if not actor:
+        raise InvalidInput("changed_by must name who made the change (an API key name, 'cli', ...).")
+    revision = latest_revision(db_session=db_session, program_id=record.id) + 1
+    db_session.add(ProgramRevision(program_id=record.id, revision=revision, document=record.document,
+                                   changed_by=actor, changed_at=utcnow(), action=action))
+
+
+def create_program(*, db_session: Session, program_in: Any, changed_by: str) -> ProgramRecord:
+    """Add a program (or bring a retired one back with a new document); Conflict if the id is in use."""
+    program = validate_program(program_in=program_in)
+    ensure_catalog(db_session=db_session)
+    record = db_session.get(ProgramRecord, program.id, with_for_update=True)
+    if record is not None and record.retired_at is None:
+        raise Conflict(f"Program {program.id!r} already exists; PUT /v1/programs/{program.id} changes it.",
+                       field="id")
+    if record is None:
+        record = ProgramRecord(id=program.id, document=_document(program), updated_at=utcnow())
+        db_session.add(record)
+    else:
+        record.document = _document(program)
+        record.retired_at = None
+    try:
+        db_session.flush()
+    except IntegrityError as exc:  # created by a concurrent request
+        raise Conflict(f"Program {program.id!r} was created at the same time by another request.") from exc
+    _record_revision(db_session, record, "create", changed_by)
+    db_session.flush()
+    return record
+
+
+def update_program(*, db_session: Session, program_id: str, program_in: Any, changed_by: str) -> ProgramRecord:
+    """Replace a program's document; an unchanged document adds no revision."""
+    record = get_program(db_session=db_session, program_id=program_id, for_update=True)
+    if isinstance(program_in, Mapping):
+        body_id = program_in.get("id", program_id)
+        if body_id != program_id:
+            raise InvalidInput(f"The document's id {body_id!r} differs from {program_id!r}; ids cannot be renamed "
+                               "(create the new id and retire the old one).", field="id")
+        program_in = {"id": program_id, **program_in}
+    program = validate_program(program_in=program_in)
+    if record.retired_at is not None:
+        raise Conflict(f"Program {program_id!r} is retired; POST /v1/programs with its document restores it.")
+    document = _document(program)
+    if document != record.document:
+        record.document = document
+        db_session.flush()
+        _record_revision(db_session, record, "update", changed_by)
+        db_session.flush()
+    return record
+
+
+def retire_program(*, db_session: Session, program_id: str, changed_by: str) -> ProgramRecord:
+    """Take a program out of suggestions and listings, keeping its history; retiring twice changes nothing."""
+    record = get_program(db_session=db_session, program_id=program_id, for_update=True)
+    if record.retired_at is None:
+        record.retired_at = utcnow()
+        db_session.flush()
+        _record_revision(db_session, record, "retire", changed_by)
+        db_session.flush()
+    return record
+
+
+def import_catalog(
+    *, db_session: Session, catalog_in: Any, changed_by: str, retire_missing: bool = False, origin: str = "catalog"
+) -> dict[str, list[str]]:
+    """Create or update every program of a catalog document ({programs: [...]}); nothing changes if any is invalid.
+
+    Programs the document does not list are kept, or retired with retire_missing.
+    """
+    try:
+        programs = parse_catalog(catalog_in, origin=origin)
+    except CatalogError as exc:
+        raise InvalidInput(str(exc)) from exc
+    ensure_catalog(db_session=db_session)
+    existing = {r.id: r for r in db_session.scalars(select(ProgramRecord))}
+    report: dict[str, list[str]] = {"created": [], "restored": [], "updated": [], "unchanged": [], "retired": []}
+    for program in programs:
+        record = existing.get(program.id)
+        if record is None or record.retired_at is not None:
+            report["restored" if record else "created"].append(program.id)
+            create_program(db_session=db_session, program_in=_document(program), changed_by=changed_by)
+            continue
+        before = latest_revision(db_session=db_session, program_id=program.id)
+        update_program(db_session=db_session, program_id=program.id, program_in=_document(program),
+                       changed_by=changed_by)
+        changed = latest_revision(db_session=db_session, program_id=program.id) != before
+        report["updated" if changed else "unchanged"].append(program.id)
+    if retire_missing:
+        listed = {p.id for p in programs}
+        for program_id, record in sorted(existing.items()):
+            if program_id not in listed and record.retired_at is None:
+                retire_program(db_session=db_session, program_id=program_id, changed_by=changed_by)
+                report["retired"].append(program_id)
+    return report
+
+
+def import_catalog_yaml(
+    *, db_session: Session, yaml_text: str, changed_by: str, retire_missing: bool = False, origin: str = "catalog"
+) -> dict[str, list[str]]:
+    """import_catalog for YAML text (the format of seed/programs.yaml)."""
+    try:
+        data = yaml.safe_load(yaml_text)
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{origin}: invalid YAML: {exc}") from exc
+    return import_catalog(db_session=db_session, catalog_in=data, changed_by=changed_by,
+                          retire_missing=retire_missing, origin=origin)
+
+
+def export_catalog(*, db_session: Session) -> dict[str, Any]:
+    """The active programs as a catalog document ({programs: [...]}, id order)."""
+    return {"programs": [r.document for r in list_programs(db_session=db_session)]}
+
+
+def export_catalog_yaml(*, db_session: Session) -> str:
+    """export_catalog as YAML that import_catalog_yaml reads back unchanged."""
+    body = yaml.safe_dump(export_catalog(db_session=db_session), allow_unicode=True, sort_keys=False, width=120)
+    return _EXPORT_HEADER + body
+
+
+def program_record(record: ProgramRecord, *, revision: int | None = None) -> dict[str, Any]:
+    """A stored program for the API: id, headline fields, state and the whole document."""
+    document = record.document
+    return {
+        "id": record.id,
+        "name": document.get("name"),
+        "kind": document.get("kind"),
+        "ministry": document.get("ministry"),
+        "summary_ja": document.get("summary_ja"),
+        "retired_at": record.retired_at,
+        "updated_at": record.updated_at,
+        "revision": revision,
+        "document": document,
+    }
+
+
+def revision_record(revision: ProgramRevision) -> dict[str, Any]:
+    """One revision for the API."""
+    return {"revision": revision.revision, "action": revision.action, "changed_by": revision.changed_by,
+            "changed_at": revision.changed_at, "document": revision.document}
+
+
+# --- suggestions ---------------------------------------------------------------------------------
+
+
+def applicant_of(org: Organization) -> Applicant:
+    """A roster member as the eligibility engine sees it (size_category may come from the record's extra keys)."""
+    extra = {k: v for k, v in (org.extra or {}).items() if k in Applicant.model_fields}
+    values = extra | {
+        "id": org.external_id,
+        "name": org.name,
+        "member_type": org.member_type,
+        "roles": list(org.roles or []),
+        "support_type": org.support_type,
+        "industry": org.industry,
+        "capital_jpy": org.capital_jpy,
+        "employees": org.employees,
+        "founded_year": org.founded_year,
+        "prefecture": org.prefecture,
+        "certifications": list(org.certifications or []),
+    }
+    try:
+        return Applicant.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise InvalidInput(f"Member {org.external_id!r} cannot be judged: {problems}") from exc
+
+
+def get_organization(*, db_session: Session, org_id: str) -> Organization:
+    """A member by its roster id, or NotFound."""
+    org = db_session.scalar(select(Organization).where(Organization.external_id == org_id))
+    if org is None:
+        raise NotFound(f"No member with id {org_id!r}.", field="organization")
+    return org
+
+
+def _get_need(db_session: Session, need_id: str, org: Organization) -> Need:
+    need = db_session.scalar(select(Need).where(Need.external_id == need_id))
+    if need is None:
+        raise NotFound(f"No need with id {need_id!r}.", field="need")
+    if need.organization_id != org.id:
+        raise InvalidInput(f"Need {need_id!r} belongs to another member, not {org.external_id!r}.", field="need")
+    return need
+
+
+def _flags(flags: Iterable[str]) -> frozenset[Flag]:
+    try:
+        return frozenset(Flag(f) for f in flags)
+    except ValueError as exc:
+        allowed = ", ".join(f.value for f in Flag)
+        raise InvalidInput(f"{exc}; flags are {allowed}", field="flags") from exc
+
+
+def member_record(applicant: Applicant, as_of: date) -> dict[str, Any]:
+    """A member with the applicant types it is (value true) or may be (null), each with its reason."""
+    verdicts = applicant_types(applicant, as_of)
+    return {
+        "id": applicant.id,
+        "name": applicant.name,
+        "applicant_types": [
+            {"type": kind.value, "label_ja": TYPE_LABELS_JA[kind], "value": judgement.value,
+             "reason_ja": judgement.reason_ja}
+            for kind, judgement in verdicts.items() if judgement.value is not False
+        ],
+    }
+
+
+def suggestion_record(suggestion: ProgramSuggestion, program: Program) -> dict[str, Any]:
+    """One judged program as plain JSON data, with Japanese labels and the program's summary."""
+    data = suggestion.model_dump(mode="json")
+    amount, cap = suggestion.estimated_support_jpy, suggestion.cap_jpy
+    data.update(
+        status_ja=STATUS_JA[suggestion.status],
+        estimated_support_ja=None if amount is None else yen_ja(amount),
+        cap_ja=None if cap is None else yen_ja(cap),
+        ministry=program.ministry,
+        summary_ja=program.summary_ja,
+    )
+    return data
+
+
+def suggest(
+    *,
+    db_session: Session,
+    org_id: str,
+    need_id: str | None = None,
+    partner_ids: Sequence[str] = (),
+    investment_jpy: int | None = None,
+    as_of: date | None = None,
+    flags: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Judge every active program for a member (with partners and one of its needs); plain data, best first.
+
+    Without investment_jpy the need's budget is used when it has one.
+    """
+    org = get_organization(db_session=db_session, org_id=org_id)
+    need = _get_need(db_session, need_id, org) if need_id else None
+    if org_id in partner_ids:
+        raise InvalidInput(f"{org_id!r} is the applicant; list only the other members as partners.", field="partners")
+    partners = [get_organization(db_session=db_session, org_id=p) for p in dict.fromkeys(partner_ids)]
+    if investment_jpy is not None and investment_jpy < 0:
+        raise InvalidInput("investment_jpy must not be negative.", field="investment_jpy")
+    source = "request" if investment_jpy is not None else None
+    if investment_jpy is None and need is not None and need.budget_jpy is not None:
+        investment_jpy, source = need.budget_jpy, "need_budget"
+    day = as_of or date.today()
+    request = SuggestionRequest(
+        applicant=applicant_of(org),
+        partners=[applicant_of(p) for p in partners],
+        need_text=need.text if need else None,
+        investment_jpy=investment_jpy,
+        as_of=day,
+        flags=_flags(flags),
+    )
+    catalog = current_catalog(db_session=db_session)
+    by_id = {p.id: p for p in catalog}
+    programs = [suggestion_record(s, by_id[s.program_id]) for s in suggest_programs(catalog, request)]
+    return {
+        "organization": member_record(request.applicant, day),
+        "need": None if need is None else {"id": need.external_id, "title": need.title},
+        "partners": [member_record(p, day) for p in request.partners],
+        "investment_jpy": investment_jpy,
+        "investment_source": source,
+        "as_of": day.isoformat(),
+        "flags": sorted(f.value for f in request.flags),
+        "counts": {status.value: sum(p["status"] == status.value for p in programs) for status in Status},
+        "programs": programs,
+    }
+
+
+def top_for_pair(
+    *,
+    db_session: Session,
+    need_org: Organization | str,
+    seed_org: Organization | str,
+    need_text: str | None,
+    limit: int = 3,
+    investment_jpy: int | None = None,
+    as_of: date | None = None,
+    catalog: Sequence[Program] | None = None,
+) -> list[dict[str, Any]]:
+    """The best eligible / needs-confirmation programs for a matched pair, the seed's member as partner.
+
+    Members are Organization rows or roster ids. With a need text only programs it is relevant to
+    count; programs the partner helps to qualify for (joint R&D, consortia) come first within a status.
+    """
+    applicant_org = need_org if isinstance(need_org, Organization) else get_organization(
+        db_session=db_session, org_id=need_org)
+    partner_org = seed_org if isinstance(seed_org, Organization) else get_organization(
+        db_session=db_session, org_id=seed_org)
+    partners = [] if partner_org.id == applicant_org.id else [applicant_of(partner_org)]
+    request = SuggestionRequest(applicant=applicant_of(applicant_org), partners=partners, need_text=need_text,
+                                investment_jpy=investment_jpy, as_of=as_of or date.today())
+    programs = catalog if catalog is not None else current_catalog(db_session=db_session)
+    ranked = []
+    for suggestion in suggest_programs(programs, request):
+        if suggestion.status is Status.INELIGIBLE or (need_text and suggestion.relevance == 0):
+            continue
+        uses_partner = bool(partners) and any(c.code in _PAIR_CODES for c in suggestion.met + suggestion.unconfirmed)
+        ranked.append((uses_partner, suggestion))
+    ranked.sort(key=lambda item: (_STATUS_RANK[item[1].status], not item[0], -item[1].relevance,
+                                  -(item[1].estimated_support_jpy or 0)))
+    return [_pair_record(suggestion, uses_partner) for uses_partner, suggestion in ranked[:limit]]
+
+
+def _pair_record(suggestion: ProgramSuggestion, uses_partner: bool) -> dict[str, Any]:
+    amount = suggestion.estimated_support_jpy
+    return {
+        "program_id": suggestion.program_id,
+        "name": suggestion.name,
+        "kind": suggestion.kind.value,
+        "status": suggestion.status.value,
+        "status_ja": STATUS_JA[suggestion.status],
+        "uses_partner": uses_partner,
+        "rate_ja": suggestion.rate_ja,
+        "cap_jpy": suggestion.cap_jpy,
+        "estimated_support_jpy": amount,
+        "estimated_support_ja": None if amount is None else yen_ja(amount),
+        "relevance": suggestion.relevance,
+        "met": [c.model_dump() for c in suggestion.met],
+        "unconfirmed": [c.model_dump() for c in suggestion.unconfirmed],
+    }

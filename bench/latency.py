@@ -1,0 +1,147 @@
+"""Latency at scale: match a stored need and free-text search over 10k synthetic seeds,
+in process and over HTTP (a local uvicorn), p50 and p99. Writes docs/performance.md.
+
+    python -m bench.latency [--seeds 10000] [--requests 300]
+"""
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from app import migrate
+from app.config import Settings
+from app.db import make_engine, make_session_factory, session_scope
+from app.matches.engine import MatchingEngine
+from app.roster.exchange import import_roster
+from bench.synthetic import synthetic_roster
+
+QUERIES = ["設備の故障を事前に知りたい", "夜間のハウスの温度異常をスマホに知らせたい", "養殖いけすの水温を遠隔で見たい",
+           "外観検査を自動化したい", "配送ルートを自動で作りたい", "介護記録の手間を減らしたい",
+           "Predictive maintenance for pumps", "観光客の回遊を分析したい"]
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50 and p99 in milliseconds."""
+    ordered = sorted(samples)
+    return {"p50_ms": round(statistics.median(ordered) * 1000, 2),
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
+            "n": len(ordered)}
+
+
+def timed(fn, n: int) -> list[float]:  # type: ignore[no-untyped-def]
+    """Wall time of n calls of fn(i)."""
+    out = []
+    for i in range(n):
+        start = time.perf_counter()
+        fn(i)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def free_port() -> int:
+    """An unused loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=10000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--out", type=Path, default=Path("docs/performance.md"))
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="iotmatch-bench-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        settings = Settings(database_url=url, data_dir=Path(tmp) / "var")
+        migrate.upgrade(url)
+        factory = make_session_factory(make_engine(url))
+        with session_scope(factory) as session:
+            import_roster(session, synthetic_roster(args.seeds))
+        engine = MatchingEngine.from_settings(settings)
+        start = time.perf_counter()
+        with session_scope(factory) as session:
+            engine.rebuild(session, show_progress=True)
+        build_s = time.perf_counter() - start
+        needs = sorted(engine.corpora["need"].docs)
+        for i in range(20):  # warm-up
+            engine.match_need(needs[i % len(needs)])
+            engine.search(QUERIES[i % len(QUERIES)])
+        results = {
+            "in_process_match_need": percentiles(timed(lambda i: engine.match_need(needs[i % len(needs)]),
+                                                       args.requests)),
+            "in_process_search": percentiles(timed(lambda i: engine.search(QUERIES[i % len(QUERIES)] + f" {i}"),
+                                                   args.requests)),
+        }
+        results.update(http_latency(settings, needs, args.requests))
+        report = {"seeds": len(engine.corpora["seed"]), "needs": len(needs), "index": engine.vectors["seed"].kind,
+                  "model": engine.encoder.model_id, "build_seconds": round(build_s, 1), "results": results,
+                  "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    write_markdown(report, args.out)
+
+
+def http_latency(settings: Settings, needs: list[str], n: int) -> dict[str, dict[str, float]]:
+    """The same calls through a uvicorn server on loopback (its index loaded from the snapshot)."""
+    port = free_port()
+    env = dict(os.environ, IOTMATCH_DATABASE_URL=settings.database_url, IOTMATCH_DATA_DIR=str(settings.data_dir))
+    server = subprocess.Popen([sys.executable, "-m", "bench.serve", str(port)], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=30, headers=bench_headers()) as client:
+            for _ in range(600):
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.5)
+            for i in range(20):
+                client.get(f"/v1/needs/{needs[i]}/matches").raise_for_status()
+            match = timed(lambda i: client.get(f"/v1/needs/{needs[i % len(needs)]}/matches").raise_for_status(), n)
+            search = timed(lambda i: client.get("/v1/search", params={"q": QUERIES[i % len(QUERIES)] + f" {i}"})
+                           .raise_for_status(), n)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"http_match_need": percentiles(match), "http_search": percentiles(search)}
+
+
+def bench_headers() -> dict[str, str]:
+    """Credentials for the benchmark server, when the API asks for them."""
+    key = os.environ.get("IOTMATCH_BENCH_KEY")
+    return {"Authorization": f"Bearer {key}"} if key else {}
+
+
+def write_markdown(report: dict, path: Path) -> None:  # type: ignore[type-arg]
+    """The figures as a table in docs/performance.md."""
+    rows = "\n".join(f"| {name} | {r['p50_ms']} | {r['p99_ms']} | {r['n']} |" for name, r in report["results"].items())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"""# Performance
+
+Measured by `python -m bench.latency` on {report['machine']}: {report['seeds']} synthetic seeds and
+{report['needs']} needs built from the demo members' sentences, model `{report['model']}`,
+{report['index']} FAISS index, SQLite. Index build from scratch (embedding every text): {report['build_seconds']} s.
+
+| call | p50 (ms) | p99 (ms) | requests |
+| --- | --- | --- | --- |
+{rows}
+
+`match_need` ranks the seeds for a stored need (vector read from the index, no encoding);
+`search` encodes the free text first. HTTP figures are sequential requests to a local uvicorn
+worker over loopback, including JSON serialization of 10 matches with reasons.
+""", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""One embedding model for the whole test session: it takes seconds to load."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.config import Settings
+from embeddings.encoder import SentenceTransformerEncoder
+
+
+@pytest.fixture(scope="session")
+def encoder(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEncoder:
+    """The default Japanese-capable encoder, loaded once."""
+    return SentenceTransformerEncoder("use-multilingual-v3", cache_dir=tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Iterator[Settings]:
+    """Settings on the test database with a private data folder."""
+    yield Settings(database_url=database_url, data_dir=tmp_path / "var")

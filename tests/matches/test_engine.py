@@ -1,0 +1,123 @@
+"""The engine stays current with the database and trusts no stale or corrupt snapshot."""
+
+import copy
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.matches.engine import Filters, MatchingEngine
+from app.matches.models import EmbeddingCache
+from app.roster.exchange import import_roster
+from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.snapshot import read_manifest
+from matching.vocabulary import load_vocabulary
+from seed import VOCABULARY
+
+NEW_SEED = {
+    "id": "S-NEW-1",
+    "title": "真空ポンプの異音をマイクで聞き分ける故障予兆サービス",
+    "description": "真空ポンプに小型マイクを取り付け、異音の変化から故障の予兆を検知して保全担当に知らせます。",
+    "tags": ["予兆保全", "音響"],
+    "industries_served": ["E"],
+}
+
+
+class CountingEncoder:
+    """Wraps the real encoder and counts how many documents it embeds."""
+
+    def __init__(self, inner: SentenceTransformerEncoder) -> None:
+        self.inner, self.model_id, self.dimension, self.documents = inner, inner.model_id, inner.dimension, 0
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.inner.encode_queries(texts)
+
+    def encode_documents(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        self.documents += len(texts)
+        return self.inner.encode_documents(texts)
+
+
+def _engine(settings: Settings, encoder: Any) -> MatchingEngine:
+    return MatchingEngine(settings, encoder, load_vocabulary(VOCABULARY))
+
+
+def test_matches_exclude_own_member_and_respect_filters(session: Session, dev_roster: dict[str, Any],
+                                                        settings: Settings, encoder: SentenceTransformerEncoder) -> None:
+    import_roster(session, dev_roster)
+    session.commit()
+    engine = _engine(settings, encoder)
+    engine.rebuild(session)
+    for need_id in list(engine.corpora["need"].docs)[:15]:
+        need = engine.document("need", need_id)
+        matches = engine.match_need(need_id, limit=10)
+        assert len(matches) == 10
+        assert all(m.doc.org.id != need.org.id for m in matches)
+        assert max(sum(m.doc.org.id == o for m in matches) for o in {m.doc.org.id for m in matches}) <= 2
+    only_kumamoto = engine.match_need(need_id, limit=5, filters=Filters(prefecture="熊本県"))
+    assert only_kumamoto and all(m.doc.org.prefecture == "熊本県" for m in only_kumamoto)
+
+
+def test_imported_seed_is_matched_by_the_next_request_without_rebuild(
+        session: Session, dev_roster: dict[str, Any], settings: Settings,
+        encoder: SentenceTransformerEncoder) -> None:
+    import_roster(session, dev_roster)
+    session.commit()
+    counting = CountingEncoder(encoder)
+    engine = _engine(settings, counting)
+    engine.rebuild(session)
+    embedded_at_start = counting.documents
+
+    changed = copy.deepcopy(dev_roster)
+    vendor = next(o for o in changed["organizations"] if "vendor_hw" in o["roles"])
+    vendor["seeds"].append(NEW_SEED)
+    import_roster(session, changed)
+    session.commit()
+
+    assert engine.sync(session)
+    assert counting.documents == embedded_at_start + 1  # only the new text
+    found = engine.search("真空ポンプの異音で故障の前ぶれを知りたい", limit=3)
+    assert found[0].doc.id == "S-NEW-1"
+
+    import_roster(session, dev_roster, prune=True)
+    session.commit()
+    engine.sync(session)
+    assert "S-NEW-1" not in [m.doc.id for m in engine.search("真空ポンプの異音", limit=20)]
+
+
+def test_restart_reuses_snapshot_and_cached_vectors(session: Session, dev_roster: dict[str, Any],
+                                                     settings: Settings, encoder: SentenceTransformerEncoder) -> None:
+    import_roster(session, dev_roster)
+    session.commit()
+    _engine(settings, encoder).rebuild(session)
+    session.commit()
+    cached = session.scalar(select(func.count()).select_from(EmbeddingCache))
+    assert cached == 59 + 118
+
+    counting = CountingEncoder(encoder)
+    assert _engine(settings, counting).start(session) == "loaded snapshot"
+    assert counting.documents == 0
+
+    version, _ = read_manifest(settings.data_dir / "index")
+    target = version / "seed.vectors.npy"
+    target.write_bytes(target.read_bytes()[:-64] + b"\0" * 64)
+    restarted = _engine(settings, counting)
+    outcome = restarted.start(session)
+    assert outcome.startswith("rebuilt") and "corrupt" in outcome
+    assert counting.documents == 0  # rebuilt from the cached vectors
+    assert len(restarted.vectors["seed"]) == 118
+
+
+def test_stale_snapshot_is_rebuilt(session: Session, dev_roster: dict[str, Any], settings: Settings,
+                                   encoder: SentenceTransformerEncoder) -> None:
+    import_roster(session, dev_roster)
+    session.commit()
+    _engine(settings, encoder).rebuild(session)
+    changed = copy.deepcopy(dev_roster)
+    changed["organizations"][0]["seeds"].append(NEW_SEED)
+    import_roster(session, changed)
+    session.commit()
+    engine = _engine(settings, encoder)
+    assert "older than the database" in engine.start(session)
+    assert "S-NEW-1" in engine.corpora["seed"]
