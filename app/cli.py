@@ -151,3 +151,7 @@ _register_subcommands()
 def main() -> None:
     """Console-script entry point."""
     cli()
+
+
+if __name__ == "__main__":
+    main()

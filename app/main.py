@@ -3,24 +3,21 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from app.auth.dependencies import current_key
+from app.auth.router import router as keys_router
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
-from app.errors import AppError
+from app.feedback.router import router as feedback_router
+from app.labs.cors import AllowedOrigins, LabCorsMiddleware
+from app.labs.router import router as labs_router
 from app.matches.engine import MatchingEngine
 from app.matches.router import router as matches_router
-
-
-def problem(status: int, title: str, detail: str, field: str | None = None) -> JSONResponse:
-    """An RFC 9457 problem-details response."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    if field:
-        body["field"] = field
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+from app.organizations.router import router as organizations_router
+from app.postings.router import needs_router, seeds_router
+from app.problems import RequestGuardMiddleware, install_problem_handlers
 
 
 def _start_matching(settings: Settings, app: FastAPI) -> MatchingEngine:
@@ -30,11 +27,13 @@ def _start_matching(settings: Settings, app: FastAPI) -> MatchingEngine:
     return engine
 
 
-def create_app(settings: Settings | None = None, matching: MatchingEngine | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, matching: MatchingEngine | None = None, *,
+               load_matching: bool = True) -> FastAPI:
     """Build the app for the settings; the lifespan opens the database and the matching engine.
 
     A ready engine may be passed in (tests share one); otherwise the lifespan loads the model and the
-    index snapshot, rebuilding it when it is missing, stale or corrupt.
+    index snapshot, rebuilding it when it is missing, stale or corrupt. With load_matching=False and no
+    engine the matching routes answer 503, for tests and tools that do not need them.
     """
     settings = settings or get_settings()
 
@@ -44,24 +43,25 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
         app.state.settings = settings
         app.state.engine = engine
         app.state.session_factory = make_session_factory(engine)
-        app.state.matching = matching or await run_in_threadpool(_start_matching, settings, app)
+        if matching is None and load_matching:
+            app.state.matching = await run_in_threadpool(_start_matching, settings, app)
+        else:
+            app.state.matching = matching
         yield
         engine.dispose()
 
     app = FastAPI(title="iotmatch", version="0.1.0", lifespan=lifespan,
                   description="九州IoTコミュニティのビジネスマッチング API: needs, seeds, matches, programs, events.")
 
-    @app.exception_handler(AppError)
-    async def app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return problem(exc.status_code, exc.title, exc.message, exc.field)
+    install_problem_handlers(app)
+    app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
+    # Added last, so it is outermost: errors and 413s reach lab sites with their CORS headers too.
+    app.state.allowed_origins = AllowedOrigins(settings.cors_refresh_seconds)
+    app.add_middleware(LabCorsMiddleware, origins=app.state.allowed_origins)
 
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
-        return problem(422, "Invalid input", f"{field}: {first.get('msg', 'invalid value')}", field or None)
-
-    app.include_router(matches_router)
+    app.include_router(matches_router, dependencies=[Depends(current_key)])
+    for router in (keys_router, organizations_router, needs_router, seeds_router, labs_router, feedback_router):
+        app.include_router(router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

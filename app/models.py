@@ -1,9 +1,22 @@
 """Every ORM model, imported in one place so metadata is complete for Alembic and tests."""
 
+from app.auth.models import ApiKey
 from app.db import Base
+from app.feedback.models import Feedback
 from app.labs.models import Lab
 from app.matches.models import EmbeddingCache
 from app.programs.models import ProgramRecord, ProgramRevision
 from app.roster.models import Need, Organization, Seed
 
-__all__ = ["Base", "EmbeddingCache", "Lab", "Need", "Organization", "ProgramRecord", "ProgramRevision", "Seed"]
+__all__ = [
+    "ApiKey",
+    "Base",
+    "EmbeddingCache",
+    "Feedback",
+    "Lab",
+    "Need",
+    "Organization",
+    "ProgramRecord",
+    "ProgramRevision",
+    "Seed",
+]

@@ -4,10 +4,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from app.dependencies import SessionDep
 from app.matches.dependencies import EngineDep
 from app.matches.engine import Filters
 from app.matches.schemas import MatchList, PartnerList
-from app.matches.service import match_payload, partners_for
+from app.matches.service import match_payload, partners_for, programs_for_pairs
 from app.roster.vocab import INDUSTRIES, PREFECTURES, ROLES
 
 router = APIRouter(prefix="/v1", tags=["matches"])
@@ -30,23 +31,25 @@ def _filters(prefecture: str | None, role: str | None, industry: str | None) -> 
 
 
 @router.get("/needs/{need_id}/matches", response_model=MatchList, summary="Seeds that can solve a need")
-def need_matches(need_id: str, engine: EngineDep, limit: Limit = 10, prefecture: Prefecture = None,
-                 role: Role = None, industry: Industry = None) -> dict[str, object]:
-    """課題に応えられる他の会員のシーズを、理由つきで順位づけします。"""
+def need_matches(need_id: str, engine: EngineDep, session: SessionDep, limit: Limit = 10,
+                 prefecture: Prefecture = None, role: Role = None, industry: Industry = None) -> dict[str, object]:
+    """課題に応えられる他の会員のシーズを、理由と使えそうな支援制度つきで順位づけします。"""
     need = engine.document("need", need_id)
     matches = engine.match_need(need_id, limit=limit, filters=_filters(prefecture, role, industry))
+    programs = programs_for_pairs(session, [(need, m.doc) for m in matches])
     return {"query": {"need": need_id, "title": need.title},
-            "matches": [match_payload(engine, m, need.org.industry) for m in matches]}
+            "matches": [match_payload(engine, m, need.org.industry, p) for m, p in zip(matches, programs, strict=True)]}
 
 
 @router.get("/seeds/{seed_id}/matches", response_model=MatchList, summary="Needs a seed can serve")
-def seed_matches(seed_id: str, engine: EngineDep, limit: Limit = 10, prefecture: Prefecture = None,
-                 role: Role = None, industry: Industry = None) -> dict[str, object]:
-    """シーズで解決できそうな他の会員の課題を順位づけします。"""
+def seed_matches(seed_id: str, engine: EngineDep, session: SessionDep, limit: Limit = 10,
+                 prefecture: Prefecture = None, role: Role = None, industry: Industry = None) -> dict[str, object]:
+    """シーズで解決できそうな他の会員の課題を、使えそうな支援制度つきで順位づけします。"""
     seed = engine.document("seed", seed_id)
     matches = engine.match_seed(seed_id, limit=limit, filters=_filters(prefecture, role, industry))
+    programs = programs_for_pairs(session, [(m.doc, seed) for m in matches])
     return {"query": {"seed": seed_id, "title": seed.title},
-            "matches": [match_payload(engine, m, m.doc.org.industry) for m in matches]}
+            "matches": [match_payload(engine, m, m.doc.org.industry, p) for m, p in zip(matches, programs, strict=True)]}
 
 
 @router.get("/organizations/{org_id}/partners", response_model=PartnerList, summary="Best partners for a member")

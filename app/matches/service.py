@@ -2,8 +2,14 @@
 
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from app.errors import NotFound
 from app.matches.engine import Filters, MatchingEngine
+from app.programs.service import current_catalog, top_for_pair
+from app.roster.models import Organization
+from matching.documents import Document
 from matching.ranker import Match
 from matching.reasons import build_reasons, reason_sentence
 
@@ -11,11 +17,13 @@ PAIRS_PER_POSTING = 10
 OTHER_PAIRS_SHARE = 0.25
 
 
-def match_payload(engine: MatchingEngine, match: Match, query_industry: str | None) -> dict[str, Any]:
-    """One match with its member, channel scores and reasons."""
+def match_payload(engine: MatchingEngine, match: Match, query_industry: str | None,
+                  programs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One match with its member, channel scores, reasons and (for need–seed pairs) support programs."""
     doc = match.doc
     reasons = build_reasons(match, engine.vocabulary, query_industry)
-    return {
+    extra = {"programs": programs} if programs is not None else {}
+    return extra | {
         doc.kind: doc.id,
         "title": doc.title,
         "score": round(match.score, 4),
@@ -25,6 +33,16 @@ def match_payload(engine: MatchingEngine, match: Match, query_industry: str | No
         "reasons": reasons,
         "reason_text": reason_sentence(reasons),
     }
+
+
+def programs_for_pairs(db_session: Session, pairs: list[tuple[Document, Document]],
+                       limit: int = 3) -> list[list[dict[str, Any]]]:
+    """Top support programs for each (need, seed) pair: the need's member applies, the seed's member partners."""
+    ids = {doc.org.id for pair in pairs for doc in pair}
+    orgs = {o.external_id: o for o in db_session.scalars(select(Organization).where(Organization.external_id.in_(ids)))}
+    catalog = current_catalog(db_session=db_session)
+    return [top_for_pair(db_session=db_session, need_org=orgs[need.org.id], seed_org=orgs[seed.org.id],
+                         need_text=need.text, limit=limit, catalog=catalog) for need, seed in pairs]
 
 
 def partners_for(engine: MatchingEngine, org_id: str, *, limit: int, filters: Filters) -> list[dict[str, Any]]:

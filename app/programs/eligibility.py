@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -511,8 +512,9 @@ def relevance(program: Program, need: str) -> tuple[float, list[str], list[Purpo
 # --- helpers ----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
-    """NFKC, lower case, no spaces: ＩｏＴ and iot, 全角 and 半角 compare equal."""
+    """NFKC, lower case, no spaces: ＩｏＴ and iot, 全角 and 半角 compare equal (memoized: keywords repeat)."""
     return "".join(unicodedata.normalize("NFKC", text).lower().split())
 
 

@@ -1,0 +1,1 @@
+"""API keys: who calls the API, with which role, for which member or lab."""

@@ -1,0 +1,102 @@
+"""Who is calling: the key from the request, role checks, and the lab's default region."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from app.auth import service as auth_service
+from app.auth.models import ApiKey
+from app.db import session_scope, utcnow
+from app.dependencies import SessionDep
+from app.errors import Forbidden, InvalidInput
+from app.messages import error
+from app.roster.vocab import PREFECTURES
+
+ALL_PREFECTURES = "all"
+
+bearer_scheme = HTTPBearer(auto_error=False, description="`Authorization: Bearer iotm_…`")
+header_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: iotm_…`")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller, as the routes need it: no ORM object, so it outlives the session."""
+
+    key_id: int
+    role: str
+    organization_id: int | None = None
+    organization: str | None = None  # external id, e.g. ORG-0001
+    lab: str | None = None
+    lab_prefecture: str | None = None
+
+    @classmethod
+    def of(cls, key: ApiKey) -> "Principal":
+        """The principal a key stands for."""
+        return cls(key.id, key.role, key.organization_id, key.organization.external_id if key.organization else None,
+                   key.lab_id, key.lab.prefecture if key.lab else None)
+
+    @property
+    def is_secretariat(self) -> bool:
+        """The secretariat may do everything."""
+        return self.role == "secretariat"
+
+    def owns(self, organization_id: int) -> bool:
+        """May change this organization's data (and see its contact)."""
+        return self.is_secretariat or (self.role == "member" and self.organization_id == organization_id)
+
+
+def current_key(request: Request, db_session: SessionDep,
+                bearer: HTTPAuthorizationCredentials | None = Security(bearer_scheme),
+                header: str | None = Security(header_scheme)) -> Principal:
+    """The caller's live key, from `Authorization: Bearer` or `X-API-Key`; 401 otherwise."""
+    key = auth_service.authenticate(db_session=db_session, token=bearer.credentials if bearer else header)
+    now = utcnow()
+    if auth_service.needs_touch(key, now):
+        # Its own short transaction, so the use is recorded even when the route then fails.
+        with session_scope(request.app.state.session_factory) as touch_session:
+            auth_service.touch_key(db_session=touch_session, key_id=key.id, now=now)
+    return Principal.of(key)
+
+
+CurrentKey = Annotated[Principal, Depends(current_key)]
+
+
+def require_role(*roles: str) -> Callable[..., Principal]:
+    """A dependency admitting only keys of these roles; 403 names what was refused."""
+
+    def check(request: Request, key: CurrentKey) -> Principal:
+        if key.role not in roles:
+            raise error(Forbidden, "forbidden.role", role=key.role, action=f"{request.method} {request.url.path}",
+                        allowed=" or ".join(roles))
+        return key
+
+    return check
+
+
+SecretariatKey = Annotated[Principal, Depends(require_role("secretariat"))]
+WriterKey = Annotated[Principal, Depends(require_role("secretariat", "member"))]
+
+
+def ensure_owner(key: Principal, organization_id: int, target: str) -> None:
+    """403 unless the key may change this organization's data."""
+    if not key.owns(organization_id):
+        raise error(Forbidden, "forbidden.other_organization", own=key.organization or key.role, target=target)
+
+
+def scoped_prefecture(key: CurrentKey, prefecture: Annotated[str | None, Query(
+        max_length=8, description="only members in this prefecture (kanji, e.g. 福岡県); 'all' for every one. "
+                                  "Lab keys default to the lab's prefecture.")] = None) -> str | None:
+    """The prefecture filter to apply: the one asked for, else the lab's own for lab keys; None means all."""
+    if prefecture is None:
+        return key.lab_prefecture if key.role == "lab" else None
+    if prefecture == ALL_PREFECTURES:
+        return None
+    if prefecture not in PREFECTURES:
+        raise error(InvalidInput, "invalid.prefecture", field="prefecture", value=prefecture)
+    return prefecture
+
+
+ScopedPrefecture = Annotated[str | None, Depends(scoped_prefecture)]

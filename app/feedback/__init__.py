@@ -1,0 +1,1 @@
+"""Feedback of members on the pairs the matching proposes."""

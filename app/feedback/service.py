@@ -1,0 +1,65 @@
+"""Record feedback on pairs, summarize it, and tell which pairs a member has already dealt with."""
+
+from collections import Counter
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.errors import Forbidden, InvalidInput
+from app.feedback.models import STATUSES, Feedback
+from app.messages import error
+from app.roster.models import Need, Organization, Seed
+
+# A member that marked a pair not relevant, or has already met, does not want it proposed again.
+SEEN_STATUSES = frozenset({"not_relevant", "met"})
+
+
+def give_feedback(*, db_session: Session, need: Need, seed: Seed, status: str, note: str | None,
+                  organization: Organization | None, api_key_id: int | None) -> Feedback:
+    """Store a statement about the pair: by a member on a pair with its own need or seed, or by the secretariat."""
+    if need.organization_id == seed.organization_id:
+        raise error(InvalidInput, "invalid.same_organization", field="seed", need=need.external_id,
+                    seed=seed.external_id)
+    if organization is not None and organization.id not in (need.organization_id, seed.organization_id):
+        raise error(Forbidden, "forbidden.feedback_pair", need=need.external_id, seed=seed.external_id,
+                    own=organization.external_id)
+    if status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+    feedback = Feedback(need=need, seed=seed, status=status, note=note, organization=organization,
+                        api_key_id=api_key_id)
+    db_session.add(feedback)
+    db_session.flush()
+    return feedback
+
+
+def _latest(rows: Iterable[Feedback]) -> dict[tuple[int | None, int, int], Feedback]:
+    """The current statement per (giver, need, seed): rows must come oldest first (id order)."""
+    return {(f.organization_id, f.need_id, f.seed_id): f for f in rows}
+
+
+def summary(*, db_session: Session) -> dict[str, list[dict[str, object]]]:
+    """Counts of current statuses per seed and per need, busiest first."""
+    rows = db_session.scalars(select(Feedback).options(selectinload(Feedback.need), selectinload(Feedback.seed))
+                              .order_by(Feedback.id))
+    per_seed: dict[str, Counter[str]] = {}
+    per_need: dict[str, Counter[str]] = {}
+    for feedback in _latest(rows).values():
+        per_seed.setdefault(feedback.seed.external_id, Counter())[feedback.status] += 1
+        per_need.setdefault(feedback.need.external_id, Counter())[feedback.status] += 1
+
+    def listed(counts: dict[str, Counter[str]]) -> list[dict[str, object]]:
+        ordered = sorted(counts.items(), key=lambda pair: (-pair[1].total(), pair[0]))
+        return [{"id": i, "counts": dict(c), "total": c.total()} for i, c in ordered]
+
+    return {"seeds": listed(per_seed), "needs": listed(per_need)}
+
+
+def seen_pairs(*, db_session: Session, organization: str) -> set[tuple[str, str]]:
+    """(need id, seed id) pairs the member (by external id) last marked not_relevant or met: matching skips them."""
+    rows = db_session.scalars(
+        select(Feedback).join(Organization, Feedback.organization_id == Organization.id)
+        .where(Organization.external_id == organization)
+        .options(selectinload(Feedback.need), selectinload(Feedback.seed))
+        .order_by(Feedback.id))
+    return {(f.need.external_id, f.seed.external_id) for f in _latest(rows).values() if f.status in SEEN_STATUSES}

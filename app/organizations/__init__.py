@@ -1,0 +1,1 @@
+"""Members of the community: the directory and its upkeep."""

@@ -1,0 +1,1 @@
+"""Needs and seeds: what members want solved and what they offer."""

@@ -1,0 +1,181 @@
+"""RFC 9457 problem details for every error the API returns, in English or Japanese, and the body size limit."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import AppError
+from app.messages import negotiate, render
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+# status -> (type slug, English title, Japanese title); other statuses use about:blank and the status phrase.
+PROBLEM_TYPES: dict[int, tuple[str, str, str]] = {
+    400: ("bad-request", "Bad request", "不正なリクエスト"),
+    401: ("unauthorized", "Unauthorized", "認証が必要です"),
+    403: ("forbidden", "Forbidden", "権限がありません"),
+    404: ("not-found", "Not found", "見つかりません"),
+    405: ("method-not-allowed", "Method not allowed", "使えないメソッドです"),
+    409: ("conflict", "Conflict", "競合しています"),
+    413: ("content-too-large", "Content too large", "リクエストが大きすぎます"),
+    422: ("invalid-input", "Invalid input", "入力が正しくありません"),
+    500: ("internal-error", "Internal error", "サーバーエラー"),
+    503: ("service-unavailable", "Service unavailable", "一時的に利用できません"),
+}
+TYPE_BASE = "/problems/"  # relative URIs, resolved against the API's own address
+
+
+def problem(status: int, detail: str, *, lang: str = "en", field: str | None = None,
+            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem-details response with a type URI and a title in the language."""
+    known = PROBLEM_TYPES.get(status)
+    if known:
+        type_uri, title = TYPE_BASE + known[0], known[2] if lang == "ja" else known[1]
+    else:
+        type_uri, title = "about:blank", HTTPStatus(status).phrase
+    body: dict[str, Any] = {"type": type_uri, "title": title, "status": status, "detail": detail}
+    if field:
+        body["field"] = field
+    body.update(extra)
+    response = JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    response.headers["Content-Language"] = lang
+    return response
+
+
+def language(request: Request) -> str:
+    """The language the caller asked for."""
+    return negotiate(request.headers.get("accept-language"))
+
+
+async def app_error(request: Request, exc: Exception) -> JSONResponse:
+    """An AppError, with its catalogue message in the caller's language when it has one."""
+    assert isinstance(exc, AppError)
+    lang = language(request)
+    detail = render(exc.code, lang, exc.params) if exc.code else exc.message
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    return problem(exc.status_code, detail, lang=lang, field=exc.field, headers=headers)
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts)
+
+
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """422 naming the first invalid field, with every problem listed under `errors` (never the input)."""
+    assert isinstance(exc, RequestValidationError)
+    lang = language(request)
+    errors = list(exc.errors())
+    if errors and errors[0].get("type") == "json_invalid":
+        reason = str((errors[0].get("ctx") or {}).get("error", "malformed"))
+        return problem(422, render("invalid.json", lang, {"reason": reason}), lang=lang)
+    listed = [{"field": _field(e.get("loc", ())), "message": str(e.get("msg", "invalid value"))} for e in errors]
+    first = listed[0] if listed else {"field": "", "message": "invalid value"}
+    detail = render("invalid.input", lang, {"field": first["field"] or "body", "reason": first["message"]})
+    return problem(422, detail, lang=lang, field=first["field"] or None, errors=listed)
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's and FastAPI's HTTP errors (unknown route, wrong method, …) in the same shape."""
+    assert isinstance(exc, HTTPException)
+    lang = language(request)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404 and exc.detail == HTTPStatus.NOT_FOUND.phrase:
+        detail = render("http.not_found", lang, {"path": request.url.path})
+    elif exc.status_code == 405:
+        allow = headers.get("Allow") or headers.get("allow") or "another method"
+        detail = render("http.method_not_allowed", lang,
+                        {"method": request.method, "path": request.url.path, "allow": allow})
+    elif isinstance(exc, BodyTooLarge):
+        detail = render("http.too_large", lang, {"limit": exc.limit})
+    else:
+        detail = str(exc.detail)
+    return problem(exc.status_code, detail, lang=lang, headers=headers or None)
+
+
+async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: logged with its traceback, answered without internals."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    lang = language(request)
+    return problem(500, render("http.internal", lang, {}), lang=lang)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Route every kind of error through the problem-details handlers."""
+    app.add_exception_handler(AppError, app_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, internal_error)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` once a body without a (truthful) Content-Length passes the limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=HTTPStatus.REQUEST_ENTITY_TOO_LARGE.phrase,
+                         headers={"Connection": "close"})
+        self.limit = limit
+
+
+class RequestGuardMiddleware:
+    """Refuses bodies over the limit with 413 and URLs with NUL characters with 400, before any route runs.
+
+    A declared Content-Length is checked up front; a streamed body is counted as it is read, and FastAPI
+    re-raises the HTTPException from its body parsing so the problem handler answers it.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        lang = negotiate(headers.get("accept-language"))
+        # PostgreSQL refuses NUL in text, so an id or filter holding one would fail deep in a query.
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+            await problem(400, render("http.nul", lang, {}), lang=lang)(scope, receive, send)
+            return
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(scope, receive, send, lang)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._too_large(scope, receive, send, lang)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, lang: str) -> None:
+        detail = render("http.too_large", lang, {"limit": self.max_bytes})
+        await problem(413, detail, lang=lang, headers={"Connection": "close"})(scope, receive, send)

@@ -1,0 +1,31 @@
+"""Scheduling core for business-matching events: 1:1 meetings in time slots at tables."""
+
+from .export import agenda_rows, schedule_from_json, schedule_to_json
+from .model import (
+    AgendaEntry,
+    CandidatePair,
+    Meeting,
+    Participant,
+    Request,
+    ScheduleResult,
+    SchedulingProblem,
+    Slot,
+)
+from .solve import schedule
+from .validate import validate_schedule
+
+__all__ = [
+    "AgendaEntry",
+    "CandidatePair",
+    "Meeting",
+    "Participant",
+    "Request",
+    "ScheduleResult",
+    "SchedulingProblem",
+    "Slot",
+    "agenda_rows",
+    "schedule",
+    "schedule_from_json",
+    "schedule_to_json",
+    "validate_schedule",
+]
