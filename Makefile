@@ -2,12 +2,17 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-# The CPU build of torch is installed first and explicitly: an unpinned torch pulls several GB of CUDA.
+# torch goes first, pinned, so the rest resolves against it; pip takes the CPU wheel wherever its find-links or
+# index offer one (the default index's build pulls several GB of CUDA; the Dockerfile names the CPU index).
 TORCH := torch==2.13.0
 
 .PHONY: install install-dev run test lint typecheck bench clean
 
 $(BIN)/python:
+	@# Debian ships venv's pip bootstrap separately; install it where we may, else say what is missing.
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq python3.11-venv; } \
+		|| { echo "$(PYTHON) cannot create virtual environments: install Debian's python3.11-venv" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
@@ -36,6 +41,7 @@ typecheck: install-dev
 bench: install-dev
 	$(BIN)/python -m bench.ranking_quality
 	$(BIN)/python -m bench.latency
+	$(BIN)/python -m bench.schedule_bench --docs docs/events.md
 
 clean:
 	rm -rf $(VENV) var iotmatch.db

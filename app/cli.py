@@ -1,6 +1,7 @@
 """The iotmatch command line: the same services the API calls."""
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -8,14 +9,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from app import migrate
 from app.config import get_settings
-from app.db import make_engine, make_session_factory, session_scope
+from app.db import make_engine, make_session_factory, normalize_url, session_scope
 from app.errors import AppError
 from app.labs import service as lab_service
+from app.programs import service as program_service
 from app.roster.exchange import export_roster, import_roster
 from app.roster.files import read_roster_file, write_roster_file
 from app.roster.validation import RosterInvalid
@@ -45,14 +49,28 @@ def fail(message: str, code: int = 1) -> None:
 
 
 @db_cli.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="target revision id; the latest by default")] = "head",
+) -> None:
     """Bring the database to the latest schema (creates it if empty)."""
     migrate.upgrade(get_settings().database_url, revision)
     typer.echo(f"database at {revision}")
 
 
+@db_cli.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Argument(help="what the revision changes, e.g. 'matching events'")],
+    revision_id: Annotated[str, typer.Option("--id", help="the next id, e.g. 0006_events")],
+) -> None:
+    """Write a new migration from the differences between the models and the database (which must be at head)."""
+    if not re.fullmatch(r"\d{4}_[a-z0-9_]+", revision_id):
+        fail(f"--id {revision_id!r}: use the next number and a slug, e.g. 0006_events")
+    path = migrate.revision(get_settings().database_url, message, revision_id)
+    typer.echo(f"wrote {path}; review it, then `iotmatch db upgrade`")
+
+
 @db_cli.command("downgrade")
-def db_downgrade(revision: str) -> None:
+def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision id, or 'base'")]) -> None:
     """Step the schema back to REVISION ('base' drops every table)."""
     migrate.downgrade(get_settings().database_url, revision)
     typer.echo(f"database at {revision}")
@@ -111,14 +129,16 @@ def export_command(file: Annotated[Path, typer.Argument(help="output .json or .x
 
 @cli.command("seed")
 def seed_command() -> None:
-    """Load the shipped community data: labs and demo members (safe to run again)."""
+    """Load the shipped community data: labs, demo members, support programs (safe to run again)."""
     from seed import DEMO_ROSTER, LABS
 
     labs = json.loads(LABS.read_text(encoding="utf-8"))["labs"]
     with open_session() as session:
         lab_service.upsert_labs(db_session=session, labs_in=labs)
+        programs_added = program_service.ensure_catalog(db_session=session)
     report = run_import(DEMO_ROSTER, prune=False)
     typer.echo(f"labs: {len(labs)}")
+    typer.echo(f"support programs: {programs_added} added")
     _print_import_report(report, prune=False)
 
 
@@ -131,16 +151,23 @@ def serve_command(
     import uvicorn
 
     from app.main import create_app
+    from app.observability import configure_logging
 
     settings = get_settings()
+    configure_logging(settings.log_level)
+    # uvicorn's loggers go to the JSON handler; the app writes its own access log with the request id.
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level=settings.log_level)
+                log_level=settings.log_level, log_config=None, access_log=False)
 
 
 def _register_subcommands() -> None:
+    from app.auth import cli as keys_cli
+    from app.events import cli as events_cli
     from app.matches import cli as match_cli
     from app.programs import cli as programs_cli
 
+    keys_cli.register(cli)
+    events_cli.register(cli)
     match_cli.register(cli)
     programs_cli.register(cli)
 
@@ -150,7 +177,15 @@ _register_subcommands()
 
 def main() -> None:
     """Console-script entry point."""
-    cli()
+    try:
+        cli()
+    except (OperationalError, ProgrammingError) as exc:
+        # An unreachable server or a database without the schema: say so instead of a traceback.
+        url = make_url(normalize_url(get_settings().database_url)).render_as_string(hide_password=True)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        typer.secho(f"database {url}: {reason}\nIs it reachable, and has `iotmatch db upgrade` been run?",
+                    fg=typer.colors.RED, err=True)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,9 +23,9 @@ class Settings(BaseSettings):
         default="use-multilingual-v3",
         description="'use-multilingual-v3', 'all-minilm-l6-v2' or a local sentence-transformers directory.",
     )
-    embedding_query_prefix: str = ""
-    embedding_document_prefix: str = ""
-    embedding_threads: int = 2
+    embedding_query_prefix: str = Field(default="", description="Text put before every query (some models want one).")
+    embedding_document_prefix: str = Field(default="", description="Text put before every indexed need or seed.")
+    embedding_threads: int = Field(default=2, description="CPU threads the encoder and FAISS may use.")
 
     vocabulary_path: Path | None = Field(default=None, description="Domain vocabulary YAML; the shipped one if unset.")
 
@@ -32,22 +33,46 @@ class Settings(BaseSettings):
 
     # Fusion weights of the ranking channels (see docs/matching.md); defaults chosen on two labelled
     # rosters written independently, so neither alone decides them.
-    weight_dense: float = 1.0
-    weight_lexical: float = 0.3
-    weight_vocabulary: float = 4.0
-    weight_structure: float = 0.8
-    weight_support_mismatch: float = 1.0
-    max_per_organization: int = 2
+    weight_dense: float = Field(default=0.75, description="Weight of the sentence-embedding similarity.")
+    weight_lexical: float = Field(default=0.3, description="Weight of the Sudachi BM25 score.")
+    weight_vocabulary: float = Field(default=3.0, description="Weight of the domain-vocabulary concept overlap.")
+    weight_structure: float = Field(default=2.8, description="Weight of industry, role and prefecture fit.")
+    weight_support_mismatch: float = Field(
+        default=1.0, description="Penalty for a support-only offer to a need that asks for no support.")
+    dense_temperature: float = Field(
+        default=2.0, description="The dense z-score z counts as exp(z/T) - 1 (sharpens the top); 0 = plain z.")
+    max_per_organization: int = Field(
+        default=2, description="Matches from one organization before the others get their turn; 0 = no cap.")
 
     max_body_bytes: int = Field(default=1_048_576, description="Larger request bodies are refused with 413.")
     cors_refresh_seconds: float = Field(default=10.0, description="How long the labs' allowed origins are cached.")
+    rate_limit_per_minute: int = Field(default=600, ge=0, description="Requests per minute per API key; 0 = no limit.")
+    rate_limit_burst: int = Field(default=60, ge=1, description="Requests a key may make at once before the limit.")
 
-    host: str = "127.0.0.1"
-    port: int = 8000
-    log_level: str = "info"
+    host: str = Field(default="127.0.0.1", description="Address `iotmatch serve` binds to.")
+    port: int = Field(default=8000, description="Port `iotmatch serve` listens on.")
+    log_level: str = Field(default="info", description="uvicorn log level: debug, info, warning, error.")
 
 
 @lru_cache
 def get_settings() -> Settings:
     """Settings from the environment, read once per process."""
     return Settings()
+
+
+def _shown_default(field: FieldInfo) -> str:
+    """The default as the docs show it: factories evaluated, the working directory written as '.'."""
+    value = field.get_default(call_default_factory=True)
+    if value is None or value == "":
+        return "unset" if value is None else "empty"
+    return f"`{str(value).replace(str(Path.cwd()), '.')}`"
+
+
+def settings_table() -> str:
+    """The README's configuration table: environment variable, default and meaning of every setting."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        meaning = (field.description or "").replace("|", r"\|")
+        rows.append(f"| `{prefix}{name.upper()}` | {_shown_default(field)} | {meaning} |")
+    return "\n".join(rows)

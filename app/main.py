@@ -3,21 +3,52 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from app.auth.dependencies import current_key
+from app.auth.dependencies import current_key, require_secretariat
 from app.auth.router import router as keys_router
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
+from app.events.router import router as events_router
+from app.events.router import themes_router
 from app.feedback.router import router as feedback_router
 from app.labs.cors import AllowedOrigins, LabCorsMiddleware
 from app.labs.router import router as labs_router
 from app.matches.engine import MatchingEngine
 from app.matches.router import router as matches_router
+from app.observability import Metrics, RequestContextMiddleware
 from app.organizations.router import router as organizations_router
 from app.postings.router import needs_router, seeds_router
 from app.problems import RequestGuardMiddleware, install_problem_handlers
+from app.programs.router import admin_router as programs_admin_router
+from app.programs.router import router as programs_router
+from app.ratelimit import RateLimiter
+from app.web.router import STATIC as web_static
+from app.web.router import router as web_router
+
+# Routers that authenticate themselves (each route checks the role it needs).
+API_ROUTERS = (keys_router, organizations_router, needs_router, seeds_router, labs_router, feedback_router,
+               events_router, themes_router)
+
+
+class Readiness(BaseModel):
+    """Whether the service can answer: its database reachable and its matching index loaded."""
+
+    status: str
+    database: str
+    index: str
+
+
+DESCRIPTION = """九州IoTコミュニティのビジネスマッチング API: members, needs, seeds, matches, feedback, labs, programs.
+
+Send your API key as `Authorization: Bearer iotm_…` (or `X-API-Key: iotm_…`). Roles: `secretariat` (everything),
+`member` (reads the directory and matches, changes its own organization), `lab` (read-only, defaults to the lab's
+prefecture and focus industries). Errors are RFC 9457 problem details in English or Japanese (`Accept-Language`).
+"""
 
 
 def _start_matching(settings: Settings, app: FastAPI) -> MatchingEngine:
@@ -50,22 +81,54 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
         yield
         engine.dispose()
 
-    app = FastAPI(title="iotmatch", version="0.1.0", lifespan=lifespan,
-                  description="九州IoTコミュニティのビジネスマッチング API: needs, seeds, matches, programs, events.")
+    app = FastAPI(title="iotmatch", version="0.1.0", lifespan=lifespan, description=DESCRIPTION)
 
     install_problem_handlers(app)
+    app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.state.metrics = Metrics(app.state)
     app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     # Added last, so it is outermost: errors and 413s reach lab sites with their CORS headers too.
     app.state.allowed_origins = AllowedOrigins(settings.cors_refresh_seconds)
     app.add_middleware(LabCorsMiddleware, origins=app.state.allowed_origins)
 
     app.include_router(matches_router, dependencies=[Depends(current_key)])
-    for router in (keys_router, organizations_router, needs_router, seeds_router, labs_router, feedback_router):
+    app.include_router(programs_router, dependencies=[Depends(current_key)])
+    app.include_router(programs_admin_router, dependencies=[Depends(require_secretariat)])
+    for router in API_ROUTERS:
         app.include_router(router)
+    _add_operations(app)
+    app.include_router(web_router)
+    app.mount("/static", web_static, name="static")
+    return app
 
-    @app.get("/healthz", tags=["operations"])
+
+def _add_operations(app: FastAPI) -> None:
+    """/healthz, /readyz and /metrics: unauthenticated, for load balancers and Prometheus."""
+
+    @app.get("/healthz", tags=["operations"], summary="Process up")
     def healthz() -> dict[str, str]:
-        """The process is up."""
+        """プロセスが動いていれば 200 を返します。"""
         return {"status": "ok"}
 
-    return app
+    @app.get("/readyz", tags=["operations"], response_model=Readiness, summary="Ready to serve",
+             responses={503: {"model": Readiness, "description": "database unreachable or index not loaded"}})
+    def readyz(request: Request) -> JSONResponse:
+        """データベースに接続でき、マッチングの索引が読み込まれていれば 200、そうでなければ 503。"""
+        try:
+            with request.app.state.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            database = "ok"
+        except Exception:  # any failure to reach it means not ready; the reason is the database's log's
+            database = "unreachable"
+        index = "loaded" if getattr(request.app.state, "matching", None) is not None else "not loaded"
+        ready = database == "ok" and index == "loaded"
+        body = Readiness(status="ready" if ready else "not ready", database=database, index=index)
+        return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        """Prometheus text format: requests and latency by route template, index size."""
+        payload, content_type = request.app.state.metrics.exposition()
+        return Response(payload, media_type=content_type)

@@ -41,7 +41,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "forbidden.feedback_pair": (
         "Feedback is given on pairs with one of your own needs or seeds; neither {need} nor {seed} "
         "belongs to {own}.",
-        "フィードバックできるのは自分のニーズまたはシーズを含む組み合わせだけです。{need} も {seed} も {own} のものではありません。",
+        "フィードバックできるのは自分のニーズまたはシーズを含む組み合わせだけです。"
+        "{need} も {seed} も {own} のものではありません。",
     ),
     "not_found.organization": (
         "No organization with id {id!r}; GET /v1/organizations lists them.",
@@ -115,6 +116,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Something went wrong on our side and was logged; please try again later.",
         "サーバー側で問題が起きました（記録済み）。しばらくしてからもう一度お試しください。",
     ),
+    "rate.limited": (
+        "Too many requests with this key (at most {per_minute} a minute); try again in {retry_after} s.",
+        "このキーからのリクエストが多すぎます（1分あたり最大 {per_minute} 件）。"
+        "{retry_after} 秒後にもう一度お試しください。",
+    ),
     "cors.origin": (
         "The origin {origin} is not registered for any lab; the secretariat can add it to the lab's allowed_origins.",
         "オリジン {origin} はどのラボにも登録されていません。事務局がラボの allowed_origins に追加できます。",
@@ -130,6 +136,7 @@ def render(code: str, lang: str, params: dict[str, Any]) -> str:
 
 def error(cls: type[E], code: str, *, field: str | None = None, **params: Any) -> E:
     """An error whose message comes from the catalogue: English for the CLI and logs, localized by the API."""
+    params = ({"field": field} if field is not None else {}) | params  # messages may name the field too
     return cls(render(code, DEFAULT_LANGUAGE, params), field=field, code=code, params=params)
 
 

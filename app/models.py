@@ -2,6 +2,7 @@
 
 from app.auth.models import ApiKey
 from app.db import Base
+from app.events.models import Event, EventCandidate, EventMeeting, EventParticipant, EventRequest, EventSlot
 from app.feedback.models import Feedback
 from app.labs.models import Lab
 from app.matches.models import EmbeddingCache
@@ -12,6 +13,12 @@ __all__ = [
     "ApiKey",
     "Base",
     "EmbeddingCache",
+    "Event",
+    "EventCandidate",
+    "EventMeeting",
+    "EventParticipant",
+    "EventRequest",
+    "EventSlot",
     "Feedback",
     "Lab",
     "Need",

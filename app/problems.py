@@ -1,12 +1,15 @@
 """RFC 9457 problem details for every error the API returns, in English or Japanese, and the body size limit."""
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,6 +30,7 @@ PROBLEM_TYPES: dict[int, tuple[str, str, str]] = {
     409: ("conflict", "Conflict", "競合しています"),
     413: ("content-too-large", "Content too large", "リクエストが大きすぎます"),
     422: ("invalid-input", "Invalid input", "入力が正しくありません"),
+    429: ("too-many-requests", "Too many requests", "リクエストが多すぎます"),
     500: ("internal-error", "Internal error", "サーバーエラー"),
     503: ("service-unavailable", "Service unavailable", "一時的に利用できません"),
 }
@@ -60,7 +64,9 @@ async def app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     lang = language(request)
     detail = render(exc.code, lang, exc.params) if exc.code else exc.message
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    headers: dict[str, str] | None = getattr(exc, "headers", None)
+    if exc.status_code == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
     return problem(exc.status_code, detail, lang=lang, field=exc.field, headers=headers)
 
 
@@ -111,7 +117,8 @@ async def internal_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Route every kind of error through the problem-details handlers."""
+    """Route every kind of error through the problem-details handlers, and document them so in OpenAPI."""
+    app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
@@ -179,3 +186,53 @@ class RequestGuardMiddleware:
     async def _too_large(self, scope: Scope, receive: Receive, send: Send, lang: str) -> None:
         detail = render("http.too_large", lang, {"limit": self.max_bytes})
         await problem(413, detail, lang=lang, headers={"Connection": "close"})(scope, receive, send)
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: every error of the API has this shape."""
+
+    type: str = Field(description="a URI naming the kind of problem, e.g. /problems/not-found",
+                      examples=["/problems/not-found"])
+    title: str = Field(description="short summary of the kind, in the caller's language", examples=["見つかりません"])
+    status: int = Field(description="the HTTP status", examples=[404])
+    detail: str = Field(description="what went wrong and what to do about it, in the caller's language",
+                        examples=["ID 'N-9999' のニーズはありません。GET /v1/needs で一覧できます。"])
+    field: str | None = Field(default=None, description="the offending field, for validation errors",
+                              examples=["limit"])
+    errors: list[dict[str, str]] | None = Field(default=None, description="validation errors: every field with its "
+                                                                           "message")
+
+
+# Documented on every operation, so clients and schema checks know the error shape.
+COMMON_PROBLEMS = {
+    "413": "the request body is larger than the limit",
+    "422": "a parameter or a field of the body is invalid; `field` names it",
+    "429": "too many requests with this key; see Retry-After",
+}
+KEYED_PROBLEMS = {"401": "no key, an unknown key or a revoked key", "403": "the key's role may not do this"}
+
+
+def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """An openapi() for the app whose error responses are problem details instead of FastAPI's default 422."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                problems = COMMON_PROBLEMS | (KEYED_PROBLEMS if operation.get("security") else {})
+                if "{" in path:
+                    problems = problems | {"404": "no such id"}
+                for status, description in problems.items():
+                    responses[status] = {"description": description, "content": content}
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    return openapi

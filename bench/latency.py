@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from app import migrate
+from app.auth import service as auth_service
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.matches.engine import MatchingEngine
@@ -69,6 +70,7 @@ def main() -> None:
         factory = make_session_factory(make_engine(url))
         with session_scope(factory) as session:
             import_roster(session, synthetic_roster(args.seeds))
+            _, token = auth_service.create_key(db_session=session, role="secretariat", name="latency bench")
         engine = MatchingEngine.from_settings(settings)
         start = time.perf_counter()
         with session_scope(factory) as session:
@@ -78,28 +80,34 @@ def main() -> None:
         for i in range(20):  # warm-up
             engine.match_need(needs[i % len(needs)])
             engine.search(QUERIES[i % len(QUERIES)])
+        load_before = os.getloadavg()
         results = {
+            "in_process_encode_query": percentiles(timed(
+                lambda i: engine.encoder.encode_queries([QUERIES[i % len(QUERIES)] + f" {i}"]), args.requests)),
             "in_process_match_need": percentiles(timed(lambda i: engine.match_need(needs[i % len(needs)]),
                                                        args.requests)),
             "in_process_search": percentiles(timed(lambda i: engine.search(QUERIES[i % len(QUERIES)] + f" {i}"),
                                                    args.requests)),
         }
-        results.update(http_latency(settings, needs, args.requests))
+        results.update(http_latency(settings, needs, args.requests, token))
         report = {"seeds": len(engine.corpora["seed"]), "needs": len(needs), "index": engine.vectors["seed"].kind,
                   "model": engine.encoder.model_id, "build_seconds": round(build_s, 1), "results": results,
-                  "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
+                  "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                  "load_average": [round(x, 2) for x in (*load_before[:1], os.getloadavg()[0])]}
     print(json.dumps(report, indent=2, ensure_ascii=False))
     write_markdown(report, args.out)
 
 
-def http_latency(settings: Settings, needs: list[str], n: int) -> dict[str, dict[str, float]]:
-    """The same calls through a uvicorn server on loopback (its index loaded from the snapshot)."""
+def http_latency(settings: Settings, needs: list[str], n: int, token: str) -> dict[str, dict[str, float]]:
+    """The same calls through a uvicorn server on loopback (its index loaded from the snapshot), with a
+    secretariat key and no rate limit, so every request does the full work of an authenticated one."""
     port = free_port()
-    env = dict(os.environ, IOTMATCH_DATABASE_URL=settings.database_url, IOTMATCH_DATA_DIR=str(settings.data_dir))
+    env = dict(os.environ, IOTMATCH_DATABASE_URL=settings.database_url, IOTMATCH_DATA_DIR=str(settings.data_dir),
+               IOTMATCH_RATE_LIMIT_PER_MINUTE="0")
     server = subprocess.Popen([sys.executable, "-m", "bench.serve", str(port)], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=base, timeout=30, headers=bench_headers()) as client:
+        with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"}) as client:
             for _ in range(600):
                 try:
                     if client.get("/healthz").status_code == 200:
@@ -115,12 +123,6 @@ def http_latency(settings: Settings, needs: list[str], n: int) -> dict[str, dict
         server.terminate()
         server.wait(timeout=30)
     return {"http_match_need": percentiles(match), "http_search": percentiles(search)}
-
-
-def bench_headers() -> dict[str, str]:
-    """Credentials for the benchmark server, when the API asks for them."""
-    key = os.environ.get("IOTMATCH_BENCH_KEY")
-    return {"Authorization": f"Bearer {key}"} if key else {}
 
 
 def write_markdown(report: dict, path: Path) -> None:  # type: ignore[type-arg]

@@ -1,10 +1,12 @@
 """The migrations build the same schema as the models, and run down and up again."""
 
+import re
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from app import migrate
@@ -31,3 +33,11 @@ def test_models_and_migrations_agree_and_round_trip(backend: str, tmp_path: Path
         engine.dispose()
     finally:
         drop()
+
+
+def test_one_head_and_files_named_by_date_and_slug() -> None:
+    scripts = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    assert len(scripts.get_heads()) == 1, f"several heads {scripts.get_heads()}: chain the newest onto the others"
+    for revision in scripts.walk_revisions():
+        assert re.fullmatch(r"\d{4}_[a-z0-9_]+", revision.revision), revision.revision
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}_[a-z0-9_]+\.py", Path(revision.path).name), revision.path

@@ -2,9 +2,9 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import Annotated, NoReturn
 
-import click
 import typer
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from app.db import make_engine, make_session_factory, session_scope
 from app.errors import AppError
 
 keys_cli = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
+KeyRole = StrEnum("KeyRole", {role: role for role in KEY_ROLES})  # type: ignore[misc]
 
 
 @contextmanager
@@ -34,7 +35,7 @@ def _fail(message: str) -> NoReturn:
 
 @keys_cli.command("create")
 def create_command(
-    role: Annotated[str, typer.Option(click_type=click.Choice(KEY_ROLES), help="what the key may do")],
+    role: Annotated[KeyRole, typer.Option(help="what the key may do", case_sensitive=False)],
     org: Annotated[str | None, typer.Option("--org", help="member keys: the organization id (ORG-…)")] = None,
     lab: Annotated[str | None, typer.Option("--lab", help="lab keys: the lab id")] = None,
     name: Annotated[str, typer.Option(help="who uses the key, for what")] = "",
@@ -42,13 +43,13 @@ def create_command(
     """Issue a key and print it once: store it now, it cannot be shown again."""
     try:
         with _session() as session:
-            key, token = auth_service.create_key(db_session=session, role=role, organization=org, lab=lab,
+            key, token = auth_service.create_key(db_session=session, role=str(role), organization=org, lab=lab,
                                                  name=name)
             key_id = key.id
     except AppError as exc:
         _fail(exc.message)
     typer.echo(token)
-    typer.echo(f"key {key_id} ({role}) created; this is the only time it is shown.", err=True)
+    typer.echo(f"key {key_id} ({role.value}) created; this is the only time it is shown.", err=True)
 
 
 @keys_cli.command("list")

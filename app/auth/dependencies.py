@@ -12,10 +12,11 @@ from app.auth.models import ApiKey
 from app.db import session_scope, utcnow
 from app.dependencies import SessionDep
 from app.errors import Forbidden, InvalidInput
-from app.messages import error
-from app.roster.vocab import PREFECTURES
+from app.messages import error, render
+from app.ratelimit import RateLimited, RateLimiter
+from app.roster.vocab import INDUSTRIES, PREFECTURES
 
-ALL_PREFECTURES = "all"
+ALL = "all"
 
 bearer_scheme = HTTPBearer(auto_error=False, description="`Authorization: Bearer iotm_…`")
 header_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: iotm_…`")
@@ -31,12 +32,18 @@ class Principal:
     organization: str | None = None  # external id, e.g. ORG-0001
     lab: str | None = None
     lab_prefecture: str | None = None
+    lab_industries: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, key: ApiKey) -> "Principal":
         """The principal a key stands for."""
         return cls(key.id, key.role, key.organization_id, key.organization.external_id if key.organization else None,
-                   key.lab_id, key.lab.prefecture if key.lab else None)
+                   key.lab_id, key.lab.prefecture if key.lab else None, tuple(key.lab.industries) if key.lab else ())
+
+    @property
+    def actor(self) -> str:
+        """How changes made with this key are recorded."""
+        return f"{self.role}-key-{self.key_id}"
 
     @property
     def is_secretariat(self) -> bool:
@@ -51,14 +58,25 @@ class Principal:
 def current_key(request: Request, db_session: SessionDep,
                 bearer: HTTPAuthorizationCredentials | None = Security(bearer_scheme),
                 header: str | None = Security(header_scheme)) -> Principal:
-    """The caller's live key, from `Authorization: Bearer` or `X-API-Key`; 401 otherwise."""
+    """The caller's live key, from `Authorization: Bearer` or `X-API-Key`; 401 otherwise, 429 over its rate."""
     key = auth_service.authenticate(db_session=db_session, token=bearer.credentials if bearer else header)
+    principal = Principal.of(key)
+    # Seen by the CORS middleware (a lab's origins only for its own key) and the access log.
+    request.state.principal = principal
+    request.state.actor = principal.actor
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    retry_after = limiter.hit(key.id) if limiter else None
+    if retry_after is not None:
+        per_minute = request.app.state.settings.rate_limit_per_minute
+        raise RateLimited(render("rate.limited", "en", {"per_minute": per_minute, "retry_after": retry_after}),
+                          retry_after=retry_after, code="rate.limited",
+                          params={"per_minute": per_minute, "retry_after": retry_after})
     now = utcnow()
     if auth_service.needs_touch(key, now):
         # Its own short transaction, so the use is recorded even when the route then fails.
         with session_scope(request.app.state.session_factory) as touch_session:
             auth_service.touch_key(db_session=touch_session, key_id=key.id, now=now)
-    return Principal.of(key)
+    return principal
 
 
 CurrentKey = Annotated[Principal, Depends(current_key)]
@@ -76,7 +94,8 @@ def require_role(*roles: str) -> Callable[..., Principal]:
     return check
 
 
-SecretariatKey = Annotated[Principal, Depends(require_role("secretariat"))]
+require_secretariat = require_role("secretariat")
+SecretariatKey = Annotated[Principal, Depends(require_secretariat)]
 WriterKey = Annotated[Principal, Depends(require_role("secretariat", "member"))]
 
 
@@ -92,7 +111,7 @@ def scoped_prefecture(key: CurrentKey, prefecture: Annotated[str | None, Query(
     """The prefecture filter to apply: the one asked for, else the lab's own for lab keys; None means all."""
     if prefecture is None:
         return key.lab_prefecture if key.role == "lab" else None
-    if prefecture == ALL_PREFECTURES:
+    if prefecture == ALL:
         return None
     if prefecture not in PREFECTURES:
         raise error(InvalidInput, "invalid.prefecture", field="prefecture", value=prefecture)
@@ -100,3 +119,16 @@ def scoped_prefecture(key: CurrentKey, prefecture: Annotated[str | None, Query(
 
 
 ScopedPrefecture = Annotated[str | None, Depends(scoped_prefecture)]
+
+
+def scoped_industries(key: CurrentKey, industry: Annotated[str | None, Query(
+        pattern=f"^([{''.join(INDUSTRIES)}]|{ALL})$",
+        description="only members of this JSIC division (A..T); 'all' for every one. "
+                    "Lab keys default to the lab's focus industries.")] = None) -> tuple[str, ...] | None:
+    """The JSIC divisions to keep: the one asked for, else the lab's focus industries for lab keys; None means all."""
+    if industry is None:
+        return (key.lab_industries or None) if key.role == "lab" else None
+    return None if industry == ALL else (industry,)
+
+
+ScopedIndustries = Annotated[tuple[str, ...] | None, Depends(scoped_industries)]

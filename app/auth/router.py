@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response, status
 
 from app.auth import service as auth_service
-from app.auth.dependencies import CurrentKey, Principal, SecretariatKey, current_key
+from app.auth.dependencies import CurrentKey, Principal, SecretariatKey, WriterKey, current_key
 from app.auth.models import ApiKey
 from app.auth.schemas import KeyCreate, KeyCreated, KeyList, KeyRead
 from app.dependencies import SessionDep
@@ -18,13 +18,9 @@ KeyId = Annotated[int, Path(ge=1, le=DB_INT)]
 
 
 def _check_own(key: Principal, target: ApiKey) -> None:
-    """Members and labs may only act on their own organization's or lab's keys."""
-    if key.is_secretariat:
-        return
-    mine = (target.organization_id == key.organization_id) if key.role == "member" else (target.lab_id == key.lab)
-    if not mine:
-        raise error(Forbidden, "forbidden.other_key", role=key.role, id=target.id,
-                    scope="organization" if key.role == "member" else "lab")
+    """Members may only revoke their own organization's keys."""
+    if not key.is_secretariat and target.organization_id != key.organization_id:
+        raise error(Forbidden, "forbidden.other_key", role=key.role, id=target.id, scope="organization")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=KeyCreated, summary="Issue a key")
@@ -44,8 +40,8 @@ def list_keys(db_session: SessionDep, key: CurrentKey) -> KeyList:
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a key")
-def revoke_key(key_id: KeyId, db_session: SessionDep, key: CurrentKey) -> Response:
-    """キーを無効化します。会員とラボは自分のキーだけ無効化できます。"""
+def revoke_key(key_id: KeyId, db_session: SessionDep, key: WriterKey) -> Response:
+    """キーを無効化します。会員は自分の団体のキーだけ無効化できます（ラボのキーは読み取り専用です。事務局に依頼してください）。"""
     target = auth_service.get_key(db_session=db_session, key_id=key_id)
     _check_own(key, target)
     auth_service.revoke_key(db_session=db_session, key=target)

@@ -1,4 +1,10 @@
-"""CORS for the labs' web sites: the origins come from each lab's allowed_origins, not from configuration."""
+"""CORS for the labs' web sites: the origins come from each lab's allowed_origins, not from configuration.
+
+A preflight cannot carry the key, so it is answered for any registered origin; the actual response gets
+CORS headers only when its key is a lab key registered for that origin (or when no key was accepted, so
+the site can read the 401). Member and secretariat keys never get them: they are not for browsers of
+other sites.
+"""
 
 import threading
 import time
@@ -15,8 +21,8 @@ from app.messages import negotiate, render
 from app.problems import problem
 
 ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
-ALLOW_HEADERS = "Authorization, X-API-Key, Content-Type, Accept, Accept-Language"
-EXPOSE_HEADERS = "Content-Language, Location"
+ALLOW_HEADERS = "Authorization, X-API-Key, Content-Type, Accept, Accept-Language, X-Request-ID"
+EXPOSE_HEADERS = "Content-Language, Location, Retry-After, X-Request-ID"
 PREFLIGHT_MAX_AGE = "600"
 
 
@@ -28,7 +34,7 @@ class AllowedOrigins:
 
     def __init__(self, refresh_seconds: float) -> None:
         self.refresh_seconds = refresh_seconds
-        self._origins: frozenset[str] = frozenset()
+        self._origins: dict[str, frozenset[str]] = {}  # origin -> the labs that registered it
         self._loaded_at: float | None = None
         self._lock = threading.Lock()
 
@@ -42,16 +48,21 @@ class AllowedOrigins:
         """Re-read on the next request, e.g. right after a lab's origins changed."""
         self._loaded_at = None
 
-    def load(self, factory: sessionmaker[Session]) -> frozenset[str]:
+    def load(self, factory: sessionmaker[Session]) -> dict[str, frozenset[str]]:
         """Read every lab's origins (blocking: call off the event loop)."""
         with factory() as session:
-            rows = session.scalars(select(Lab.allowed_origins)).all()
-        origins = frozenset(o.rstrip("/") for row in rows for o in (row or []) if isinstance(o, str))
+            rows = session.execute(select(Lab.id, Lab.allowed_origins)).all()
+        labs: dict[str, set[str]] = {}
+        for lab_id, origins_of_lab in rows:
+            for origin in origins_of_lab or []:
+                if isinstance(origin, str):
+                    labs.setdefault(origin.rstrip("/"), set()).add(lab_id)
+        origins = {origin: frozenset(ids) for origin, ids in labs.items()}
         with self._lock:
             self._origins, self._loaded_at = origins, time.monotonic()
         return origins
 
-    async def get(self, factory: sessionmaker[Session] | None) -> frozenset[str]:
+    async def get(self, factory: sessionmaker[Session] | None) -> dict[str, frozenset[str]]:
         """The current origins, re-read when stale."""
         if factory is not None and self.stale:
             return await to_thread.run_sync(self.load, factory)
@@ -72,13 +83,15 @@ class LabCorsMiddleware:
             await self.app(scope, receive, send)
             return
         factory = getattr(scope["app"].state, "session_factory", None) if "app" in scope else None
-        allowed = origin.rstrip("/") in await self.origins.get(factory)
+        labs = (await self.origins.get(factory)).get(origin.rstrip("/"), frozenset())
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
-            await self._preflight(origin, allowed, headers)(scope, receive, send)
+            await self._preflight(origin, bool(labs), headers)(scope, receive, send)
             return
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
+                principal = (scope.get("state") or {}).get("principal")
+                allowed = bool(labs) and (principal is None or (principal.role == "lab" and principal.lab in labs))
                 response_headers = MutableHeaders(scope=message)
                 # Caches must keep the answers for different origins apart, allowed or not.
                 response_headers.add_vary_header("Origin")

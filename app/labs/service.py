@@ -24,6 +24,15 @@ def upsert_labs(*, db_session: Session, labs_in: list[dict[str, Any]]) -> int:
     return len(labs_in)
 
 
+def update_lab(*, db_session: Session, lab: Lab, values: dict[str, Any]) -> Lab:
+    """Change the given fields of a lab."""
+    for key, value in values.items():
+        if value is not None:
+            setattr(lab, key, value)
+    db_session.flush()
+    return lab
+
+
 def list_labs(*, db_session: Session) -> list[Lab]:
     """All labs in id order."""
     return list(db_session.scalars(select(Lab).order_by(Lab.id)))

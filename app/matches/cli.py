@@ -60,6 +60,8 @@ def match_command(
     """Rank the seeds that can solve a need (or every need with --all)."""
     if bool(need_id) == all_needs:
         raise typer.BadParameter("give a NEED_ID or --all")
+    if output not in ("text", "json", "jsonl"):
+        raise typer.BadParameter("--format must be text, json or jsonl")
     engine, _ = open_engine(get_settings())
     need_ids = sorted(engine.corpora["need"].docs) if all_needs else [need_id or ""]
     fmt = "json" if as_json else output
@@ -73,7 +75,7 @@ def match_command(
         matches = [match_payload(engine, m, need.org.industry) for m in engine.match_need(nid, limit=limit)]
         results.append({"need": nid, "matches": matches})
         if fmt == "jsonl":
-            typer.echo(json.dumps(results[-1], ensure_ascii=False))
+            typer.echo(json.dumps(jsonl_line(nid, matches), ensure_ascii=False))
         elif fmt == "text":
             typer.echo(f"{nid} {need.title}")
             for i, m in enumerate(matches, 1):
@@ -81,6 +83,14 @@ def match_command(
                 typer.echo(f"      {m['reason_text']}")
     if fmt == "json":
         typer.echo(json.dumps(results if all_needs else results[0], ensure_ascii=False, indent=2))
+
+
+def jsonl_line(need_id: str, matches: list[dict[str, Any]]) -> dict[str, Any]:
+    """One need's line of `match --format jsonl`: seed, score and reasons per match, the Japanese sentence
+    last among the reasons (type "summary")."""
+    return {"need": need_id, "matches": [
+        {"seed": m["seed"], "score": m["score"],
+         "reasons": [*m["reasons"], {"type": "summary", "text": m["reason_text"]}]} for m in matches]}
 
 
 def eval_command(

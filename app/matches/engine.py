@@ -71,7 +71,8 @@ def weights_from(settings: Settings) -> Weights:
     return Weights(dense=settings.weight_dense, lexical=settings.weight_lexical,
                    vocabulary=settings.weight_vocabulary, structure=settings.weight_structure,
                    support_mismatch=settings.weight_support_mismatch,
-                   max_per_organization=settings.max_per_organization)
+                   max_per_organization=settings.max_per_organization,
+                   dense_temperature=settings.dense_temperature)
 
 
 class MatchingEngine:
@@ -228,8 +229,8 @@ class MatchingEngine:
             vector = self.vectors["seed"].vector(self._external["seed"][seed_id])
         return self._rank(Query.of(seed), "need", vector, limit, filters, weights, exclude)
 
-    def search(self, text: str, *, target: str = "seed", limit: int = 10,
-               filters: Filters = Filters()) -> list[Match]:
+    def search(self, text: str, *, target: str = "seed", limit: int = 10, filters: Filters = Filters(),
+               exclude: Callable[[Document], bool] | None = None) -> list[Match]:
         """Free-text search over seeds or needs."""
         vector = self.encoder.encode_queries([text])[0]
-        return self._rank(Query(text=text), target, vector, limit, filters, None)
+        return self._rank(Query(text=text), target, vector, limit, filters, None, exclude)

@@ -1,70 +1,115 @@
-"""Matching endpoints: seeds for a need, needs for a seed, partners for a member, free-text search."""
+"""Matching endpoints: seeds for a need, needs for a seed, partners for a member, free-text search.
 
+Lab keys get their lab's prefecture and focus industries unless the request says otherwise; member keys
+do not see again the pairs they marked not_relevant or met, unless they ask with include_seen=true.
+"""
+
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from app.auth.dependencies import CurrentKey, Principal, ScopedIndustries, ScopedPrefecture
 from app.dependencies import SessionDep
+from app.errors import NotFound
+from app.feedback import service as feedback_service
 from app.matches.dependencies import EngineDep
-from app.matches.engine import Filters
+from app.matches.engine import Filters, MatchingEngine
 from app.matches.schemas import MatchList, PartnerList
 from app.matches.service import match_payload, partners_for, programs_for_pairs
-from app.roster.vocab import INDUSTRIES, PREFECTURES, ROLES
+from app.messages import error
+from app.roster.vocab import ROLES
+from matching.documents import Document
 
 router = APIRouter(prefix="/v1", tags=["matches"])
 
 Limit = Annotated[int, Query(ge=1, le=100, description="how many results")]
-Prefecture = Annotated[str | None, Query(description="only members in this prefecture (kanji), e.g. 福岡県")]
 Role = Annotated[Literal[ROLES] | None, Query(description="only members with this role")]  # type: ignore[valid-type]
-Industry = Annotated[str | None, Query(pattern="^[A-T]$", description="only members of this JSIC division")]
+IncludeSeen = Annotated[bool, Query(
+    description="member keys: also show pairs you marked not_relevant or met (hidden by default)")]
+Pair = tuple[str, str]
 
 
-def _filters(prefecture: str | None, role: str | None, industry: str | None) -> Filters:
-    from app.errors import InvalidInput
+def _filters(prefecture: str | None, role: str | None, industries: tuple[str, ...] | None) -> Filters:
+    return Filters(prefecture=prefecture, role=role, industry=industries[0] if industries and len(industries) == 1
+                   else None)
 
-    if prefecture is not None and prefecture not in PREFECTURES:
-        raise InvalidInput(f"prefecture {prefecture!r} is not one of the 47 prefectures (kanji, e.g. 福岡県)",
-                           field="prefecture")
-    if industry is not None and industry not in INDUSTRIES:
-        raise InvalidInput("industry must be a JSIC major division letter A..T", field="industry")
-    return Filters(prefecture=prefecture, role=role, industry=industry)
+
+def _outside(industries: tuple[str, ...] | None) -> Callable[[Document], bool]:
+    """Excludes members outside the industries (several of them: the single one goes into Filters)."""
+    return lambda doc: industries is not None and doc.org.industry not in industries
+
+
+def _seen(db_session: SessionDep, key: Principal, include_seen: bool) -> set[Pair]:
+    """The (need, seed) pairs the member has done with; none for other keys or with include_seen."""
+    if include_seen or key.organization is None:
+        return set()
+    return feedback_service.seen_pairs(db_session=db_session, organization=key.organization)
+
+
+def _document(engine: MatchingEngine, kind: str, external_id: str) -> Document:
+    try:
+        return engine.document(kind, external_id)
+    except NotFound as exc:
+        raise error(NotFound, f"not_found.{kind}", id=external_id) from exc
 
 
 @router.get("/needs/{need_id}/matches", response_model=MatchList, summary="Seeds that can solve a need")
-def need_matches(need_id: str, engine: EngineDep, session: SessionDep, limit: Limit = 10,
-                 prefecture: Prefecture = None, role: Role = None, industry: Industry = None) -> dict[str, object]:
+def need_matches(need_id: str, engine: EngineDep, session: SessionDep, key: CurrentKey,
+                 prefecture: ScopedPrefecture, industries: ScopedIndustries, limit: Limit = 10,
+                 role: Role = None, include_seen: IncludeSeen = False) -> dict[str, object]:
     """課題に応えられる他の会員のシーズを、理由と使えそうな支援制度つきで順位づけします。"""
-    need = engine.document("need", need_id)
-    matches = engine.match_need(need_id, limit=limit, filters=_filters(prefecture, role, industry))
+    need = _document(engine, "need", need_id)
+    seen, outside = _seen(session, key, include_seen), _outside(industries)
+    matches = engine.match_need(need_id, limit=limit, filters=_filters(prefecture, role, industries),
+                                exclude=lambda doc: outside(doc) or (need_id, doc.id) in seen)
     programs = programs_for_pairs(session, [(need, m.doc) for m in matches])
     return {"query": {"need": need_id, "title": need.title},
             "matches": [match_payload(engine, m, need.org.industry, p) for m, p in zip(matches, programs, strict=True)]}
 
 
 @router.get("/seeds/{seed_id}/matches", response_model=MatchList, summary="Needs a seed can serve")
-def seed_matches(seed_id: str, engine: EngineDep, session: SessionDep, limit: Limit = 10,
-                 prefecture: Prefecture = None, role: Role = None, industry: Industry = None) -> dict[str, object]:
+def seed_matches(seed_id: str, engine: EngineDep, session: SessionDep, key: CurrentKey,
+                 prefecture: ScopedPrefecture, industries: ScopedIndustries, limit: Limit = 10,
+                 role: Role = None, include_seen: IncludeSeen = False) -> dict[str, object]:
     """シーズで解決できそうな他の会員の課題を、使えそうな支援制度つきで順位づけします。"""
-    seed = engine.document("seed", seed_id)
-    matches = engine.match_seed(seed_id, limit=limit, filters=_filters(prefecture, role, industry))
+    seed = _document(engine, "seed", seed_id)
+    seen, outside = _seen(session, key, include_seen), _outside(industries)
+    matches = engine.match_seed(seed_id, limit=limit, filters=_filters(prefecture, role, industries),
+                                exclude=lambda doc: outside(doc) or (doc.id, seed_id) in seen)
     programs = programs_for_pairs(session, [(m.doc, seed) for m in matches])
     return {"query": {"seed": seed_id, "title": seed.title},
-            "matches": [match_payload(engine, m, m.doc.org.industry, p) for m, p in zip(matches, programs, strict=True)]}
+            "matches": [match_payload(engine, m, m.doc.org.industry, p)
+                        for m, p in zip(matches, programs, strict=True)]}
 
 
 @router.get("/organizations/{org_id}/partners", response_model=PartnerList, summary="Best partners for a member")
-def organization_partners(org_id: str, engine: EngineDep, limit: Limit = 10, prefecture: Prefecture = None,
-                          role: Role = None, industry: Industry = None) -> dict[str, object]:
+def organization_partners(org_id: str, engine: EngineDep, session: SessionDep, key: CurrentKey,
+                          prefecture: ScopedPrefecture, industries: ScopedIndustries, limit: Limit = 10,
+                          role: Role = None, include_seen: IncludeSeen = False) -> dict[str, object]:
     """会員の課題とシーズの両方向から、相性のよい相手の会員を挙げます。"""
-    return {"organization": org_id,
-            "partners": partners_for(engine, org_id, limit=limit, filters=_filters(prefecture, role, industry))}
+    try:
+        partners = partners_for(engine, org_id, limit=limit, filters=_filters(prefecture, role, industries))
+    except NotFound as exc:
+        raise error(NotFound, "not_found.organization", id=org_id) from exc
+    seen = _seen(session, key, include_seen)
+    industry_of = {d.org.id: d.org.industry for c in engine.corpora.values() for d in c.docs.values()}
+    kept = []
+    for partner in partners:
+        if industries is not None and industry_of.get(partner["organization"]["id"]) not in industries:
+            continue
+        pairs = [p for p in partner["pairs"] if (p["need"], p["seed"]) not in seen]
+        if pairs:
+            kept.append(partner | {"pairs": pairs})
+    return {"organization": org_id, "partners": kept}
 
 
 @router.get("/search", response_model=MatchList, summary="Free-text search over seeds or needs")
-def search(engine: EngineDep, q: Annotated[str, Query(min_length=1, max_length=1000, description="検索語・文章")],
-           target: Literal["seeds", "needs"] = "seeds", limit: Limit = 10, prefecture: Prefecture = None,
-           role: Role = None, industry: Industry = None) -> dict[str, object]:
-    """自由文でシーズ（またはニーズ）を探します。"""
+def search(engine: EngineDep, prefecture: ScopedPrefecture, industries: ScopedIndustries,
+           q: Annotated[str, Query(min_length=1, max_length=1000, description="検索語・文章")],
+           target: Literal["seeds", "needs"] = "seeds", limit: Limit = 10, role: Role = None) -> dict[str, object]:
+    """自由文でシーズ（またはニーズ）を探します。ラボのキーは既定でラボの県と重点業種に絞ります。"""
     kind = "seed" if target == "seeds" else "need"
-    matches = engine.search(q, target=kind, limit=limit, filters=_filters(prefecture, role, industry))
+    matches = engine.search(q, target=kind, limit=limit, filters=_filters(prefecture, role, industries),
+                            exclude=_outside(industries))
     return {"query": {"q": q, "target": target}, "matches": [match_payload(engine, m, None) for m in matches]}

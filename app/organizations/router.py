@@ -4,7 +4,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.auth.dependencies import CurrentKey, ScopedPrefecture, SecretariatKey, WriterKey, current_key, ensure_owner
+from app.auth.dependencies import (
+    CurrentKey,
+    ScopedIndustries,
+    ScopedPrefecture,
+    SecretariatKey,
+    WriterKey,
+    current_key,
+    ensure_owner,
+)
 from app.dependencies import SessionDep
 from app.organizations import service as organization_service
 from app.organizations.schemas import OrganizationCreate, OrganizationRead, OrganizationUpdate
@@ -15,7 +23,6 @@ from app.schemas import Page, PaginationDep
 router = APIRouter(prefix="/v1/organizations", tags=["organizations"], dependencies=[Depends(current_key)])
 
 RoleFilter = Annotated[Literal[ROLES] | None, Query(description="only members with this role")]  # type: ignore[valid-type]
-IndustryFilter = Annotated[str | None, Query(pattern="^[A-T]$", description="only members of this JSIC division")]
 Search = Annotated[str | None, Query(min_length=1, max_length=200, description="substring of name or description")]
 
 
@@ -35,10 +42,10 @@ def owned_organization(key: WriterKey, org: ValidOrganization) -> Organization:
 
 @router.get("", response_model=Page[OrganizationRead], response_model_exclude_unset=True, summary="List members")
 def list_organizations(db_session: SessionDep, key: CurrentKey, page: PaginationDep, prefecture: ScopedPrefecture,
-                       role: RoleFilter = None, industry: IndustryFilter = None,
+                       industries: ScopedIndustries, role: RoleFilter = None,
                        q: Search = None) -> Page[OrganizationRead]:
-    """会員を絞り込んで一覧します。ラボのキーでは、指定がなければラボの県に絞ります。"""
-    filters = organization_service.DirectoryFilters(prefecture=prefecture, role=role, industry=industry)
+    """会員を県・役割・業種・キーワードで絞り込んで一覧します。ラボのキーでは、指定がなければラボの県と重点業種に絞ります。"""
+    filters = organization_service.DirectoryFilters(prefecture=prefecture, role=role, industries=industries)
     orgs, total = organization_service.list_organizations(db_session=db_session, filters=filters, q=q,
                                                           limit=page.limit, offset=page.offset)
     return Page(items=[OrganizationRead.of(o, with_contact=key.owns(o.id)) for o in orgs], total=total,

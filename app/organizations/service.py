@@ -25,7 +25,7 @@ class DirectoryFilters:
 
     prefecture: str | None = None
     role: str | None = None
-    industry: str | None = None
+    industries: tuple[str, ...] | None = None
     organization: str | None = None
 
 
@@ -34,8 +34,8 @@ def organization_conditions(filters: DirectoryFilters) -> list[ColumnElement[boo
     conditions: list[ColumnElement[bool]] = []
     if filters.prefecture is not None:
         conditions.append(Organization.prefecture == filters.prefecture)
-    if filters.industry is not None:
-        conditions.append(Organization.industry == filters.industry)
+    if filters.industries is not None:
+        conditions.append(Organization.industry.in_(filters.industries))
     if filters.organization is not None:
         conditions.append(Organization.external_id == filters.organization)
     if filters.role is not None:

@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.orm import Session
 
-from app.auth.dependencies import Principal, ScopedPrefecture, WriterKey, current_key, ensure_owner
+from app.auth.dependencies import Principal, ScopedIndustries, ScopedPrefecture, WriterKey, current_key, ensure_owner
 from app.dependencies import SessionDep
 from app.errors import InvalidInput
 from app.messages import error
 from app.organizations import service as organization_service
-from app.organizations.router import IndustryFilter, RoleFilter
+from app.organizations.router import RoleFilter
 from app.postings import service as posting_service
 from app.postings.schemas import NeedCreate, NeedRead, NeedUpdate, SeedCreate, SeedRead, SeedUpdate
 from app.roster.models import Need, Organization, Seed
@@ -23,9 +23,9 @@ OrganizationFilter = Annotated[str | None, Query(max_length=64, description="onl
 Search = Annotated[str | None, Query(min_length=1, max_length=200, description="substring of title or description")]
 
 
-def _filters(prefecture: str | None, role: str | None, industry: str | None,
+def _filters(prefecture: str | None, role: str | None, industries: tuple[str, ...] | None,
              organization: str | None) -> organization_service.DirectoryFilters:
-    return organization_service.DirectoryFilters(prefecture=prefecture, role=role, industry=industry,
+    return organization_service.DirectoryFilters(prefecture=prefecture, role=role, industries=industries,
                                                  organization=organization)
 
 
@@ -67,12 +67,12 @@ def owned_seed(key: WriterKey, seed: ValidSeed) -> Seed:
 
 
 @needs_router.get("", response_model=Page[NeedRead], summary="List needs")
-def list_needs(db_session: SessionDep, page: PaginationDep, prefecture: ScopedPrefecture, role: RoleFilter = None,
-               industry: IndustryFilter = None, organization: OrganizationFilter = None,
+def list_needs(db_session: SessionDep, page: PaginationDep, prefecture: ScopedPrefecture,
+               industries: ScopedIndustries, role: RoleFilter = None, organization: OrganizationFilter = None,
                q: Search = None) -> Page[NeedRead]:
-    """ニーズを会員の県・役割・業種・キーワードで絞り込んで一覧します。ラボのキーは既定でラボの県に絞ります。"""
+    """ニーズを会員の県・役割・業種・キーワードで絞り込んで一覧します。ラボのキーは既定でラボの県と重点業種に絞ります。"""
     needs, total = posting_service.list_postings(
-        db_session=db_session, model=Need, filters=_filters(prefecture, role, industry, organization), q=q,
+        db_session=db_session, model=Need, filters=_filters(prefecture, role, industries, organization), q=q,
         limit=page.limit, offset=page.offset)
     return Page(items=[NeedRead.of(n) for n in needs], total=total, limit=page.limit, offset=page.offset)
 
@@ -106,12 +106,12 @@ def delete_need(need: Annotated[Need, Depends(owned_need)], db_session: SessionD
 
 
 @seeds_router.get("", response_model=Page[SeedRead], summary="List seeds")
-def list_seeds(db_session: SessionDep, page: PaginationDep, prefecture: ScopedPrefecture, role: RoleFilter = None,
-               industry: IndustryFilter = None, organization: OrganizationFilter = None,
+def list_seeds(db_session: SessionDep, page: PaginationDep, prefecture: ScopedPrefecture,
+               industries: ScopedIndustries, role: RoleFilter = None, organization: OrganizationFilter = None,
                q: Search = None) -> Page[SeedRead]:
-    """シーズを会員の県・役割・業種・キーワードで絞り込んで一覧します。ラボのキーは既定でラボの県に絞ります。"""
+    """シーズを会員の県・役割・業種・キーワードで絞り込んで一覧します。ラボのキーは既定でラボの県と重点業種に絞ります。"""
     seeds, total = posting_service.list_postings(
-        db_session=db_session, model=Seed, filters=_filters(prefecture, role, industry, organization), q=q,
+        db_session=db_session, model=Seed, filters=_filters(prefecture, role, industries, organization), q=q,
         limit=page.limit, offset=page.offset)
     return Page(items=[SeedRead.of(s) for s in seeds], total=total, limit=page.limit, offset=page.offset)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
@@ -85,6 +86,11 @@ def _to_fraction(value: Any) -> Any:
     return value
 
 
+def _join_folded(value: str) -> str:
+    # A folded YAML scalar (>-) joins its lines with a space, which Japanese text must not have.
+    return re.sub(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])", "", value.strip())
+
+
 def _check_ratio(value: Fraction) -> Fraction:
     if not 0 < value <= 1:
         raise ValueError(f"must be a fraction in (0, 1], got {value}")
@@ -153,9 +159,12 @@ class Consortium(_Strict):
 
 
 class PartnerRequirement(_Strict):
+    """A partner of one of the types among the group, or a plan with one stated in the need (terms)."""
+
     label_ja: str
     types: list[ApplicantType] = Field(min_length=1)
     include_applicant: bool = False
+    terms: list[str] = []
 
 
 class When(_Strict):
@@ -225,7 +234,7 @@ class Program(_Strict):
     window: Window | None = None
     source: Source
     see_also: list[Source] = []
-    summary_ja: str
+    summary_ja: Annotated[str, AfterValidator(_join_folded)]
     notes_ja: list[str] = []
 
     @model_validator(mode="after")

@@ -48,7 +48,9 @@ def _fail(message: str) -> NoReturn:
 def suggest_command(
     org: Annotated[str, typer.Option("--org", help="the applying member's id")],
     need: Annotated[str | None, typer.Option("--need", help="one of the member's needs")] = None,
-    partners: Annotated[list[str] | None, typer.Option("--partner", help="a member applying together (repeat)")] = None,
+    partners: Annotated[
+        list[str] | None, typer.Option("--partner", help="a member applying together (repeat, or list ids with commas)")
+    ] = None,
     investment: Annotated[int | None, typer.Option("--investment", min=0, help="investment in yen")] = None,
     as_of: Annotated[datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="judge as of this day")] = (
         None
@@ -60,7 +62,7 @@ def suggest_command(
     try:
         with _session() as db_session:
             result = service.suggest(
-                db_session=db_session, org_id=org, need_id=need, partner_ids=partners or [], investment_jpy=investment,
+                db_session=db_session, org_id=org, need_id=need, partner_ids=_ids(partners), investment_jpy=investment,
                 as_of=as_of.date() if as_of else None, flags=[f.value for f in flags or []],
             )
     except AppError as exc:
@@ -69,6 +71,11 @@ def suggest_command(
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     _print_suggestions(result)
+
+
+def _ids(values: list[str] | None) -> list[str]:
+    """Repeated options, each of which may also list ids separated by commas."""
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
 def _print_suggestions(result: dict[str, Any]) -> None:

@@ -61,6 +61,52 @@ _DIVISION_RULES: dict[str, tuple[SizeRule, ...]] = {
 }
 _UNKNOWN_INDUSTRY = (MANUFACTURING_OTHER, WHOLESALE, RETAIL, SERVICES)
 
+# Words of a member's name or description that place it in one category of a mixed division. A
+# category is taken only when the words of exactly one category appear (卸・小売 stays open).
+_CATEGORY_TERMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "I": {
+        "wholesale": ("卸", "問屋", "商社"),
+        "retail": ("小売", "販売店", "スーパー", "コンビニ", "ドラッグストア", "百貨店", "通信販売", "ネットショップ",
+                   "直売"),
+    },
+    "M": {
+        "retail": ("飲食", "レストラン", "食堂", "カフェ", "居酒屋", "料理店", "喫茶"),
+        "lodging_entertainment": ("宿泊", "旅館", "ホテル", "民宿", "ゲストハウス"),
+    },
+    "G": {
+        "services": ("ソフトウェア", "システム開発", "情報処理", "情報サービス", "アプリ開発", "受託開発", "Web制作"),
+        "manufacturing_other": ("通信業", "通信事業", "電気通信", "出版", "新聞"),
+    },
+    "K": {
+        "services": ("リース", "レンタル", "物品賃貸"),
+        "manufacturing_other": ("不動産",),
+    },
+    "N": {
+        "services": ("理容", "美容", "クリーニング", "冠婚葬祭", "エステ"),
+        "lodging_entertainment": ("娯楽", "映画館", "劇場", "ボウリング", "フィットネス", "遊園地", "ゲームセンター"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class CategoryHint:
+    """A size category read from the member's own words, and the word it was read from."""
+
+    category: str
+    term: str
+
+
+def category_from_text(industry: str | None, text: str | None) -> CategoryHint | None:
+    """The 中小企業基本法 category a name/description settles within a mixed JSIC division, if any."""
+    terms = _CATEGORY_TERMS.get(industry or "")
+    if not terms or not text:
+        return None
+    found = {key: next((t for t in words if t in text), None) for key, words in terms.items()}
+    hits = [(key, term) for key, term in found.items() if term]
+    if len(hits) != 1:
+        return None
+    return CategoryHint(*hits[0])
+
 
 def yen_ja(amount: int) -> str:
     """10億円, 5,000万円, 1億5,000万円, 533万3,333円."""
@@ -118,6 +164,14 @@ class SizeAssessment:
         return _SIZE_LABELS[self.size]
 
     @property
+    def reason_ja(self) -> str:
+        """Why the class is what it is: the SME judgement, then the one that split it further."""
+        if self.sme.value is None:
+            return self.sme.reason_ja
+        second = self.small_business if self.sme.value else self.midsize
+        return f"{self.sme.reason_ja}。{second.reason_ja}"
+
+    @property
     def needs_confirmation(self) -> bool:
         if self.sme.value is None:
             return True
@@ -134,12 +188,22 @@ def division_rules(industry: str | None, category: str | None = None) -> tuple[S
 
 
 def assess_size(
-    *, industry: str | None, capital_jpy: int | None, employees: int | None, category: str | None = None
+    *,
+    industry: str | None,
+    capital_jpy: int | None,
+    employees: int | None,
+    category: str | None = None,
+    hint: CategoryHint | None = None,
 ) -> SizeAssessment:
-    """Classify a company as 小規模事業者 / 中小企業 / 中堅企業 / 大企業, or say what is missing."""
-    rules = division_rules(industry, category)
+    """Classify a company as 小規模事業者 / 中小企業 / 中堅企業 / 大企業, or say what is missing.
+
+    A stated category wins over a hint read from the member's description.
+    """
+    if category is not None:
+        hint = None
+    rules = division_rules(industry, hint.category if hint else category)
     facts = _facts(capital_jpy, employees)
-    basis = _Basis(industry, rules, pinned=category is not None)
+    basis = _Basis(industry, rules, pinned=hint or category is not None)
     sme = basis.combine(
         [_sme_under(r, capital_jpy, employees, facts, basis.label(r)) for r in rules], "中小企業", _sme_line
     )
@@ -208,12 +272,14 @@ def _large(sme: Judgement, midsize: Judgement) -> Judgement:
 class _Basis:
     """States which category a judgement used, and merges the candidate categories of a division."""
 
-    def __init__(self, industry: str | None, rules: Sequence[SizeRule], *, pinned: bool) -> None:
+    def __init__(self, industry: str | None, rules: Sequence[SizeRule], *, pinned: CategoryHint | bool) -> None:
         self.industry = industry
         self.rules = rules
         self.pinned = pinned
 
     def label(self, rule: SizeRule) -> str:
+        if isinstance(self.pinned, CategoryHint):
+            return f"事業内容の「{self.pinned.term}」から{rule.name_ja}の区分"
         if self.pinned:
             return f"登録された区分: {rule.name_ja}"
         if self.industry == "E":
@@ -258,6 +324,10 @@ class ApplicantProfile(Protocol):
     def founded_year(self) -> int | None: ...
     @property
     def size_category(self) -> str | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str | None: ...
 
 
 TYPE_LABELS_JA = {
@@ -282,6 +352,13 @@ _BODY_TYPES = {
     "government": ApplicantType.GOVERNMENT,
 }
 _SUPPORT_ORG_TYPES = {"industry_support", "association", "iot_lab", "smart_mfg_team"}
+
+
+def company_size(profile: ApplicantProfile) -> SizeAssessment | None:
+    """The size class of a company member; None for universities, support bodies and individuals."""
+    if _body_type(profile) is not None or profile.member_type == "individual":
+        return None
+    return assess_profile_size(profile)
 
 
 def applicant_types(profile: ApplicantProfile, as_of: date) -> dict[ApplicantType, Judgement]:
@@ -313,13 +390,20 @@ def _body_type(profile: ApplicantProfile) -> ApplicantType | None:
     return None
 
 
-def _company_types(profile: ApplicantProfile, as_of: date) -> dict[ApplicantType, Judgement]:
-    size = assess_size(
+def assess_profile_size(profile: ApplicantProfile) -> SizeAssessment:
+    """assess_size for a member, the category taken from the profile or else from its own words."""
+    text = " ".join(part for part in (profile.name, profile.description) if part)
+    return assess_size(
         industry=profile.industry,
         capital_jpy=profile.capital_jpy,
         employees=profile.employees,
         category=profile.size_category,
+        hint=None if profile.size_category else category_from_text(profile.industry, text),
     )
+
+
+def _company_types(profile: ApplicantProfile, as_of: date) -> dict[ApplicantType, Judgement]:
+    size = assess_profile_size(profile)
     verdicts = {t: Judgement(False, f"企業のため{TYPE_LABELS_JA[t]}に当たりません") for t in ApplicantType}
     verdicts.update(
         {

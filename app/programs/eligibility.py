@@ -69,6 +69,7 @@ class Applicant(BaseModel):
     certifications: list[str] = []
     # Pins the 中小企業基本法 category when the JSIC letter mixes several (e.g. "wholesale" for I).
     size_category: str | None = None
+    description: str | None = None  # its words can settle the category too (卸売 / 小売 within I)
 
     @field_validator("member_type")
     @classmethod
@@ -292,10 +293,18 @@ def _check_consortium(program: Program, ctx: _Context, out: _Findings) -> None:
         out.add(None, "consortium_member", f"{member.name}が連携体の対象者に当たるか確認が必要です: {reason}")
     count = len(certain) + len(possible)
     names = "、".join(m.name for m in [*certain, *(p for p, _ in possible)])
-    if count < rule.min_members:
+    if len(ctx.group) == 1 and count == 1:
+        # a member asking alone has not named its partners yet: the group is open, not refused
+        reason = f"{rule.label_ja}が必要です。一緒に申請する会員が指定されていないため、連携先の確認が必要です"
+        out.add(None, "consortium_size", reason)
+    elif count < rule.min_members:
         out.add(False, "consortium_size", f"{rule.label_ja}が必要です。対象となり得る参加者は{count}者です")
+    elif rule.max_members and len(certain) > rule.max_members:
+        reason = f"参加者が{len(certain)}者で、{rule.label_ja}の上限（{rule.max_members}者）を超えます"
+        out.add(False, "consortium_size", reason)
     elif rule.max_members and count > rule.max_members:
-        reason = f"参加候補が{count}者で、{rule.label_ja}の上限を超えます。参加者の絞り込みが必要です"
+        reason = (f"参加候補が{count}者で、{rule.label_ja}の上限（{rule.max_members}者）を超えます。"
+                  "参加者の絞り込みが必要です")
         out.add(None, "consortium_size", reason)
     else:
         value = True if len(certain) >= rule.min_members else None
@@ -330,6 +339,10 @@ def _check_partners(program: Program, ctx: _Context, out: _Findings) -> None:
     if found:
         member, _ = found[0]
         out.add(True, "partner", f"{member.name}が連携先に含まれます（{rule.label_ja}）")
+        return
+    planned = next((t for t in rule.terms if normalize(t) in ctx.need), None)
+    if planned:
+        out.add(True, "partner", f"相談内容の「{planned}」から、{rule.label_ja}を計画していると判断しました")
         return
     unsure = [m.name for m, j in verdicts if j.value is None]
     detail = f"{'、'.join(unsure)}が該当するか" if unsure else "該当する連携先が登録されていないため、連携先"

@@ -1,12 +1,13 @@
 """Request and response shapes of the support-program endpoints."""
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from app.programs.catalog import Flag, Kind
 from app.programs.eligibility import Status
+from app.schemas import UtcDateTime
 
 EXAMPLE_PROGRAM: dict[str, Any] = {
     "id": "kyushu-iot-demo-grant",
@@ -32,14 +33,22 @@ class SuggestionIn(BaseModel):
         {"organization": "ORG-0101", "need": "N-0101", "partners": ["ORG-0033"], "investment_jpy": 8_000_000}
     ]})
 
-    organization: str = Field(min_length=1, max_length=64, description="申請する会員のID（主たる申請者）")
+    # The CLI's option names (org, investment) are accepted too, so a request can be written either way.
+    organization: str = Field(
+        min_length=1, max_length=64, validation_alias=AliasChoices("organization", "org", "organization_id"),
+        description="申請する会員のID（主たる申請者）",
+    )
     need: str | None = Field(
-        default=None, max_length=64,
+        default=None, max_length=64, validation_alias=AliasChoices("need", "need_id"),
         description="その会員の課題（ニーズ）のID。タイトルと説明文から関連度と取組内容の要件を判定します",
     )
-    partners: list[str] = Field(default=[], max_length=20, description="一緒に申請する（連携する）会員のID")
+    partners: list[str] = Field(
+        default=[], max_length=20, validation_alias=AliasChoices("partners", "partner_ids"),
+        description="一緒に申請する（連携する）会員のID",
+    )
     investment_jpy: int | None = Field(
-        default=None, ge=0, description="投資額（円、連携体なら全体の合計）。省略時はニーズの予算を使います"
+        default=None, ge=0, validation_alias=AliasChoices("investment_jpy", "investment"),
+        description="投資額（円、連携体なら全体の合計）。省略時はニーズの予算を使います",
     )
     as_of: date | None = Field(default=None, description="判定日（公募期間・適用期限の判定に使用）。省略時は今日")
     flags: list[Flag] = Field(
@@ -65,6 +74,11 @@ class ApplicantTypeRead(BaseModel):
 class MemberRead(BaseModel):
     id: str
     name: str
+    size: Literal["small_business", "sme", "midsize", "large", "needs_confirmation"] | None = Field(
+        description="企業規模（中小企業基本法の基準と資本金1～10億円の中堅企業）。企業でない会員は null"
+    )
+    size_ja: str | None = Field(description="小規模事業者・中小企業・中堅企業・大企業・要確認")
+    size_reason_ja: str | None = Field(description="規模の判定理由")
     applicant_types: list[ApplicantTypeRead] = Field(description="該当する（または要確認の）申請者区分と理由")
 
 
@@ -123,8 +137,8 @@ class ProgramRead(BaseModel):
     kind: Kind
     ministry: str
     summary_ja: str
-    retired_at: datetime | None = Field(description="廃止（提案対象から外した）日時")
-    updated_at: datetime
+    retired_at: UtcDateTime | None = Field(description="廃止（提案対象から外した）日時")
+    updated_at: UtcDateTime
     revision: int | None = Field(description="最新の版番号")
     document: dict[str, Any]
 
@@ -137,7 +151,7 @@ class RevisionRead(BaseModel):
     revision: int
     action: Literal["create", "update", "retire"]
     changed_by: str
-    changed_at: datetime
+    changed_at: UtcDateTime
     document: dict[str, Any] = Field(description="この変更の後の文書")
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.programs.catalog import DEFAULT_CATALOG_PATH, CatalogError, Flag, Program, load_catalog, parse_catalog
-from app.programs.company_size import TYPE_LABELS_JA, applicant_types, yen_ja
+from app.programs.company_size import TYPE_LABELS_JA, applicant_types, company_size, yen_ja
 from app.programs.eligibility import Applicant, ProgramSuggestion, Status, SuggestionRequest, suggest_programs
 from app.programs.models import ProgramRecord, ProgramRevision
 from app.roster.models import Need, Organization
@@ -322,6 +322,7 @@ def applicant_of(org: Organization) -> Applicant:
         "founded_year": org.founded_year,
         "prefecture": org.prefecture,
         "certifications": list(org.certifications or []),
+        "description": org.description,
     }
     try:
         return Applicant.model_validate(values)
@@ -358,9 +359,13 @@ def _flags(flags: Iterable[str]) -> frozenset[Flag]:
 def member_record(applicant: Applicant, as_of: date) -> dict[str, Any]:
     """A member with the applicant types it is (value true) or may be (null), each with its reason."""
     verdicts = applicant_types(applicant, as_of)
+    size = company_size(applicant)
     return {
         "id": applicant.id,
         "name": applicant.name,
+        "size": None if size is None else size.size.value,
+        "size_ja": None if size is None else size.label_ja,
+        "size_reason_ja": None if size is None else size.reason_ja,
         "applicant_types": [
             {"type": kind.value, "label_ja": TYPE_LABELS_JA[kind], "value": judgement.value,
              "reason_ja": judgement.reason_ja}

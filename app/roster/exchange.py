@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -25,6 +25,12 @@ CONTACT_KEYS = ("name", "email", "phone")
 NEED_KEYS = ("id", "title", "description", "budget_jpy", "tags")
 SEED_KEYS = ("id", "title", "description", "tags", "industries_served")
 POSTING_REQUIRED = ("id", "title", "description")
+# Per kind: the keys the format knows, and those stored in columns of their own.
+POSTING_FIELDS = {
+    "needs": (NEED_KEYS, ("title", "description", "budget_jpy", "tags")),
+    "seeds": (SEED_KEYS, ("title", "description", "tags", "industries_served")),
+}
+PostingT = TypeVar("PostingT", Need, Seed)
 
 
 @dataclass
@@ -43,12 +49,16 @@ class ImportReport:
 
 
 def _assign(obj: Any, values: dict[str, Any]) -> bool:
-    """Set attributes that differ; True if anything changed."""
+    """Set attributes that differ; True if any value changed.
+
+    Which keys the source spelled out (source_keys) is kept up to date but is no change of the data: a
+    spreadsheet cannot tell an absent value from an empty one, and re-importing one is no update.
+    """
     changed = False
     for key, value in values.items():
         if getattr(obj, key) != value:
             setattr(obj, key, value)
-            changed = True
+            changed = changed or key != "source_keys"
     return changed
 
 
@@ -74,20 +84,33 @@ def _posting_values(rec: dict[str, Any], known: tuple[str, ...], columns: tuple[
     return values
 
 
+@dataclass
+class _Run:
+    """One import: what it changes, the postings the database has, the posting ids the file lists."""
+
+    report: ImportReport
+    prune: bool
+    existing: dict[str, dict[str, Any]]
+    in_file: dict[str, set[str]]
+
+
 def _upsert_postings(
-    session: Session, org: Organization, model: type[Need] | type[Seed], recs: list[dict[str, Any]],
-    kind: str, report: ImportReport, prune: bool,
+    run: _Run, org: Organization, model: type[PostingT], current: list[PostingT], recs: list[dict[str, Any]],
+    kind: str,
 ) -> None:
-    known, columns = (NEED_KEYS, ("title", "description", "budget_jpy", "tags")) if model is Need else (
-        SEED_KEYS, ("title", "description", "tags", "industries_served"))
-    ids = [r["id"] for r in recs]
-    existing = {p.external_id: p for p in session.scalars(select(model).where(model.external_id.in_(ids)))}
-    current = org.needs if model is Need else org.seeds
-    keep = []
+    """Upsert one organization's needs or seeds in file order; those the file no longer lists go only with prune.
+
+    One the file lists under another organization stays here until that organization takes it over (removing
+    it first would delete it as an orphan).
+    """
+    known, columns = POSTING_FIELDS[kind]
+    report = run.report
+    ids = {r["id"] for r in recs}
+    keep: list[PostingT] = []
     for position, rec in enumerate(recs):
         values = _posting_values(rec, known, columns)
         values["position"] = position
-        obj = existing.get(rec["id"])
+        obj = run.existing[kind].get(rec["id"])
         if obj is None:
             obj = model(external_id=rec["id"], **values)
             report.created[kind] += 1
@@ -97,13 +120,17 @@ def _upsert_postings(
             report.unchanged[kind] += 1
         keep.append(obj)
     for obj in current:
-        if obj.external_id not in ids:
-            report.missing[kind].append(obj.external_id)
-            if not prune:
-                keep.append(obj)
-            else:
-                report.removed[kind].append(obj.external_id)
-    current[:] = keep  # type: ignore[index]
+        if obj.external_id in ids:
+            continue
+        if obj.external_id in run.in_file[kind]:
+            keep.append(obj)
+            continue
+        report.missing[kind].append(obj.external_id)
+        if run.prune:
+            report.removed[kind].append(obj.external_id)
+        else:
+            keep.append(obj)
+    current[:] = keep
 
 
 def import_roster(
@@ -111,14 +138,22 @@ def import_roster(
 ) -> ImportReport:
     """Upsert every record by external id; raises RosterInvalid (changing nothing) if any record is invalid.
 
-    Members absent from the file are reported, and removed only with prune.
+    Members absent from the file are reported, and removed only with prune. The whole roster is loaded once
+    and written in one flush, so a large file costs a few queries, not several per member.
     """
     problems = validate_roster(data)
     if problems:
         raise RosterInvalid(problems)
-    report = ImportReport()
     orgs = {o.external_id: o for o in session.scalars(
         select(Organization).options(selectinload(Organization.needs), selectinload(Organization.seeds)))}
+    run = _Run(
+        report=ImportReport(), prune=prune,
+        existing={"needs": {p.external_id: p for o in orgs.values() for p in o.needs},
+                  "seeds": {p.external_id: p for o in orgs.values() for p in o.seeds}},
+        in_file={kind: {p["id"] for rec in data["organizations"] for p in rec.get(kind) or []}
+                 for kind in ("needs", "seeds")},
+    )
+    report = run.report
     listed: set[str] = set()
     for rec in progress(data["organizations"]):
         listed.add(rec["id"])
@@ -127,15 +162,13 @@ def import_roster(
         if org is None:
             org = Organization(external_id=rec["id"], **values)
             session.add(org)
-            session.flush()
             report.created["organizations"] += 1
         elif _assign(org, values):
             report.updated["organizations"] += 1
         else:
             report.unchanged["organizations"] += 1
-        _upsert_postings(session, org, Need, rec.get("needs") or [], "needs", report, prune)
-        _upsert_postings(session, org, Seed, rec.get("seeds") or [], "seeds", report, prune)
-        session.flush()
+        _upsert_postings(run, org, Need, org.needs, rec.get("needs") or [], "needs")
+        _upsert_postings(run, org, Seed, org.seeds, rec.get("seeds") or [], "seeds")
     for external_id, org in orgs.items():
         if external_id not in listed:
             report.missing["organizations"].append(external_id)

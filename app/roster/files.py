@@ -28,7 +28,7 @@ def read_roster_file(path: Path) -> dict[str, Any]:
                            "needs.csv and seeds.csv")
     if problems:
         raise RosterInvalid(problems)
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def write_roster_file(roster: dict[str, Any], path: Path) -> None:

@@ -117,7 +117,7 @@ def write_xlsx(roster: dict[str, Any], path: Path) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    workbook.remove(workbook.worksheets[0])  # a new workbook starts with one empty sheet
     for sheet, rows in _flatten(roster).items():
         ws = workbook.create_sheet(sheet)
         ws.append(list(SHEETS[sheet]))

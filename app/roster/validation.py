@@ -9,7 +9,10 @@ from app.roster.vocab import FORMAT, INDUSTRIES, MEMBER_TYPES, PREFECTURES, ROLE
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL = re.compile(r"^https?://[^\s]+$")
+# Column sizes of the database, so a long value is reported here rather than failing the write.
 MAX_TEXT = {"name": 200, "name_en": 200, "city": 100, "title": 300, "website": 500}
+MAX_CONTACT = {"name": 200, "email": 320}
+MAX_ID = 64
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,8 @@ def _check_contact(where: str, contact: Any, out: list[Problem]) -> None:
         value = contact.get(key)
         if value is not None and not isinstance(value, str):
             out.append(Problem(where, f"contact.{key}", "must be a string"))
+        elif isinstance(value, str) and len(value) > MAX_CONTACT.get(key, len(value)):
+            out.append(Problem(where, f"contact.{key}", f"is longer than {MAX_CONTACT[key]} characters"))
     email = contact.get("email")
     if isinstance(email, str) and not EMAIL.match(email):
         out.append(Problem(where, "contact.email", f"{email!r} is not a valid e-mail address"))
@@ -136,6 +141,8 @@ def _check_id(where: str, rec: dict[str, Any], field: str, seen: dict[str, str],
     if not isinstance(value, str) or not value.strip():
         out.append(Problem(where, field, "id is required (a non-empty string)"))
         return None
+    if len(value) > MAX_ID:
+        out.append(Problem(where, field, f"id is longer than {MAX_ID} characters"))
     if value in seen:
         out.append(Problem(where, field, f"duplicate id {value!r}, already used by {seen[value]}"))
     else:

@@ -44,12 +44,13 @@ class LpResult:
 
 
 def lp_bound(prep: Prepared, tier_mins: dict[str, int], time_limit_s: float) -> LpResult | None:
-    """None if HiGHS produced no dual prices within the time limit."""
+    """None if HiGHS produced no dual prices within the time limit (which covers building the rows)."""
+    deadline = time.monotonic() + time_limit_s
     w = np.asarray(prep.var_weight, dtype=float)
     groups = capacity_groups(prep, list(range(len(prep.var_pair))))
     rows: list[Row] = [(vs, 1.0, float(cap)) for vs, cap in groups]
     rows += _tier_rows(tier_mins, prep.must_vars(), prep.keep_vars())
-    solved = _solve(w, rows, time_limit_s)
+    solved = _solve(w, rows, deadline - time.monotonic())
     if solved is None:
         return None
     bound, x, reduced, optimal = solved

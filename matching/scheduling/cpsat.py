@@ -3,6 +3,7 @@ numbers are assigned afterwards."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from .greedy import Assignment
@@ -14,6 +15,7 @@ except ImportError:  # pragma: no cover - ortools is a declared dependency
     cp_model = None  # type: ignore[assignment]
 
 WORKERS = 2
+MIN_SEARCH_S = 0.1  # below this, searching is pointless: the caller keeps its heuristic result
 
 
 def available() -> bool:
@@ -77,6 +79,8 @@ def _solve(
     tier_mins: dict[str, int],
     stop_at: float | None,
 ) -> CpOutcome | None:
+    # The limit covers building the model too: on large events that takes seconds of Python.
+    deadline = time.monotonic() + time_limit_s
     model = cp_model.CpModel()
     x = {v: model.new_bool_var(f"x{v}") for v in coef}
     for vars_, cap in capacity_groups(prep, list(coef)):
@@ -90,8 +94,11 @@ def _solve(
     model.maximize(sum(c * x[v] for v, c in coef.items() if c))
     for v, var in x.items():
         model.add_hint(var, hint.get(prep.var_pair[v]) == prep.var_slot[v])
+    left = deadline - time.monotonic()
+    if left < MIN_SEARCH_S:
+        return None
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, time_limit_s)
+    solver.parameters.max_time_in_seconds = left
     solver.parameters.num_workers = WORKERS
     callback = _StopAt(stop_at) if stop_at is not None else None
     status = solver.solve(model, callback)

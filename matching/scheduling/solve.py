@@ -18,6 +18,7 @@ TIER_SHARE = 0.2  # of the time limit, at most, for the small must/keep model
 LP_SHARE = 0.4  # of the time limit, at most, for the LP bounds
 PAIR_LP_SHARE = 0.2  # of the LP budget, for the aggregated LP run first
 GREEDY_SHARE = 0.1  # of the time limit, at most, for greedy repairs
+FINISH_RESERVE_S = 0.3  # kept back from CP-SAT for the final fill, table numbers and the report
 
 
 def schedule(
@@ -146,12 +147,12 @@ def _best_hint(prep: Prepared, hint: Assignment, x: list[float], tiers: _Tiers, 
 def _cp_search(
     prep: Prepared, hint: Assignment, tiers: _Tiers, bound: float, deadline: float, skip: set[int]
 ) -> tuple[Assignment, Status]:
-    outcome = cpsat.solve_main(prep, hint, tiers.mins, _left(deadline), stop_at=bound, skip=skip)
+    outcome = cpsat.solve_main(prep, hint, tiers.mins, _left(deadline) - FINISH_RESERVE_S, stop_at=bound, skip=skip)
     # CP-SAT optimises rounded integer weights: tolerate that rounding when comparing.
     if outcome is None or assignment_weight(prep, outcome.placed) < _minus_tol(assignment_weight(prep, hint)):
         prep.notes.append("CP-SAT found no better schedule in time; heuristic result used")
         return hint, "greedy"
-    placed = greedy(prep, outcome.placed.items(), deadline=time.monotonic() + 0.5)  # fill any gap
+    placed = greedy(prep, outcome.placed.items(), deadline=min(deadline, time.monotonic() + 0.5))  # fill any gap
     return placed, "optimal" if outcome.optimal else "feasible"
 
 

@@ -77,6 +77,12 @@ def test_three_smes_with_repeated_partner_options(roster: None) -> None:
     assert linkage["estimated_support_jpy"] == 2_000 * MAN
 
 
+def test_partners_may_be_listed_with_commas(roster: None) -> None:
+    result = suggest_json("--org", "ORG-A", "--need", "N-A", "--partner", "ORG-B,ORG-C")
+    assert [p["id"] for p in result["partners"]] == ["ORG-B", "ORG-C"]
+    assert by_program(result)["monozukuri-data-linkage"]["cap_jpy"] == 3_600 * MAN
+
+
 def test_connected_industries_tax_after_its_deadline(roster: None) -> None:
     late = by_program(json.loads(run("suggest", "--org", "ORG-CI", "--need", "N-CI", "--investment",
                                      str(6_000 * MAN), "--as-of", "2026-01-01", "--json")))

@@ -121,8 +121,9 @@ def test_data_linkage_needs_a_group_of_smes(catalog: list[Program]) -> None:
     big_partner = company("大手重工", capital_jpy=50 * OKU, employees=3_000)
     with_big = suggest(catalog, company(capital_jpy=3_000 * MAN, employees=40), partners=[big_partner])
 
-    assert alone["monozukuri-data-linkage"].status is Status.INELIGIBLE
-    assert "consortium_size" in codes(alone["monozukuri-data-linkage"].conflicting)
+    # alone the partners are not named yet: open, not refused
+    assert alone["monozukuri-data-linkage"].status is Status.NEEDS_CONFIRMATION
+    assert "consortium_size" in codes(alone["monozukuri-data-linkage"].unconfirmed)
     assert with_big["monozukuri-data-linkage"].status is Status.INELIGIBLE
     assert any("大手重工" in note for note in with_big["monozukuri-data-linkage"].notes)
 

@@ -89,6 +89,8 @@ def test_four_person_farm_is_a_small_business(client: TestClient) -> None:
     kinds = {t["type"]: t for t in result["organization"]["applicant_types"]}
     assert kinds["small_business"]["value"] is True
     assert "従業員4人のため小規模事業者に該当します" in kinds["small_business"]["reason_ja"]
+    assert (result["organization"]["size"], result["organization"]["size_ja"]) == ("small_business", "小規模事業者")
+    assert "従業員4人のため小規模事業者に該当します" in result["organization"]["size_reason_ja"]
     small = by_program(result)["monozukuri-small"]
     assert small["status"] == "eligible"
     assert small["rate"] == "2/3"
@@ -138,7 +140,17 @@ def test_joint_rd_with_a_public_research_institute_is_bridging_rd(client: TestCl
     assert bridging["estimated_support_jpy"] == 2_000 * MAN
     assert "partner" in codes(bridging["met"])
     assert result["partners"][0]["applicant_types"][0]["type"] == "public_research"
+    assert result["partners"][0]["size"] is None  # a 公設試 has no company size
     assert capped["bridging-rd"]["estimated_support_jpy"] == 1 * OKU
+
+
+def test_request_may_use_the_cli_option_names(client: TestClient) -> None:
+    result = suggest(client, org="ORG-MFG", investment=800 * MAN)
+
+    assert result["organization"]["id"] == "ORG-MFG"
+    assert by_program(result)["monozukuri-general"]["estimated_support_jpy"] == 400 * MAN
+    unknown_key = client.post("/v1/programs/suggestions", json={"org": "ORG-MFG", "budget": 1})
+    assert unknown_key.status_code == 422
 
 
 # --- catalog changes and history --------------------------------------------------------------

@@ -1,44 +1,98 @@
 """The import/export commands and the spreadsheet readers, as the secretariat uses them."""
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
-from app.cli import cli
+from app.cli import PROGRESS_THRESHOLD, cli, main
+from app.config import get_settings
 from app.roster.spreadsheet import write_xlsx
+from tests.conftest import DEV_ROSTER
 
 runner = CliRunner()
 
 
 def test_import_then_export_gives_back_the_same_records(cli_env: dict[str, str], tmp_path: Path,
                                                        dev_roster: dict[str, Any]) -> None:
-    source = tmp_path / "roster.json"
-    source.write_text(json.dumps(dev_roster, ensure_ascii=False), encoding="utf-8")
-    result = runner.invoke(cli, ["import", str(source)])
+    result = runner.invoke(cli, ["import", str(DEV_ROSTER)])
     assert result.exit_code == 0, result.output
-    assert "70 created" in result.output
+    assert "organizations: 70 created" in result.output
     out = tmp_path / "out.json"
     assert runner.invoke(cli, ["export", str(out)]).exit_code == 0
     assert json.loads(out.read_text(encoding="utf-8")) == dev_roster
 
 
-def test_invalid_file_prints_all_problems_and_exits_non_zero(cli_env: dict[str, str], tmp_path: Path,
-                                                            dev_roster: dict[str, Any]) -> None:
+def _write(path: Path, roster: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(roster, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _export(tmp_path: Path) -> dict[str, Any]:
+    out = tmp_path / "export.json"
+    result = runner.invoke(cli, ["export", str(out)])
+    assert result.exit_code == 0, result.output
+    return json.loads(out.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def test_file_with_three_errors_prints_each_with_its_location_and_changes_nothing(
+    cli_env: dict[str, str], tmp_path: Path, dev_roster: dict[str, Any],
+) -> None:
+    assert runner.invoke(cli, ["import", str(_write(tmp_path / "roster.json", dev_roster))]).exit_code == 0
     bad = json.loads(json.dumps(dev_roster))
-    bad["organizations"][0]["industry"] = "Q9"
-    bad["organizations"][1]["capital_jpy"] = -5
-    bad["organizations"][2]["contact"] = {"email": "nobody"}
-    source = tmp_path / "bad.json"
-    source.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
-    result = runner.invoke(cli, ["import", str(source)])
+    orgs = bad["organizations"]
+    orgs[0]["industry"] = "Q9"
+    orgs[1]["capital_jpy"] = -5
+    orgs[2]["contact"] = {"email": "nobody"}
+    orgs[3]["name"] = "a valid change that must not be saved either"
+    result = runner.invoke(cli, ["import", str(_write(tmp_path / "bad.json", bad))])
     assert result.exit_code == 1
-    assert result.output.count("error:") == 3
-    assert "nothing was imported" in result.output
-    out = tmp_path / "out.json"
-    runner.invoke(cli, ["export", str(out)])
-    assert json.loads(out.read_text(encoding="utf-8"))["organizations"] == []
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 3, result.output
+    assert f"{orgs[0]['id']} / industry: unknown JSIC major division 'Q9'" in errors[0]
+    assert f"{orgs[1]['id']} / capital_jpy: must be a non-negative integer" in errors[1]
+    assert f"{orgs[2]['id']} / contact.email: 'nobody' is not a valid e-mail address" in errors[2]
+    assert "3 problem(s); nothing was imported." in result.output
+    assert _export(tmp_path) == dev_roster
+
+
+def test_reimport_updates_reports_missing_and_prunes_only_when_asked(
+    cli_env: dict[str, str], tmp_path: Path, dev_roster: dict[str, Any],
+) -> None:
+    runner.invoke(cli, ["import", str(_write(tmp_path / "roster.json", dev_roster))])
+    smaller = json.loads(json.dumps(dev_roster))
+    gone = smaller["organizations"].pop()
+    smaller["organizations"][0]["description"] += " 改訂"
+    source = _write(tmp_path / "smaller.json", smaller)
+
+    result = runner.invoke(cli, ["import", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "organizations: 0 created, 1 updated" in result.output
+    assert f"1 not in the file (kept; use --prune to remove): {gone['id']}" in result.output
+    assert len(_export(tmp_path)["organizations"]) == len(dev_roster["organizations"])
+
+    result = runner.invoke(cli, ["import", str(source), "--prune"])
+    assert result.exit_code == 0, result.output
+    assert f"1 removed: {gone['id']}" in result.output
+    assert _export(tmp_path) == smaller
+
+
+def test_large_file_shows_a_progress_bar(cli_env: dict[str, str], tmp_path: Path) -> None:
+    orgs = [{"id": f"ORG-{i:04d}", "name": f"会員{i}", "member_type": "corporate", "roles": ["user"],
+             "support_type": None, "prefecture": "福岡県", "industry": "E", "description": "製造業の会員。",
+             "needs": [], "seeds": []} for i in range(PROGRESS_THRESHOLD)]
+    roster = {"format": "kyushu-iot-community/v1", "organizations": orgs}
+    result = runner.invoke(cli, ["import", str(_write(tmp_path / "large.json", roster))])
+    assert result.exit_code == 0, result.output
+    assert "importing: 100%|" in result.stderr
+    assert f"{PROGRESS_THRESHOLD}/{PROGRESS_THRESHOLD}" in result.stderr
+
+    small = {"format": "kyushu-iot-community/v1", "organizations": orgs[:3]}
+    result = runner.invoke(cli, ["import", str(_write(tmp_path / "small.json", small))])
+    assert "importing" not in result.stderr
 
 
 def test_xlsx_and_csv_import_the_same_records(cli_env: dict[str, str], tmp_path: Path,
@@ -72,6 +126,17 @@ def test_xlsx_and_csv_import_the_same_records(cli_env: dict[str, str], tmp_path:
     assert org["seeds"][0]["industries_served"] == ["E", "D"]
 
 
+def test_exported_workbook_reimports_as_unchanged(cli_env: dict[str, str], tmp_path: Path,
+                                                  dev_roster: dict[str, Any]) -> None:
+    runner.invoke(cli, ["import", str(_write(tmp_path / "roster.json", dev_roster))])
+    book = tmp_path / "export.xlsx"
+    assert runner.invoke(cli, ["export", str(book)]).exit_code == 0
+    result = runner.invoke(cli, ["import", str(book)])
+    assert result.exit_code == 0, result.output
+    assert "organizations: 0 created, 0 updated, 70 unchanged" in result.output
+    assert "seeds: 0 created, 0 updated, 118 unchanged" in result.output
+
+
 def test_csv_row_with_unknown_owner_is_reported(cli_env: dict[str, str], tmp_path: Path) -> None:
     folder = tmp_path / "csv"
     folder.mkdir()
@@ -81,3 +146,20 @@ def test_csv_row_with_unknown_owner_is_reported(cli_env: dict[str, str], tmp_pat
     result = runner.invoke(cli, ["import", str(folder)])
     assert result.exit_code == 1
     assert "needs row 2 / organization_id" in result.output
+
+
+def test_database_without_schema_gets_a_message_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("IOTMATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setattr(sys, "argv", ["iotmatch", "export", str(tmp_path / "out.json")])
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as exited:
+            main()
+    finally:
+        get_settings.cache_clear()
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert "no such table: organizations" in err
+    assert "iotmatch db upgrade" in err
+    assert "Traceback" not in err

@@ -59,12 +59,19 @@ def test_optional_keys_and_explicit_nulls_survive(session: Session) -> None:
     assert export_roster(session) == roster
 
 
-def test_seed_moves_to_its_new_owner(session: Session) -> None:
+@pytest.mark.parametrize("prune", [False, True])
+@pytest.mark.parametrize("new_owner_first", [False, True])
+def test_seed_moves_to_its_new_owner(session: Session, prune: bool, new_owner_first: bool) -> None:
     a, b = _minimal("ORG-A"), _minimal("ORG-B")
     a["seeds"] = [{"id": "S-X", "title": "t", "description": "d"}]
     import_roster(session, {"format": "kyushu-iot-community/v1", "organizations": [a, b]})
     a["seeds"], b["seeds"] = [], [{"id": "S-X", "title": "t", "description": "d"}]
-    import_roster(session, {"format": "kyushu-iot-community/v1", "organizations": [a, b]}, prune=True)
+    orgs = [b, a] if new_owner_first else [a, b]
+
+    report = import_roster(session, {"format": "kyushu-iot-community/v1", "organizations": orgs}, prune=prune)
+    assert report.updated["seeds"] == 1
+    assert report.missing["seeds"] == []
+    assert report.created["seeds"] == 0
     seed = session.scalars(select(Seed)).one()
     assert seed.organization.external_id == "ORG-B"
 
@@ -104,6 +111,10 @@ def test_invalid_roster_lists_every_problem_and_changes_nothing(session: Session
         (lambda o: o.update(seeds=[{"id": "S-1", "title": "t", "description": "d", "industries_served": ["E", "9"]}]),
          "industries_served"),
         (lambda o: o.update(founded_year=87), "founded_year"),
+        (lambda o: o.update(id="X" * 65), "longer than 64"),
+        (lambda o: o.update(contact={"name": "山" * 201}), "contact.name"),
+        (lambda o: o.update(prefecture="Fukuoka"), "47 prefectures"),
+        (lambda o: o.update(roles=["user", "robot_maker"]), "unknown role"),
     ],
 )
 def test_validation_names_the_field(mutate: Any, expected: str) -> None:

@@ -1,0 +1,263 @@
+"""Events, their slots, participants and requests: create, read, change. Services only flush."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.errors import Conflict, InvalidInput, NotFound
+from app.events.models import REQUEST_KINDS, SLOT_MINUTES, Event, EventParticipant, EventRequest, EventSlot
+from app.roster.models import Organization
+
+DEFAULT_MAX_MEETINGS = 6
+
+
+@dataclass(frozen=True)
+class SlotSpec:
+    """One slot as the secretariat gives it; `code` defaults to S01, S02, … (B1, B2, … for breaks)."""
+
+    start: time
+    minutes: int
+    kind: str = "meeting"
+    label: str | None = None
+    code: str | None = None
+
+
+def plan_slots(*, start: time, count: int, minutes: int, breaks: dict[int, int] | None = None) -> list[SlotSpec]:
+    """`count` back-to-back meeting slots from `start`; breaks maps 'after slot n' to its length in minutes."""
+    if count < 1:
+        raise InvalidInput("give at least one meeting slot", field="count")
+    at = datetime.combine(date(2000, 1, 1), start)
+    specs = []
+    for n in range(1, count + 1):
+        specs.append(SlotSpec(at.time(), minutes))
+        at += timedelta(minutes=minutes)
+        if breaks and n in breaks and n < count:
+            specs.append(SlotSpec(at.time(), breaks[n], "break", "休憩"))
+            at += timedelta(minutes=breaks[n])
+    if at.date() != date(2000, 1, 1):
+        raise InvalidInput("the slots run past midnight; start earlier or use fewer slots", field="count")
+    return specs
+
+
+def _slot_rows(specs: list[SlotSpec]) -> list[EventSlot]:
+    specs = sorted(specs, key=lambda s: s.start)
+    rows, meetings, breaks = [], 0, 0
+    for spec in specs:
+        if spec.kind not in ("meeting", "break"):
+            raise InvalidInput("a slot's kind is meeting or break", field="slots")
+        if spec.kind == "meeting" and spec.minutes not in SLOT_MINUTES:
+            raise InvalidInput(f"a meeting slot lasts 15, 20 or 30 minutes, not {spec.minutes}", field="slots")
+        if spec.kind == "break" and not 1 <= spec.minutes <= 24 * 60:
+            raise InvalidInput("a break lasts between 1 and 1440 minutes", field="slots")
+        if spec.kind == "meeting":
+            meetings += 1
+            code = spec.code or f"S{meetings:02d}"
+        else:
+            breaks += 1
+            code = spec.code or f"B{breaks}"
+        rows.append(EventSlot(code=code, starts_at=spec.start, minutes=spec.minutes, kind=spec.kind, label=spec.label))
+    _check_slots(rows)
+    return rows
+
+
+def _check_slots(rows: list[EventSlot]) -> None:
+    codes = [r.code for r in rows]
+    if len(set(codes)) != len(codes):
+        raise InvalidInput("slot codes must be unique within an event", field="slots")
+    for before, after in zip(rows, rows[1:], strict=False):
+        end = datetime.combine(date(2000, 1, 1), before.starts_at) + timedelta(minutes=before.minutes)
+        if end.time() > after.starts_at and end.date() == date(2000, 1, 1):
+            raise InvalidInput(f"slot {before.code} ends at {end:%H:%M}, after {after.code} starts "
+                               f"({after.starts_at:%H:%M})", field="slots")
+    if not any(r.kind == "meeting" for r in rows):
+        raise InvalidInput("an event needs at least one meeting slot", field="slots")
+
+
+def _next_code(db_session: Session) -> str:
+    count = db_session.scalar(select(func.count(Event.id))) or 0
+    code = f"EV-{count + 1:04d}"
+    while db_session.scalar(select(Event.id).where(Event.code == code)) is not None:
+        count += 1
+        code = f"EV-{count + 1:04d}"
+    return code
+
+
+def create_event(*, db_session: Session, name: str, date: date, venue: str, tables: int, slots: list[SlotSpec],
+                 default_max_meetings: int = DEFAULT_MAX_MEETINGS, code: str | None = None) -> Event:
+    """A new event with its slots; the code defaults to the next EV-nnnn."""
+    if tables < 1:
+        raise InvalidInput("an event needs at least one table", field="tables")
+    if code is not None and db_session.scalar(select(Event.id).where(Event.code == code)) is not None:
+        raise Conflict(f"An event {code!r} already exists; choose another code or edit it.", field="code")
+    event = Event(code=code or _next_code(db_session), name=name, date=date, venue=venue, tables=tables,
+                  default_max_meetings=default_max_meetings, slots=_slot_rows(slots))
+    db_session.add(event)
+    db_session.flush()
+    return event
+
+
+def get_event(*, db_session: Session, code: str) -> Event:
+    """The event with this code, or NotFound."""
+    event = db_session.scalar(select(Event).where(Event.code == code).options(
+        selectinload(Event.slots),
+        selectinload(Event.participants).selectinload(EventParticipant.organization)))
+    if event is None:
+        raise NotFound(f"No event {code!r}; `GET /v1/events` lists them.")
+    return event
+
+
+def list_events(*, db_session: Session) -> list[Event]:
+    """Every event, latest date first."""
+    return list(db_session.scalars(select(Event).options(selectinload(Event.slots))
+                                   .order_by(Event.date.desc(), Event.id.desc())))
+
+
+def update_event(*, db_session: Session, event: Event, changes: dict[str, Any],
+                 slots: list[SlotSpec] | None = None) -> Event:
+    """Change the event's fields; new slots replace the old (meetings in removed slots move on the next run)."""
+    if "tables" in changes and (changes["tables"] is None or changes["tables"] < 1):
+        raise InvalidInput("an event needs at least one table", field="tables")
+    for name, value in changes.items():
+        if value is None and name in ("name", "date", "venue", "default_max_meetings"):
+            raise InvalidInput(f"{name} cannot be empty", field=name)
+        setattr(event, name, value)
+    if slots is not None:
+        event.slots.clear()
+        db_session.flush()  # the old codes must be gone before the new rows reuse them
+        event.slots.extend(_slot_rows(slots))
+    db_session.flush()
+    return event
+
+
+def delete_event(*, db_session: Session, event: Event) -> None:
+    """Remove the event with everything in it."""
+    db_session.delete(event)
+    db_session.flush()
+
+
+def meeting_slot_codes(event: Event) -> list[str]:
+    """Codes of the meeting slots, in time order."""
+    return [s.code for s in sorted(event.slots, key=lambda s: s.starts_at) if s.kind == "meeting"]
+
+
+# --- participants ---------------------------------------------------------------------------------
+
+
+def _organization(db_session: Session, external_id: str) -> Organization:
+    org = db_session.scalar(select(Organization).where(Organization.external_id == external_id))
+    if org is None:
+        raise NotFound(f"No member {external_id!r}.", field="organization")
+    return org
+
+
+def _check_available(event: Event, available: list[str] | None) -> list[str] | None:
+    if available is None:
+        return None
+    codes = meeting_slot_codes(event)
+    unknown = [s for s in available if s not in codes]
+    if unknown:
+        raise InvalidInput(f"unknown meeting slot(s) {', '.join(unknown)}; this event's are {', '.join(codes)}",
+                           field="available_slots")
+    return sorted(set(available), key=codes.index)
+
+
+def get_participant(*, event: Event, organization: str) -> EventParticipant:
+    """The event's participant for this member id, or NotFound."""
+    for p in event.participants:
+        if p.organization.external_id == organization:
+            return p
+    raise NotFound(f"{organization} does not take part in {event.code}; add it as a participant first.",
+                   field="organization")
+
+
+def add_participant(*, db_session: Session, event: Event, organization: str, available_slots: list[str] | None = None,
+                    max_meetings: int | None = None) -> EventParticipant:
+    """Register a member for the event; registering again is a Conflict."""
+    org = _organization(db_session, organization)
+    if any(p.organization_id == org.id for p in event.participants):
+        raise Conflict(f"{organization} already takes part in {event.code}; change it with PATCH instead.",
+                       field="organization")
+    if max_meetings is not None and max_meetings < 0:
+        raise InvalidInput("max_meetings cannot be negative", field="max_meetings")
+    participant = EventParticipant(organization=org, available_slots=_check_available(event, available_slots),
+                                   max_meetings=event.default_max_meetings if max_meetings is None else max_meetings)
+    event.participants.append(participant)
+    db_session.flush()
+    return participant
+
+
+def update_participant(*, db_session: Session, event: Event, participant: EventParticipant,
+                       changes: dict[str, Any]) -> EventParticipant:
+    """Change availability (null = every slot) or the maximum number of meetings."""
+    if "available_slots" in changes:
+        participant.available_slots = _check_available(event, changes["available_slots"])
+    if "max_meetings" in changes:
+        value = changes["max_meetings"]
+        if value is None or value < 0:
+            raise InvalidInput("max_meetings must be 0 or more", field="max_meetings")
+        participant.max_meetings = value
+    db_session.flush()
+    return participant
+
+
+def remove_participant(*, db_session: Session, event: Event, participant: EventParticipant) -> None:
+    """Withdraw a member; its requests go too, its meetings are dropped on the next run."""
+    event.participants.remove(participant)
+    db_session.delete(participant)
+    db_session.flush()
+
+
+def available_slots(event: Event, participant: EventParticipant) -> list[str]:
+    """The meeting slots the participant can attend (stored codes of removed slots are ignored)."""
+    codes = meeting_slot_codes(event)
+    if participant.available_slots is None:
+        return codes
+    return [c for c in codes if c in participant.available_slots]
+
+
+# --- requests -------------------------------------------------------------------------------------
+
+
+def list_requests(*, db_session: Session, event: Event, requester: str | None = None) -> list[EventRequest]:
+    """The event's requests, optionally only one member's."""
+    rows = db_session.scalars(select(EventRequest).where(EventRequest.event_id == event.id).options(
+        selectinload(EventRequest.requester).selectinload(EventParticipant.organization),
+        selectinload(EventRequest.target).selectinload(EventParticipant.organization)).order_by(EventRequest.id))
+    return [r for r in rows if requester is None or r.requester.organization.external_id == requester]
+
+
+def set_request(*, db_session: Session, event: Event, requester: str, target: str, kind: str) -> EventRequest:
+    """Record what the requester wants about the target; a later request about the same target replaces it."""
+    if kind not in REQUEST_KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(REQUEST_KINDS)}", field="kind")
+    if requester == target:
+        raise InvalidInput("a member cannot make a request about itself", field="target")
+    who = get_participant(event=event, organization=requester)
+    try:
+        whom = get_participant(event=event, organization=target)
+    except NotFound as exc:
+        raise NotFound(f"{target} does not take part in {event.code}; requests name other participants.",
+                       field="target") from exc
+    existing = db_session.scalar(select(EventRequest).where(
+        EventRequest.event_id == event.id, EventRequest.requester_id == who.id, EventRequest.target_id == whom.id))
+    if existing is not None:
+        existing.kind = kind
+        db_session.flush()
+        return existing
+    request = EventRequest(event_id=event.id, requester=who, target=whom, kind=kind)
+    db_session.add(request)
+    db_session.flush()
+    return request
+
+
+def delete_request(*, db_session: Session, event: Event, requester: str, target: str) -> None:
+    """Withdraw the requester's request about the target."""
+    for request in list_requests(db_session=db_session, event=event, requester=requester):
+        if request.target.organization.external_id == target:
+            db_session.delete(request)
+            db_session.flush()
+            return
+    raise NotFound(f"{requester} has no request about {target} in {event.code}.", field="target")

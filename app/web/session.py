@@ -1,0 +1,96 @@
+"""The browser session: a signed cookie holding the signed-in key's id and the CSRF token.
+
+The cookie carries no secret of the key itself; each request re-reads the key, so revoking it signs the
+browser out. Set IOTMATCH_SESSION_SECRET so sessions survive a restart and work across processes;
+without it each process signs with a random secret of its own.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from fastapi import Request
+from starlette.responses import Response
+
+from app.errors import Forbidden
+
+COOKIE = "iotm_session"
+MAX_AGE_SECONDS = 8 * 3600
+_PROCESS_SECRET = secrets.token_bytes(32)
+
+
+def _secret() -> bytes:
+    configured = os.environ.get("IOTMATCH_SESSION_SECRET")
+    return configured.encode("utf-8") if configured else _PROCESS_SECRET
+
+
+def _sign(payload: bytes) -> str:
+    return hmac.new(_secret(), payload, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class WebSession:
+    """What the cookie holds; `changed` tells the response to write it back."""
+
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    key_id: int | None = None
+    issued: int = field(default_factory=lambda: int(time.time()))
+    changed: bool = False
+
+    def encode(self) -> str:
+        """The signed cookie value."""
+        payload = base64.urlsafe_b64encode(json.dumps(
+            {"c": self.csrf, "k": self.key_id, "i": self.issued}, separators=(",", ":")).encode())
+        return f"{payload.decode()}.{_sign(payload)}"
+
+
+def decode(value: str | None) -> WebSession | None:
+    """The session in a cookie value, or None when it is missing, forged, malformed or expired."""
+    if not value or "." not in value:
+        return None
+    payload, signature = value.rsplit(".", 1)
+    if not hmac.compare_digest(_sign(payload.encode()), signature):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload.encode()))
+        session = WebSession(csrf=str(data["c"]), key_id=data["k"], issued=int(data["i"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+    if session.key_id is not None and not isinstance(session.key_id, int):
+        return None
+    if time.time() - session.issued > MAX_AGE_SECONDS:
+        return None
+    return session
+
+
+def load(request: Request) -> WebSession:
+    """The request's session, or a new anonymous one (marked changed so it gets written)."""
+    return decode(request.cookies.get(COOKIE)) or WebSession(changed=True)
+
+
+def signed_in(key_id: int) -> WebSession:
+    """A fresh session for the key: a new CSRF token, so none from before sign-in stays valid."""
+    return WebSession(key_id=key_id, changed=True)
+
+
+def write(response: Response, request: Request, session: WebSession) -> None:
+    """Set the cookie: HttpOnly, SameSite=Lax, Secure when the page was served over HTTPS."""
+    response.set_cookie(COOKIE, session.encode(), max_age=MAX_AGE_SECONDS, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", path="/")
+
+
+def clear(response: Response, request: Request) -> None:
+    """Remove the cookie (sign-out)."""
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https")
+
+
+def check_csrf(session: WebSession, token: str | None) -> None:
+    """403 unless the form carried the session's CSRF token."""
+    if not token or not hmac.compare_digest(token, session.csrf):
+        raise Forbidden("The form has expired or did not come from this site; reload the page and try again.",
+                        code="web.csrf")

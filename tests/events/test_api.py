@@ -1,0 +1,149 @@
+"""The event endpoints over HTTP with the real matching engine: roles, scheduling from match scores, publishing,
+agendas, exports, outcomes and themes."""
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
+
+from app.auth import service as auth_service
+from app.config import Settings
+from app.main import create_app
+from app.matches.engine import MatchingEngine
+from app.roster.exchange import import_roster
+from embeddings.encoder import SentenceTransformerEncoder
+from matching.scheduling import schedule_from_json, validate_schedule
+from matching.vocabulary import load_vocabulary
+from seed import VOCABULARY
+from tests.events.conftest import demo_roster, org
+
+# Support bodies, vendors and users from the demo roster: needs on one side, seeds on the other.
+MEMBERS = [org(n) for n in (7, 13, 17, 18, 20, 21, 26, 27, 28, 33, 35, 36, 37, 50, 52, 55, 57, 60, 63, 66)]
+PLAN = {"start": "13:00", "count": 6, "minutes": 20, "breaks": [{"after": 3, "minutes": 30}]}
+
+
+@pytest.fixture(scope="module")
+def encoder(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEncoder:
+    """The default encoder, loaded once for the module."""
+    return SentenceTransformerEncoder("use-multilingual-v3", cache_dir=tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture
+def keys(session: Session) -> dict[str, str]:
+    """The roster subset and a key for the secretariat and for two members."""
+    import_roster(session, demo_roster(MEMBERS))
+    tokens = {"secretariat": auth_service.create_key(db_session=session, role="secretariat")[1]}
+    for member in MEMBERS[:2]:
+        tokens[member] = auth_service.create_key(db_session=session, role="member", organization=member)[1]
+    session.commit()
+    return tokens
+
+
+@pytest.fixture
+def client(keys: dict[str, str], database_url: str, tmp_path: Path,
+           encoder: SentenceTransformerEncoder) -> Iterator[TestClient]:
+    settings = Settings(database_url=database_url, data_dir=tmp_path / "var")
+    engine = MatchingEngine(settings, encoder, load_vocabulary(VOCABULARY))
+    with TestClient(create_app(settings, matching=engine)) as test_client:
+        yield test_client
+
+
+def call(client: TestClient, keys: dict[str, str], who: str, method: str, path: str, status: int = 200,
+         **kwargs: Any) -> Any:
+    response = client.request(method, path, headers={"X-API-Key": keys[who]}, **kwargs)
+    assert response.status_code == status, response.text
+    return response
+
+
+def test_secretariat_runs_an_event_and_members_take_part(client: TestClient, keys: dict[str, str]) -> None:
+    s = "secretariat"
+    me, other = MEMBERS[0], MEMBERS[1]
+    event = call(client, keys, s, "POST", "/v1/events", 201, json={
+        "name": "ニーズ・シーズ発信会", "date": "2026-12-10", "venue": "福岡", "tables": 6, "plan": PLAN,
+        "default_max_meetings": 3}).json()
+    code = event["code"]
+    assert [x["code"] for x in event["slots"]] == ["S01", "S02", "S03", "B1", "S04", "S05", "S06"]
+    call(client, keys, me, "POST", "/v1/events", 403, json={"name": "x", "date": "2026-12-10", "venue": "v",
+                                                            "tables": 1, "plan": PLAN})
+    call(client, keys, s, "POST", "/v1/events", 422, json={"name": "x", "date": "2026-12-10", "venue": "v",
+                                                           "tables": 1})
+
+    # Members register themselves (not others); the secretariat registers the rest.
+    call(client, keys, me, "POST", f"/v1/events/{code}/participants", 201, json={"max_meetings": 2})
+    call(client, keys, me, "POST", f"/v1/events/{code}/participants", 403, json={"organization": other})
+    for member in MEMBERS[1:]:
+        call(client, keys, s, "POST", f"/v1/events/{code}/participants", 201, json={"organization": member})
+    call(client, keys, s, "PATCH", f"/v1/events/{code}/participants/{MEMBERS[5]}", 200,
+         json={"available_slots": ["S01", "S02"]})
+    call(client, keys, s, "PATCH", f"/v1/events/{code}/participants/{MEMBERS[5]}", 422,
+         json={"available_slots": ["S99"]})
+
+    call(client, keys, me, "PUT", f"/v1/events/{code}/requests", 200,
+         json={"target": MEMBERS[-1], "kind": "must_meet"})
+    call(client, keys, me, "PUT", f"/v1/events/{code}/requests", 200, json={"target": other, "kind": "do_not_meet"})
+    call(client, keys, me, "PUT", f"/v1/events/{code}/requests", 403,
+         json={"requester": other, "target": me, "kind": "would_like"})
+    assert len(call(client, keys, other, "GET", f"/v1/events/{code}/requests").json()) == 0
+
+    report = call(client, keys, s, "POST", f"/v1/events/{code}/schedule", json={"time_limit_s": 3}).json()
+    assert report["meetings"] > 10
+    assert report["infeasible_must_meet"] == []
+    assert report["ratio"] >= 0.98
+    schedule = call(client, keys, s, "GET", f"/v1/events/{code}/schedule").json()
+    pairs = {frozenset((m["a"], m["b"])) for m in schedule["meetings"]}
+    assert frozenset((me, MEMBERS[-1])) in pairs
+    assert frozenset((me, other)) not in pairs
+    explained = [p for m in schedule["meetings"] for p in m["pairs"]]  # the need–seed pairs behind the values
+    assert explained
+    assert all(p["need_title"] and p["seed_title"] for p in explained)
+
+    # Members only see published meetings, and only their own agenda.
+    assert call(client, keys, me, "GET", f"/v1/events/{code}/agendas/{me}").json()["meetings"] == []
+    call(client, keys, me, "GET", f"/v1/events/{code}/agendas/{other}", 403)
+    call(client, keys, s, "POST", f"/v1/events/{code}/publish")
+    agenda = call(client, keys, me, "GET", f"/v1/events/{code}/agendas/{me}").json()
+    assert 1 <= len(agenda["meetings"]) <= 2
+
+    doc = call(client, keys, s, "GET", f"/v1/events/{code}/export?format=json").json()
+    problem, meetings = schedule_from_json(doc)
+    assert validate_schedule(problem, meetings) == []
+    assert len(doc["candidates"]) > len(meetings)
+    xlsx = call(client, keys, s, "GET", f"/v1/events/{code}/export?format=xlsx")
+    assert load_workbook(io.BytesIO(xlsx.content))["Meetings"].max_row == len(meetings) + 1
+    assert "size: A4" in call(client, keys, s, "GET", f"/v1/events/{code}/export?format=html").text
+    assert call(client, keys, s, "GET", f"/v1/events/{code}/export?format=csv&view=table").text.startswith("table,")
+    call(client, keys, s, "GET", f"/v1/events/{code}/export?format=pdf", 422)
+    call(client, keys, me, "GET", f"/v1/events/{code}/export?format=json", 403)
+
+    meeting = schedule["meetings"][0]
+    call(client, keys, s, "PUT", f"/v1/events/{code}/meetings/{meeting['id']}/outcome",
+         json={"outcome": "cooperation_possible"})
+    call(client, keys, s, "PUT", f"/v1/events/{code}/meetings/999999/outcome", 404,
+         json={"outcome": "insufficient_interest"})
+    counts = call(client, keys, s, "GET", f"/v1/events/{code}/report").json()
+    assert counts["outcomes"]["cooperation_possible"] == 1
+    assert counts["outcomes"]["pending"] == len(meetings) - 1
+    call(client, keys, s, "POST", f"/v1/events/{code}/schedule", 409)
+    call(client, keys, s, "GET", "/v1/events/EV-NOPE", 404)
+
+
+def test_themes_for_the_secretariat(client: TestClient, keys: dict[str, str]) -> None:
+    call(client, keys, MEMBERS[0], "GET", "/v1/themes", 403)
+    data = call(client, keys, "secretariat", "GET", "/v1/themes?themes=4").json()
+    assert 1 <= len(data["themes"]) <= 4
+    assert all(t["name"] and t["terms"] for t in data["themes"])
+    listed = {x["id"] for t in data["themes"] for key in ("needs", "seeds") for x in t[key]}
+    roster = demo_roster(MEMBERS)["organizations"]
+    assert listed == {x["id"] for o in roster for key in ("needs", "seeds") for x in o.get(key, [])}
+    weak = [n for g in data["unmet_needs"] for n in g["needs"]]
+    assert data["weak_below"] > 0  # 0.6 × the median best score
+    assert all(n["best_score"] is None or n["best_score"] < data["weak_below"] for n in weak)
+    strict = call(client, keys, "secretariat", "GET", "/v1/themes?themes=4&weak_below=100").json()
+    unmet = [n for g in strict["unmet_needs"] for n in g["needs"]]
+    assert len(unmet) == sum(len(o.get("needs", [])) for o in roster)  # every need is weak below 100
+    assert all(g["prefecture"] and g["field"] for g in strict["unmet_needs"])

@@ -1,0 +1,271 @@
+"""Events through the services on SQLite and PostgreSQL: slots, participants, requests, every scheduling rule
+(checked by the independent validator), re-runs that keep published meetings, outcomes and exports."""
+
+import csv
+import io
+import json
+from datetime import time, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, InvalidInput, NotFound
+from app.events import exports, outcomes, planning
+from app.events import service as event_service
+from app.events.scoring import PairScore
+from app.feedback.models import Feedback
+from app.feedback.service import give_feedback
+from app.roster.models import Need, Organization, Seed
+from matching.scheduling import schedule_from_json, validate_schedule
+from tests.events.conftest import EVENT_DAY, make_event, org, with_candidates
+
+A, B, C, D, E = (org(n) for n in range(1, 6))
+G = org(7)  # the only one of the first members with a need
+
+
+def add(session: Session, event, *ids: str, slots: list[str] | None = None, max_meetings: int | None = None) -> None:
+    for pid in ids:
+        event_service.add_participant(db_session=session, event=event, organization=pid, available_slots=slots,
+                                      max_meetings=max_meetings)
+
+
+def run(session: Session, event) -> dict:
+    planning.run_schedule(db_session=session, event=event, time_limit_s=2)
+    problem = planning.build_problem(db_session=session, event=event, published_only=False)
+    meetings = planning.stored_result(db_session=session, event=event).meetings
+    assert validate_schedule(problem, meetings) == []
+    return event.schedule_report
+
+
+def pairs_met(session: Session, event) -> set[frozenset[str]]:
+    return {frozenset((m.a_org.external_id, m.b_org.external_id))
+            for m in planning.meetings(db_session=session, event=event)}
+
+
+# --- events, slots, participants, requests ----------------------------------------------------------
+
+
+def test_slots_from_a_plan_with_a_break(session: Session) -> None:
+    specs = event_service.plan_slots(start=time(13, 0), count=4, minutes=15, breaks={2: 60})
+    assert [(s.start.strftime("%H:%M"), s.minutes, s.kind) for s in specs] == [
+        ("13:00", 15, "meeting"), ("13:15", 15, "meeting"), ("13:30", 60, "break"),
+        ("14:30", 15, "meeting"), ("14:45", 15, "meeting")]
+    event = event_service.create_event(db_session=session, name="発信会", date=EVENT_DAY, venue="佐賀", tables=5,
+                                       slots=specs)
+    assert [s.code for s in event.slots] == ["S01", "S02", "B1", "S03", "S04"]
+    assert event.code == "EV-0001"
+    assert event_service.meeting_slot_codes(event) == ["S01", "S02", "S03", "S04"]
+
+
+def test_slot_rules(session: Session) -> None:
+    with pytest.raises(InvalidInput, match="15, 20 or 30"):
+        event_service.create_event(db_session=session, name="x", date=EVENT_DAY, venue="v", tables=1,
+                                   slots=event_service.plan_slots(start=time(13, 0), count=2, minutes=25))
+    bad = [event_service.SlotSpec(time(13, 0), 30), event_service.SlotSpec(time(13, 20), 20)]
+    with pytest.raises(InvalidInput, match="ends at 13:30"):
+        event_service.create_event(db_session=session, name="x", date=EVENT_DAY,
+                                   venue="v", tables=1, slots=bad)
+    event = make_event(session, code="EV-X")
+    with pytest.raises(Conflict):
+        make_event(session, code="EV-X")
+    with pytest.raises(InvalidInput, match="at least one table"):
+        event_service.update_event(db_session=session, event=event, changes={"tables": 0})
+
+
+def test_participants_and_requests(session: Session, members: list[str]) -> None:
+    event = make_event(session, slots=3, max_meetings=4)
+    add(session, event, A, B)
+    with pytest.raises(Conflict):
+        add(session, event, A)
+    with pytest.raises(InvalidInput, match="unknown meeting slot"):
+        add(session, event, C, slots=["S09"])
+    with pytest.raises(NotFound):
+        add(session, event, "ORG-9999")
+    add(session, event, C, slots=["S03", "S01"], max_meetings=1)
+    participant = event_service.get_participant(event=event, organization=C)
+    assert event_service.available_slots(event, participant) == ["S01", "S03"]
+    assert participant.max_meetings == 1
+    assert event_service.get_participant(event=event, organization=A).max_meetings == 4
+
+    event_service.set_request(db_session=session, event=event, requester=A, target=B, kind="would_like")
+    event_service.set_request(db_session=session, event=event, requester=A, target=B, kind="must_meet")
+    requests = event_service.list_requests(db_session=session, event=event)
+    assert [(r.requester.organization.external_id, r.target.organization.external_id, r.kind)
+            for r in requests] == [(A, B, "must_meet")]
+    with pytest.raises(InvalidInput):
+        event_service.set_request(db_session=session, event=event, requester=A, target=A, kind="must_meet")
+    with pytest.raises(NotFound, match="requests name other participants"):
+        event_service.set_request(db_session=session, event=event, requester=A, target=D, kind="would_like")
+    event_service.delete_request(db_session=session, event=event, requester=A, target=B)
+    assert event_service.list_requests(db_session=session, event=event) == []
+
+
+# --- scheduling rules -------------------------------------------------------------------------------
+
+
+def test_every_rule_holds_and_best_pairs_win(session: Session, members: list[str]) -> None:
+    event = make_event(session, slots=3, tables=2, max_meetings=2)
+    add(session, event, A, B, C, D)
+    add(session, event, E, slots=["S02"], max_meetings=1)
+    with_candidates(session, event, {(A, B): 3.0, (A, C): 2.5, (B, C): 2.0, (C, D): 1.0, (D, E): 4.0,
+                                     (A, E): 5.0, (B, D): 0.5})
+    event_service.set_request(db_session=session, event=event, requester=A, target=E, kind="do_not_meet")
+    report = run(session, event)
+
+    met = pairs_met(session, event)
+    assert frozenset((A, E)) not in met  # do_not_meet beats the best value
+    assert frozenset((D, E)) in met
+    rows = planning.meetings(db_session=session, event=event)
+    assert all(m.slot_code == "S02" for m in rows if E in (m.a_org.external_id, m.b_org.external_id))
+    per_slot = {s: sum(m.slot_code == s for m in rows) for s in ("S01", "S02", "S03")}
+    assert max(per_slot.values()) <= 2
+    assert report["status"] == "optimal"
+    assert report["ratio"] == pytest.approx(1.0)
+
+
+def test_must_meet_wins_and_infeasible_must_meet_is_reported(session: Session, members: list[str]) -> None:
+    event = make_event(session, slots=2, tables=5, max_meetings=1)
+    add(session, event, A, B, C)
+    add(session, event, D, slots=["S01"])
+    add(session, event, E, slots=["S02"])
+    with_candidates(session, event, {(A, B): 5.0, (A, C): 0.1})
+    event_service.set_request(db_session=session, event=event, requester=C, target=A, kind="must_meet")
+    event_service.set_request(db_session=session, event=event, requester=D, target=E, kind="must_meet")
+    report = run(session, event)
+
+    assert pairs_met(session, event) == {frozenset((A, C))}
+    assert report["infeasible_must_meet"] == [{"requester": D, "target": E, "reason": "no common available slot"}]
+    agenda = outcomes.agenda(db_session=session, event=event, organization=B, published_only=False)
+    assert agenda["meetings"] == []
+    assert "max_meetings" in agenda["no_meeting_reason"]
+    assert outcomes.agenda(db_session=session, event=event, organization=D,
+                           published_only=False)["must_meet_not_placed"][0]["target"] == E
+
+
+def test_pairs_that_met_before_are_not_proposed_unless_requested(session: Session, members: list[str]) -> None:
+    earlier = make_event(session, code="EV-EARLY", day=EVENT_DAY - timedelta(days=90))
+    add(session, earlier, A, B)
+    with_candidates(session, earlier, {(A, B): 1.0})
+    run(session, earlier)
+    (meeting,) = planning.meetings(db_session=session, event=earlier)
+    outcomes.record_outcome(db_session=session, event=earlier, meeting=meeting, outcome="insufficient_interest")
+
+    need = session.scalar(select(Need).join(Organization).where(Organization.external_id == G))
+    seed = session.scalar(select(Seed).join(Organization).where(Organization.external_id == D))
+    give_feedback(db_session=session, need=need, seed=seed, status="met", note=None, organization=None,
+                  api_key_id=None)
+
+    event = make_event(session, code="EV-LATER")
+    add(session, event, A, B, G, D)
+    with_candidates(session, event, {(A, B): 3.0, (G, D): 3.0, (A, G): 1.0})
+    run(session, event)
+    assert pairs_met(session, event) == {frozenset((A, G))}
+    assert planning.already_met(db_session=session, event=event) == {frozenset((A, B)), frozenset((G, D))}
+
+    event_service.set_request(db_session=session, event=event, requester=B, target=A, kind="would_like")
+    run(session, event)
+    assert frozenset((A, B)) in pairs_met(session, event)
+
+
+def test_rerun_keeps_published_meetings_after_late_changes(session: Session, members: list[str]) -> None:
+    event = make_event(session, slots=3, tables=3, max_meetings=3)
+    add(session, event, A, B, C, D)
+    with_candidates(session, event, {(A, B): 2.0, (C, D): 2.0, (A, C): 1.5, (B, D): 1.5, (A, D): 1.0})
+    run(session, event)
+    assert planning.publish(db_session=session, event=event) == 5
+    before = {(m.slot_code, m.table_no, m.a_org.external_id, m.b_org.external_id)
+              for m in planning.meetings(db_session=session, event=event)}
+
+    # Late changes: a newcomer who is very attractive to A, and C leaves.
+    add(session, event, E)
+    participant = event_service.get_participant(event=event, organization=C)
+    event_service.remove_participant(db_session=session, event=event, participant=participant)
+    with_candidates(session, event, {(A, B): 2.0, (B, D): 1.5, (A, D): 1.0, (A, E): 9.0, (D, E): 9.0})
+    report = run(session, event)
+
+    after = {(m.slot_code, m.table_no, m.a_org.external_id, m.b_org.external_id): m
+             for m in planning.meetings(db_session=session, event=event)}
+    still_valid = {k for k in before if C not in k}
+    assert still_valid <= set(after)
+    assert all(after[k].published for k in still_valid)
+    newcomer = [k for k, m in after.items() if E in k]
+    assert newcomer
+    assert not any(after[k].published for k in newcomer)
+    dropped = [c for c in report["published_changes"] if C in (c["a"], c["b"])]
+    assert dropped
+    assert all(c["change"].startswith("dropped") and "removed" in c["change"] for c in dropped)
+
+
+# --- outcomes and report ----------------------------------------------------------------------------
+
+
+def test_outcomes_feed_feedback_and_the_report(session: Session, members: list[str]) -> None:
+    event = make_event(session)
+    add(session, event, G, B, C, D)
+    need = session.scalar(select(Need).join(Organization).where(Organization.external_id == G))
+    seed = session.scalar(select(Seed).join(Organization).where(Organization.external_id == B))
+    planning.store_candidates(db_session=session, event=event, scores=[
+        PairScore(G, B, 2.0, [{"need": need.external_id, "seed": seed.external_id, "score": 2.0}]),
+        PairScore(C, D, 1.0)])
+    run(session, event)
+    rows = {frozenset((m.a_org.external_id, m.b_org.external_id)): m
+            for m in planning.meetings(db_session=session, event=event)}
+    outcomes.record_outcome(db_session=session, event=event, meeting=rows[frozenset((G, B))],
+                            outcome="cooperation_possible", note="PoC を検討")
+    outcomes.record_outcome(db_session=session, event=event, meeting=rows[frozenset((C, D))],
+                            outcome="did_not_take_place")
+    with pytest.raises(InvalidInput):
+        outcomes.record_outcome(db_session=session, event=event, meeting=rows[frozenset((C, D))], outcome="great")
+
+    feedback = session.scalars(select(Feedback)).all()
+    assert [(f.need_id, f.seed_id, f.status) for f in feedback] == [(need.id, seed.id, "met")]
+    report = outcomes.event_report(db_session=session, event=event)
+    assert report["outcomes"]["cooperation_possible"] == 1
+    assert report["outcomes"]["did_not_take_place"] == 1
+    assert report["took_place"] == 1
+    assert report["meetings"] == 2
+    with pytest.raises(Conflict, match="outcomes"):
+        planning.run_schedule(db_session=session, event=event)
+
+
+# --- exports ----------------------------------------------------------------------------------------
+
+
+def test_exports_open_and_the_json_validates_on_its_own(session: Session, members: list[str]) -> None:
+    event = make_event(session, slots=3, tables=2, max_meetings=2)
+    add(session, event, A, B, C, D)
+    add(session, event, E, slots=["S01"])
+    with_candidates(session, event, {(A, B): 2.0, (C, D): 2.0, (A, C): 1.5, (B, E): 1.0})
+    event_service.set_request(db_session=session, event=event, requester=D, target=E, kind="do_not_meet")
+    run(session, event)
+    stored = planning.meetings(db_session=session, event=event)
+
+    doc = json.loads(json.dumps(exports.export_document(db_session=session, event=event)))
+    problem, meetings = schedule_from_json(doc)
+    assert validate_schedule(problem, meetings) == []
+    assert len(meetings) == len(stored) == len(doc["meeting_details"])
+    assert {c["value"] for c in doc["candidates"]} == {2.0, 1.5, 1.0}
+    assert doc["requests"] == [{"requester": D, "target": E, "kind": "do_not_meet"}]
+    assert {p["id"]: p["available_slots"] for p in doc["participants"]}[E] == ["S01"]
+    assert doc["event"]["breaks"][0]["id"] == "B1"
+
+    rows = list(csv.reader(io.StringIO(exports.export_csv(db_session=session, event=event))))
+    assert rows[0] == ["slot", "start", "minutes", "table", "a", "b", "value"]
+    assert len(rows) == len(stored) + 1
+    grid = list(csv.reader(io.StringIO(exports.export_csv(db_session=session, event=event, view="participant"))))
+    assert len(grid) == 6
+    assert grid[0][1:] == ["13:00", "13:50", "14:10"]
+
+    book = load_workbook(io.BytesIO(exports.export_xlsx(db_session=session, event=event)))
+    assert book.sheetnames == ["Meetings", "By participant", "By table", "Agendas"]
+    assert book["Meetings"].max_row == len(stored) + 1
+    assert book["By table"]["A3"].value == "2"
+    agenda_rows = list(book["Agendas"].iter_rows(min_row=2, values_only=True))
+    assert sum(1 for r in agenda_rows if r[5]) == 2 * len(stored)
+
+    html = exports.export_html(db_session=session, event=event)
+    assert "size: A4" in html
+    assert "page-break-before" in html
+    assert html.count('<section class="agenda">') == 5
