@@ -108,12 +108,7 @@ def http_latency(settings: Settings, needs: list[str], n: int, token: str) -> di
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"}) as client:
-            for _ in range(600):
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.5)
+            wait_until_ready(client, server)
             for i in range(20):
                 client.get(f"/v1/needs/{needs[i]}/matches").raise_for_status()
             match = timed(lambda i: client.get(f"/v1/needs/{needs[i % len(needs)]}/matches").raise_for_status(), n)
@@ -123,6 +118,21 @@ def http_latency(settings: Settings, needs: list[str], n: int, token: str) -> di
         server.terminate()
         server.wait(timeout=30)
     return {"http_match_need": percentiles(match), "http_search": percentiles(search)}
+
+
+def wait_until_ready(client: httpx.Client, server: subprocess.Popen, timeout_s: float = 300) -> None:  # type: ignore[type-arg]
+    """Poll /readyz until the server has loaded its index; fail if it exits or takes too long."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the benchmark server exited with code {server.returncode}")
+        try:
+            if client.get("/readyz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the benchmark server was not ready within {timeout_s:.0f} s")
 
 
 def write_markdown(report: dict, path: Path) -> None:  # type: ignore[type-arg]

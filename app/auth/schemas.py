@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.auth.models import ApiKey
 from app.schemas import RequestModel, Text, UtcDateTime
@@ -10,6 +10,10 @@ from app.schemas import RequestModel, Text, UtcDateTime
 
 class KeyCreate(RequestModel):
     """A key to issue: members' keys name their organization, labs' keys their lab."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"role": "lab", "lab": "lab-fukuoka-pref", "name": "福岡県IoT推進ラボ サイト"},
+        {"role": "member", "organization": "ORG-0012", "name": "ORG-0012 社内ツール"}]})
 
     role: Literal["secretariat", "member", "lab"]
     organization: Annotated[str | None, StringConstraints(max_length=64)] = Field(

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.feedback.models import Feedback
 from app.schemas import RequestModel, Text, UtcDateTime
@@ -12,6 +12,9 @@ Status = Literal["interested", "not_relevant", "contacted", "met", "deal"]
 
 class FeedbackCreate(RequestModel):
     """What the member (or the secretariat) says about a pair."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"need": "N-0001", "seed": "S-0042", "status": "not_relevant", "note": "既に別の会社と契約済み"}]})
 
     need: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     seed: Annotated[str, StringConstraints(min_length=1, max_length=64)]

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.roster.models import Organization
 from app.roster.validation import EMAIL, MAX_TEXT, URL
@@ -51,6 +51,11 @@ class ContactIn(RequestModel):
 
 class OrganizationCreate(RequestModel):
     """A new member; id may be left out to get the next ORG-nnnn."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "博多センサー工業株式会社", "member_type": "corporate", "roles": ["user"], "prefecture": "福岡県",
+        "city": "福岡市", "industry": "E", "employees": 40, "description": "金属部品の精密加工を行う製造業です。",
+        "contact": {"name": "博多 花子", "email": "hanako@example.jp", "phone": "092-000-0000"}}]})
 
     id: ExternalId | None = None
     name: Annotated[Required, _sized(MAX_TEXT["name"])]

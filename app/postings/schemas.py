@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.organizations.schemas import Industry, Words
 from app.roster.models import Need, Organization, Seed
@@ -26,6 +26,10 @@ class _NoNullRequired(RequestModel):
 class NeedCreate(RequestModel):
     """A new need; organization defaults to the member's own, id to the next N-nnnn."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "title": "工場設備の稼働監視", "description": "古い工作機械の稼働状況をセンサーで集めて見える化したい",
+        "budget_jpy": 5_000_000, "tags": ["稼働監視", "見える化"]}]})
+
     id: ExternalId | None = None
     organization: OrganizationId | None = Field(default=None, description="the member's id; members may omit it")
     title: Title
@@ -43,6 +47,11 @@ class NeedUpdate(_NoNullRequired):
 
 class SeedCreate(RequestModel):
     """A new seed; organization defaults to the member's own, id to the next S-nnnn."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "title": "後付けセンサーによる稼働監視",
+        "description": "既存の設備に後付けセンサーを付けて稼働をクラウドで見える化します",
+        "tags": ["IoT", "稼働監視"], "industries_served": ["E"]}]})
 
     id: ExternalId | None = None
     organization: OrganizationId | None = Field(default=None, description="the member's id; members may omit it")

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from app.dependencies import SessionDep
+from app.errors import InvalidInput
 from app.labs import service as lab_service
 from app.labs.models import Lab
 from app.matches.dependencies import EngineDep
@@ -14,7 +15,7 @@ from app.matches.engine import Filters
 from app.organizations.service import DirectoryFilters
 from app.postings import service as posting_service
 from app.roster.models import Seed
-from app.roster.vocab import KYUSHU
+from app.roster.vocab import INDUSTRIES, KYUSHU, PREFECTURES
 from app.web import i18n, views
 from app.web import session as web_session
 from app.web.pages import PAGE_CSP, PageRoute, Visitor, page
@@ -50,6 +51,10 @@ def embed_search(request: Request, db_session: SessionDep, engine: EngineDep,
     visitor = Visitor(request, i18n.pick(request), web_session.WebSession(), None)
     request.state.visitor = visitor
     lab_row = lab_service.get_lab(db_session=db_session, lab_id=lab)
+    if region and region != ALL and region not in PREFECTURES:
+        raise InvalidInput(f"region must be a prefecture (kanji, e.g. 福岡県) or {ALL!r}", field="region")
+    if field not in (LAB_FIELDS, ALL) and field not in INDUSTRIES:
+        raise InvalidInput(f"field must be {LAB_FIELDS!r}, {ALL!r} or a JSIC division letter A..T", field="field")
     prefecture = region or lab_row.prefecture
     prefecture_filter = None if prefecture == ALL else prefecture
     lab_industries = set(lab_row.industries or ())

@@ -67,7 +67,9 @@ def posting_page(kind: Literal["seed", "need"], posting_id: str, visitor: Visito
     """One need or seed: its member, why it fits the search, and (for members) a feedback form for a pair."""
     posting = load_posting(db_session, kind, posting_id)
     why = views.reasons_for(engine, q.strip(), kind, posting_id) if q.strip() else None
-    own = _own_postings(visitor, db_session, kind)
+    owner = visitor.principal is not None and visitor.principal.owns(posting.organization_id)
+    # Feedback is on pairs across members, so a member's own posting offers none.
+    own = [] if owner else _own_postings(visitor, db_session, kind)
     pairs = []
     for mine in own:
         need_id, seed_id = (mine.external_id, posting_id) if kind == "seed" else (posting_id, mine.external_id)
@@ -82,8 +84,7 @@ def posting_page(kind: Literal["seed", "need"], posting_id: str, visitor: Visito
         key = (chosen[0].external_id, posting_id) if kind == "seed" else (posting_id, chosen[0].external_id)
         status = statuses.get(key)
     return page(visitor, "posting.html", kind=kind, posting=posting, q=q, why=why, pairs=pairs, chosen=chosen,
-                status=status, saved=saved, owner=visitor.principal is not None
-                and visitor.principal.owns(posting.organization_id))
+                status=status, saved=saved, owner=owner)
 
 
 def _org_id(visitor: Visitor) -> int:

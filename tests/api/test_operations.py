@@ -105,3 +105,16 @@ def test_keys_cli_prints_a_working_key(cli_env: dict[str, str], session: Session
     listed = runner.invoke(cli, ["keys", "list"])
     assert "ORG-C" in listed.stdout
     assert token not in listed.stdout
+
+
+def test_docs_and_openapi_describe_the_errors(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert "Problem" in spec["components"]["schemas"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    operations = [op for path, ops in spec["paths"].items() if path.startswith("/v1/") for op in ops.values()]
+    for operation in operations:
+        assert operation["responses"]["422"]["content"].keys() == {"application/problem+json"}
+        assert "401" in operation["responses"]
+    need_create = spec["components"]["schemas"]["NeedCreate"]
+    assert need_create["examples"][0]["title"] == "工場設備の稼働監視"

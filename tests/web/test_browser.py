@@ -12,20 +12,21 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
-MAX_SHOT_HEIGHT = 1600  # px: enough to show a page's shape, small enough to commit
+MAX_SHOT_HEIGHT = 1200  # px: enough to show a page's shape, small enough to commit
 QUERY = "設備の故障を事前に知りたい"
 LAB = "lab-kagoshima-pref"
 LAB_ORIGIN = "https://iot-lab.kagoshima-pref.example.jp"  # registered in seed/labs.json
 SERVICE = "https://match.example"
 
 
-def shoot(page: Any, name: str) -> None:
-    """Save the top of the page as docs/screenshots/<name>-<width>.png."""
+def shoot(page: Any, name: str, start: Any = None) -> None:
+    """Save the top of the page (or the part from the `start` element down) as docs/screenshots/<name>-<width>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]
-    height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_SHOT_HEIGHT)
+    top = start.bounding_box()["y"] + page.evaluate("window.scrollY") if start is not None else 0
+    height = min(page.evaluate("document.documentElement.scrollHeight") - top, MAX_SHOT_HEIGHT)
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True,
-                    clip={"x": 0, "y": 0, "width": width, "height": height})
+                    clip={"x": 0, "y": top, "width": width, "height": height})
 
 
 def sign_in(page: Any, base: str, token: str) -> None:
@@ -198,7 +199,7 @@ def test_every_page_is_labelled_fits_the_screen_and_is_photographed(browser: Any
         if name == "my-page" and viewport == DESKTOP:  # a need whose matches come with support programs
             programs = page.locator("article.mine").filter(has=page.locator("details.programs")).first
             assert programs.locator(".status-badge").count() > 0
-            programs.screenshot(path=str(SCREENSHOTS / "my-page-programs-1280.png"))
+            shoot(page, "my-page-programs", start=programs)
     context.close()
 
 

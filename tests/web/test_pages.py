@@ -183,6 +183,8 @@ def test_embed_may_be_framed_only_by_the_labs_origins(client: TestClient) -> Non
     assert "set-cookie" not in response.headers  # it lives in other sites' frames
     assert "--brand: #" in response.text
     assert "frame-ancestors 'none'" in client.get("/").headers["content-security-policy"]
+    assert client.get("/embed/search?lab=lab-kagoshima-pref&region=Atlantis").status_code == 422
+    assert client.get("/embed/search?lab=lab-kagoshima-pref&field=Z").status_code == 422
     missing = client.get("/embed/search?lab=lab-nowhere")
     assert missing.status_code == 404
     assert "text/html" in missing.headers["content-type"]
@@ -224,6 +226,16 @@ def test_the_secretariat_sees_an_events_grid_and_prints_its_agendas(community: C
     assert printable.status_code == 200
     assert "株式会社大隅ブロイラー" in printable.text
     assert client.get("/dashboard/events/EV-9999").status_code == 404
+
+
+def test_a_members_own_posting_offers_editing_not_feedback(community: Community, client: TestClient) -> None:
+    sign_in(client, community.keys["member"])
+    own = client.get("/postings/need/N-0042").text
+    assert 'href="/me/needs/N-0042/edit"' in own
+    assert 'action="/feedback"' not in own
+    other = client.get("/postings/seed/S-0046").text
+    assert 'action="/feedback"' in other
+    assert "/edit" not in other
 
 
 @pytest.mark.parametrize(("who", "paths"), [
