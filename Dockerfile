@@ -36,4 +36,5 @@ EXPOSE 8000
 # The first start expands the model and builds the search index, hence the start period.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
+# The roster starts empty: `docker run … sh -c "iotmatch db upgrade && iotmatch seed"` loads the demo data.
 CMD ["sh", "-c", "iotmatch db upgrade && exec iotmatch serve --host 0.0.0.0 --port 8000"]

@@ -82,12 +82,14 @@ def _progress(total: int) -> Any:
     return lambda items: tqdm(items, total=total, desc="importing", unit="org", file=sys.stderr)
 
 
-def run_import(path: Path, *, prune: bool) -> dict[str, Any]:
-    """Import one roster file; raises RosterInvalid or AppError on bad input."""
+def run_import(path: Path, *, prune: bool, dry_run: bool = False) -> dict[str, Any]:
+    """Import one roster file (or only report what it would change); raises RosterInvalid or AppError."""
     data = read_roster_file(path)
     records = len(data.get("organizations") or []) if isinstance(data, dict) else 0
     with open_session() as session:
         report = import_roster(session, data, prune=prune, progress=_progress(records))
+        if dry_run:
+            session.rollback()
     return report.as_dict()
 
 
@@ -95,16 +97,19 @@ def run_import(path: Path, *, prune: bool) -> dict[str, Any]:
 def import_command(
     file: Annotated[Path, typer.Argument(help="roster .json, .xlsx, or a folder of CSV files")],
     prune: Annotated[bool, typer.Option(help="remove members, needs and seeds the file no longer lists")] = False,
+    dry_run: Annotated[bool, typer.Option(help="check the file and report what would change, writing nothing")] = False,
 ) -> None:
     """Import a roster (upsert by id). Any invalid record aborts the whole import."""
     try:
-        report = run_import(file, prune=prune)
+        report = run_import(file, prune=prune, dry_run=dry_run)
     except RosterInvalid as exc:
         for problem in exc.problems:
             typer.echo(f"error: {problem}", err=True)
         fail(f"{len(exc.problems)} problem(s); nothing was imported.")
     except AppError as exc:
         fail(exc.message)
+    if dry_run:
+        typer.echo("dry run: the file is valid; nothing was written. It would change:")
     _print_import_report(report, prune)
 
 
@@ -119,11 +124,16 @@ def _print_import_report(report: dict[str, Any], prune: bool) -> None:
 
 
 @cli.command("export")
-def export_command(file: Annotated[Path, typer.Argument(help="output .json or .xlsx")]) -> None:
-    """Export the whole roster in the exchange format."""
+def export_command(
+    file: Annotated[Path, typer.Argument(help="output .json or .xlsx, or a folder for CSV files")],
+) -> None:
+    """Export the whole roster in the exchange format (or as a workbook or CSV files)."""
     with open_session() as session:
         roster = export_roster(session)
-    write_roster_file(roster, file)
+    try:
+        write_roster_file(roster, file)
+    except AppError as exc:
+        fail(exc.message)
     typer.echo(f"wrote {len(roster['organizations'])} organizations to {file}")
 
 

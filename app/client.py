@@ -10,9 +10,10 @@
 Responses are the API's own pydantic models; every error is an ApiError carrying the problem details.
 """
 
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Generic, Literal, Self, TypedDict, TypeVar, Unpack
+from typing import Any, Generic, Literal, Protocol, Self, TypedDict, TypeVar, Unpack
 
 import httpx
 from pydantic import BaseModel
@@ -28,6 +29,36 @@ T = TypeVar("T")
 R = TypeVar("R", bound=BaseModel)
 DEFAULT_TIMEOUT = 30.0  # matching a long need text can take a few seconds on a busy server
 FeedbackStatus = Literal["interested", "not_relevant", "contacted", "met", "deal"]
+
+
+class HttpResponse(Protocol):
+    """What the client reads of an answer (httpx's Response, or a test client's)."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def reason_phrase(self) -> str: ...
+    def json(self) -> Any: ...
+
+
+class SyncHttp(Protocol):
+    """A synchronous HTTP client: httpx.Client, or Starlette's TestClient."""
+
+    def request(self, method: str, url: str, *, params: Any = None, json: Any = None,
+                headers: Any = None) -> HttpResponse: ...
+    def close(self) -> None: ...
+
+
+class AsyncHttp(Protocol):
+    """An asynchronous HTTP client: httpx.AsyncClient."""
+
+    def request(self, method: str, url: str, *, params: Any = None, json: Any = None,
+                headers: Any = None) -> Awaitable[HttpResponse]: ...
+    async def aclose(self) -> None: ...
 
 
 class ApiError(Exception):
@@ -88,7 +119,7 @@ class Call(Generic[T]):
         return {"method": self.method, "url": self.path, "params": params, "json": self.json}
 
 
-def _read(call: Call[T], response: httpx.Response) -> T:
+def _read(call: Call[T], response: HttpResponse) -> T:
     """The answer as the call's model, or the error it is."""
     if response.status_code >= 400:
         try:
@@ -239,8 +270,8 @@ class Client:
     """The API over a synchronous httpx client; pass `http` to use your own (proxies, retries, tests)."""
 
     def __init__(self, base_url: str, api_key: str, *, language: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, http: httpx.Client | None = None) -> None:
-        self._http = http or httpx.Client(base_url=base_url, timeout=timeout)
+                 timeout: float = DEFAULT_TIMEOUT, http: SyncHttp | None = None) -> None:
+        self._http: SyncHttp = http or httpx.Client(base_url=base_url, timeout=timeout)
         self._owns_http = http is None
         self._headers = _headers(api_key, language)
         self.needs: Postings[NeedRead] = Postings(self, "needs", NeedRead)
@@ -359,8 +390,8 @@ class AsyncClient:
     """The API over an asynchronous httpx client; pass `http` to use your own."""
 
     def __init__(self, base_url: str, api_key: str, *, language: str | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, http: httpx.AsyncClient | None = None) -> None:
-        self._http = http or httpx.AsyncClient(base_url=base_url, timeout=timeout)
+                 timeout: float = DEFAULT_TIMEOUT, http: AsyncHttp | None = None) -> None:
+        self._http: AsyncHttp = http or httpx.AsyncClient(base_url=base_url, timeout=timeout)
         self._owns_http = http is None
         self._headers = _headers(api_key, language)
         self.needs: AsyncPostings[NeedRead] = AsyncPostings(self, "needs", NeedRead)

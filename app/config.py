@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     vocabulary_path: Path | None = Field(default=None, description="Domain vocabulary YAML; the shipped one if unset.")
 
     hnsw_threshold: int = Field(default=20000, description="Collections larger than this use HNSW, else exact.")
+    index_poll_seconds: float = Field(
+        default=1.0, ge=0, description="How often match requests look for changes made by other processes "
+        "(a command-line import); changes made through this service's API are seen at once. 0 = every request.")
 
     # Fusion weights of the ranking channels (see docs/matching.md); defaults chosen on two labelled
     # rosters written independently, so neither alone decides them.
@@ -44,6 +47,8 @@ class Settings(BaseSettings):
     max_per_organization: int = Field(
         default=2, description="Matches from one organization before the others get their turn; 0 = no cap.")
 
+    session_secret: str | None = Field(
+        default=None, description="Signs the web pages' session cookies; unset, each process uses a random one.")
     max_body_bytes: int = Field(default=1_048_576, description="Larger request bodies are refused with 413.")
     cors_refresh_seconds: float = Field(default=10.0, description="How long the labs' allowed origins are cached.")
     rate_limit_per_minute: int = Field(default=600, ge=0, description="Requests per minute per API key; 0 = no limit.")

@@ -96,6 +96,9 @@ def main() -> None:
                   "load_average": [round(x, 2) for x in (*load_before[:1], os.getloadavg()[0])]}
     print(json.dumps(report, indent=2, ensure_ascii=False))
     write_markdown(report, args.out)
+    raw = args.out.parent / "results" / "latency.json"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    raw.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 def http_latency(settings: Settings, needs: list[str], n: int, token: str) -> dict[str, dict[str, float]]:
@@ -111,13 +114,17 @@ def http_latency(settings: Settings, needs: list[str], n: int, token: str) -> di
             wait_until_ready(client, server)
             for i in range(20):
                 client.get(f"/v1/needs/{needs[i]}/matches").raise_for_status()
+            healthz = timed(lambda i: client.get("/healthz").raise_for_status(), n)
             match = timed(lambda i: client.get(f"/v1/needs/{needs[i % len(needs)]}/matches").raise_for_status(), n)
+            ranking = timed(lambda i: client.get(f"/v1/needs/{needs[i % len(needs)]}/matches",
+                                                 params={"programs": "false"}).raise_for_status(), n)
             search = timed(lambda i: client.get("/v1/search", params={"q": QUERIES[i % len(QUERIES)] + f" {i}"})
                            .raise_for_status(), n)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return {"http_match_need": percentiles(match), "http_search": percentiles(search)}
+    return {"http_healthz": percentiles(healthz), "http_match_need": percentiles(match),
+            "http_match_need_without_programs": percentiles(ranking), "http_search": percentiles(search)}
 
 
 def wait_until_ready(client: httpx.Client, server: subprocess.Popen, timeout_s: float = 300) -> None:  # type: ignore[type-arg]
@@ -135,23 +142,69 @@ def wait_until_ready(client: httpx.Client, server: subprocess.Popen, timeout_s: 
     raise RuntimeError(f"the benchmark server was not ready within {timeout_s:.0f} s")
 
 
+# (p50, p99) limits in ms; None = no limit
+TARGETS: dict[str, tuple[float | None, float | None]] = {
+    "in_process_encode_query": (10, None), "http_match_need": (15, 40),
+    "http_match_need_without_programs": (15, 40), "http_search": (40, None)}
+CALLS = {
+    "in_process_encode_query": "encode one free-text query (USE forward pass)",
+    "in_process_match_need": "`MatchingEngine.match_need`: rank 10k seeds for a stored need",
+    "in_process_search": "`MatchingEngine.search`: encode the text, then rank 10k seeds",
+    "http_healthz": "`GET /healthz`: the floor of one request through uvicorn and the middleware",
+    "http_match_need": "`GET /v1/needs/{id}/matches`: ranking, reasons, support programs per pair",
+    "http_match_need_without_programs": "the same with `programs=false`: ranking and reasons only",
+    "http_search": "`GET /v1/search?q=…`: encode, rank, reasons",
+}
+
+
+def target_text(name: str, result: dict[str, float]) -> str:
+    """The call's target and whether this run met it."""
+    if name not in TARGETS:
+        return ""
+    p50, p99 = TARGETS[name]
+    parts = [f"p50 ≤ {p50}"] if p50 is not None else []
+    parts += [f"p99 ≤ {p99}"] if p99 is not None else []
+    met = (p50 is None or result["p50_ms"] <= p50) and (p99 is None or result["p99_ms"] <= p99)
+    return f"{', '.join(parts)}: {'met' if met else '**missed**'}"
+
+
 def write_markdown(report: dict, path: Path) -> None:  # type: ignore[type-arg]
     """The figures as a table in docs/performance.md."""
-    rows = "\n".join(f"| {name} | {r['p50_ms']} | {r['p99_ms']} | {r['n']} |" for name, r in report["results"].items())
+    rows = "\n".join(f"| {CALLS.get(name, name)} | {r['p50_ms']} | {r['p99_ms']} | {target_text(name, r)} |"
+                     for name, r in report["results"].items())
+    requests = next(iter(report["results"].values()))["n"]
+    load = report["load_average"]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"""# Performance
 
 Measured by `python -m bench.latency` on {report['machine']}: {report['seeds']} synthetic seeds and
-{report['needs']} needs built from the demo members' sentences, model `{report['model']}`,
-{report['index']} FAISS index, SQLite. Index build from scratch (embedding every text): {report['build_seconds']} s.
+{report['needs']} needs, model `{report['model']}`, {report['index']} FAISS index, SQLite.
+The bench generates the roster from the shipped seed data: every text names concepts of
+`seed/vocabulary.yaml` and recombines sentences of the demo members, so tagging, BM25 and the
+vectors do the work they do on real postings. Index build from scratch (embedding every text,
+{report['seeds'] + report['needs']} texts): {report['build_seconds']} s.
 
-| call | p50 (ms) | p99 (ms) | requests |
+Each figure is {requests} sequential requests after a warm-up; HTTP requests go to a uvicorn worker on
+127.0.0.1 that the bench starts (index loaded from the snapshot) and stops, with a secretariat API key
+and no rate limit. The 1-minute load average was {load[0]} before and {load[1]} after the run:
+the machine was shared with other work while it ran.
+
+| call | p50 (ms) | p99 (ms) | target (ms) this run |
 | --- | --- | --- | --- |
 {rows}
 
-`match_need` ranks the seeds for a stored need (vector read from the index, no encoding);
-`search` encodes the free text first. HTTP figures are sequential requests to a local uvicorn
-worker over loopback, including JSON serialization of 10 matches with reasons.
+Where the time goes in one stored-need match: ranking 10k seeds takes about 5 ms (one
+10k×512 matrix product for the dense channel, BM25 over Sudachi tokens, concept and
+structure scores as numpy arrays, then full evidence and reasons for the top rows only).
+The support programs suggested for each of the 10 pairs add about 9 ms (eligibility rules
+evaluated per pair); clients that need only the ranking pass `programs=false`. The rest is
+the HTTP stack (compare `/healthz`): API-key check, request metrics, JSON validation.
+
+Staying current costs nothing per request: a change committed through the service wakes
+the engine at once, and changes from other processes (a command-line import) are looked
+for every `IOTMATCH_INDEX_POLL_SECONDS` (default 1 s) with one watermark query.
+
+Reproduce: `make bench` or `python -m bench.latency [--seeds 10000] [--requests 300]`.
 """, encoding="utf-8")
 
 

@@ -25,7 +25,7 @@ class VectorIndex:
                 hnsw_threshold: int) -> "VectorIndex":
         """An index from a saved FAISS index and the vectors it was built from."""
         index = cls(vectors.shape[1] if vectors.ndim == 2 else faiss_index.d, hnsw_threshold)
-        index._index = faiss_index
+        index._index = faiss_index  # type: ignore[assignment]  # an IndexIDMap2 as saved
         index._vectors = {int(i): v for i, v in zip(ids, vectors, strict=True)}
         return index
 
@@ -45,9 +45,9 @@ class VectorIndex:
 
     def _new_index(self, size: int) -> faiss.IndexIDMap2:
         if size > self.hnsw_threshold:
-            inner = faiss.IndexHNSWFlat(self.dimension, 32, faiss.METRIC_INNER_PRODUCT)
-            inner.hnsw.efSearch = 128
-            inner.hnsw.efConstruction = 80
+            inner: faiss.Index = faiss.IndexHNSWFlat(self.dimension, 32, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efSearch = 128  # type: ignore[attr-defined]
+            inner.hnsw.efConstruction = 80  # type: ignore[attr-defined]
         else:
             inner = faiss.IndexFlatIP(self.dimension)
         return faiss.IndexIDMap2(inner)
@@ -90,7 +90,7 @@ class VectorIndex:
         if self._is_hnsw:
             self._dead.update(known)
         else:
-            self._index.remove_ids(np.asarray(known, dtype=np.int64))
+            self._index.remove_ids(np.asarray(known, dtype=np.int64))  # type: ignore[arg-type]
 
     def rebuild(self) -> None:
         """Build the index anew from the stored vectors (drops HNSW tombstones)."""
@@ -102,12 +102,19 @@ class VectorIndex:
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The k nearest ids by inner product, best first."""
+        ids, scores = self.search_arrays(query, k)
+        return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+
+    def search_arrays(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest ids and their inner products as arrays, best first."""
         if not self._vectors or k <= 0:
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         fetch = min(len(self._vectors) + len(self._dead), k + len(self._dead))
         scores, ids = self._index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), fetch)
-        hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0 and i not in self._dead]
-        return hits[:k]
+        keep = ids[0] >= 0
+        if self._dead:
+            keep &= ~np.isin(ids[0], np.fromiter(self._dead, np.int64, len(self._dead)))
+        return ids[0][keep][:k], scores[0][keep][:k]
 
     def scores_for(self, query: np.ndarray, ids: Sequence[int]) -> np.ndarray:
         """Exact inner products with the given ids (for re-scoring candidates from other channels)."""

@@ -1,7 +1,9 @@
 """One side of the matching (all seeds, or all needs) with its lexical and vocabulary indexes."""
 
+from matching.channels import support_only
 from matching.documents import Document
 from matching.lexical import BM25Index
+from matching.view import CorpusView
 from matching.vocabulary import ConceptStats, Tagging, Vocabulary
 
 
@@ -14,6 +16,7 @@ class Corpus:
         self.taggings: dict[str, Tagging] = {}
         self.bm25 = BM25Index()
         self.concept_stats = ConceptStats()
+        self._view: CorpusView | None = None
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -29,6 +32,7 @@ class Corpus:
         self.taggings[doc.id] = tagging
         self.bm25.add(doc.id, doc.text)
         self.concept_stats.add(tagging.ids)
+        self._view = None
 
     def remove(self, doc_id: str) -> None:
         """Forget a document; unknown ids are ignored."""
@@ -37,3 +41,12 @@ class Corpus:
         del self.docs[doc_id]
         self.concept_stats.remove(self.taggings.pop(doc_id).ids)
         self.bm25.remove(doc_id)
+        self._view = None
+
+    def view(self) -> CorpusView:
+        """The documents as arrays for vectorized scoring; built on first use after a change."""
+        if self._view is None:
+            self._view = CorpusView.build(
+                self.docs, self.taggings, self.bm25, self.vocabulary,
+                {d: support_only(t, self.vocabulary) for d, t in self.taggings.items()})
+        return self._view

@@ -69,11 +69,21 @@ class BM25Index:
             self._cache[term] = cached
         return cached
 
+    def slot(self, doc_id: str) -> int:
+        """The document's position in the arrays score_array returns."""
+        return self._slot[doc_id]
+
     def score_tokens(self, tokens: Iterable[str], weights: dict[str, float] | None = None) -> dict[str, float]:
         """BM25 score of every document that shares a token with the query (query terms counted once)."""
+        scores = self.score_array(tokens, weights)
+        hits = np.nonzero(scores)[0]
+        return {self._ids[i]: float(scores[i]) for i in hits if self._ids[i] is not None}  # type: ignore[misc]
+
+    def score_array(self, tokens: Iterable[str], weights: dict[str, float] | None = None) -> np.ndarray:
+        """BM25 scores by slot (see `slot`); zero for documents sharing no token and for freed slots."""
         n_docs = len(self._slot)
         if not n_docs:
-            return {}
+            return np.zeros(len(self._ids), dtype=np.float32)
         avg_length = max(self._total_length / n_docs, 1.0)
         lengths = np.asarray(self._lengths, dtype=np.float32)
         scores = np.zeros(len(self._ids), dtype=np.float32)
@@ -85,8 +95,7 @@ class BM25Index:
             idf = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
             norm = self.k1 * (1 - self.b + self.b * lengths[rows] / avg_length)
             scores[rows] += (weights or {}).get(term, 1.0) * idf * tf * (self.k1 + 1) / (tf + norm)
-        hits = np.nonzero(scores)[0]
-        return {self._ids[i]: float(scores[i]) for i in hits if self._ids[i] is not None}  # type: ignore[misc]
+        return scores
 
     def score(self, text: str) -> dict[str, float]:
         """BM25 scores for a free-text query."""

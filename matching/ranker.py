@@ -2,19 +2,21 @@
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
 from matching.channels import (
+    RELATED_WEIGHT,
     ConceptOverlap,
     asks_for_support,
     concept_overlap,
     structure_score,
-    support_only,
 )
 from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
 from matching.text import tokenize
+from matching.view import CorpusView
 from matching.vocabulary import Tagging
 
 CHANNELS = ("dense", "lexical", "vocabulary", "structure")
@@ -41,7 +43,7 @@ class Weights:
     def only(self, channels: Iterable[str]) -> "Weights":
         """The same weights with every channel not named set to zero (for ablation)."""
         keep = set(channels)
-        changes: dict[str, float] = {c: (getattr(self, c) if c in keep else 0.0) for c in CHANNELS}
+        changes: dict[str, Any] = {c: (getattr(self, c) if c in keep else 0.0) for c in CHANNELS}
         if "vocabulary" not in keep:
             changes["support_mismatch"] = 0.0  # the penalty reads vocabulary concepts
         return replace(self, **changes)
@@ -74,76 +76,127 @@ class Match:
     structure: dict[str, float] = field(default_factory=dict)
 
 
-def _standardize(scores: Mapping[str, float], population: int) -> dict[str, float]:
-    """Z-scores, treating documents without a score as zeros of the population."""
-    if not scores:
-        return {}
-    values = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
-    missing = max(population - len(values), 0)
-    total = values.sum()
-    mean = total / (len(values) + missing)
-    var = (np.square(values - mean).sum() + missing * mean * mean) / (len(values) + missing)
-    std = float(np.sqrt(var)) or 1.0
-    return {k: (v - mean) / std for k, v in scores.items()}
+def _standardize(values: np.ndarray) -> np.ndarray:
+    """Z-scores over the whole corpus (documents without a score are zeros)."""
+    std = float(values.std()) or 1.0
+    return (values - values.mean()) / std
 
 
-def _sharpen(z_scores: Mapping[str, float], temperature: float) -> dict[str, float]:
+def _sharpen(z_scores: np.ndarray, temperature: float) -> np.ndarray:
     """exp(z / T) - 1: 0 at the mean, above -1 below it, growing fast above it."""
-    if temperature <= 0:
-        return dict(z_scores)
-    return {k: float(np.exp(v / temperature) - 1.0) for k, v in z_scores.items()}
+    return np.expm1(z_scores / temperature) if temperature > 0 else z_scores
+
+
+def dense_array(view: CorpusView, dense: Mapping[str, float] | np.ndarray) -> np.ndarray:
+    """Cosines aligned with the view's rows, NaN where the index returned nothing."""
+    if isinstance(dense, np.ndarray):
+        return dense
+    values = np.full(len(view), np.nan)
+    for doc_id, score in dense.items():
+        row = view.row.get(doc_id)
+        if row is not None:
+            values[row] = score
+    return values
+
+
+def _vocabulary_weights(tagging: Tagging, corpus: Corpus) -> tuple[dict[str, float], float]:
+    """Per-concept weights of the concept channel (see channels.concept_overlap) and its normalizer."""
+    stats, vocabulary = corpus.concept_stats, corpus.vocabulary
+    weights = {c: stats.idf(c) for c in tagging.ids}
+    for q in tagging.ids:
+        for d in vocabulary.related(q):
+            if d not in weights:
+                weights[d] = RELATED_WEIGHT * stats.idf(d)
+    return weights, sum(stats.idf(c) for c in tagging.ids) or 1.0
 
 
 def rank(
     query: Query,
     corpus: Corpus,
-    dense: Mapping[str, float],
+    dense: Mapping[str, float] | np.ndarray,
     weights: Weights,
     *,
     limit: int = 10,
     keep: Callable[[Document], bool] | None = None,
 ) -> list[Match]:
-    """Rank the corpus for the query; `dense` holds cosine similarities from the vector index."""
+    """Rank the corpus for the query.
+
+    `dense` holds cosine similarities from the vector index: by document id, or as an array aligned with
+    `corpus.view()` rows (NaN where not retrieved). Every document is scored with vectorized channels;
+    only those that reach the top become `Match`es with their evidence.
+    """
+    view = corpus.view()
+    if not len(view):
+        return []
     query_tagging = corpus.vocabulary.tag(query.text)
     query_tokens = tokenize(query.text)
-    lexical = corpus.bm25.score_tokens(query_tokens) if weights.lexical or not weights.dense else {}
-    population = len(corpus)
-    z_dense = _sharpen(_standardize(dense, population), weights.dense_temperature)
+    cosine = dense_array(view, dense)
+    retrieved = ~np.isnan(cosine)
+    z_dense = _sharpen(_standardize(np.where(retrieved, cosine, 0.0)), weights.dense_temperature)
     # Documents an approximate (HNSW) search did not return lie below all it returned.
-    dense_floor = min(z_dense.values(), default=0.0)
-    z_lexical = _standardize(lexical, population)
-    wants_support = asks_for_support(query_tagging, corpus.vocabulary)
-    own_org = query.org.id if query.org else None
+    z_dense = np.where(retrieved, z_dense, z_dense[retrieved].min() if retrieved.any() else 0.0)
+    lexical = np.zeros(len(view))
+    if weights.lexical or not weights.dense:
+        lexical = corpus.bm25.score_array(query_tokens)[view.bm25_slots].astype(np.float64)
+    # No shared word is no evidence either way: only documents with a BM25 hit get a (signed) z-score.
+    z_lexical = np.where(lexical > 0, _standardize(lexical), 0.0) if lexical.any() else lexical
+    concept_weights, norm = _vocabulary_weights(query_tagging, corpus)
+    vocabulary = view.concept_scores(concept_weights) / norm
+    structure = view.structure_scores(query.document) if query.document is not None else np.zeros(len(view))
+    score = (weights.dense * z_dense + weights.lexical * z_lexical + weights.vocabulary * vocabulary
+             + weights.structure * structure)
+    if not asks_for_support(query_tagging, corpus.vocabulary):
+        score -= weights.support_mismatch * view.support_only
+    candidate = retrieved | (lexical > 0) | (vocabulary > 0)
+    if query.org is not None:
+        candidate &= view.org_codes != view.org_index.get(query.org.id, -1)
+    if query.document is not None and query.document.id in view.row:
+        candidate[view.row[query.document.id]] = False
+
+    def match(row: int) -> Match:
+        doc = view.docs[row]
+        overlap = concept_overlap(query_tagging, corpus.taggings[doc.id], corpus.vocabulary, corpus.concept_stats)
+        shared = tuple(sorted(query_terms & corpus.bm25.terms_of(doc.id), key=len, reverse=True))
+        channels = {"dense": float(z_dense[row]), "lexical": float(z_lexical[row]),
+                    "vocabulary": float(vocabulary[row]), "structure": float(structure[row])}
+        similarity = 0.0 if np.isnan(cosine[row]) else float(cosine[row])
+        return Match(doc, float(score[row]), channels, similarity, overlap, shared, _structure(query, doc)[1])
+
     query_terms = {t for t in query_tokens if len(t) >= 2}
-
-    matches = []
-    for doc_id in set(dense) | set(lexical) | _concept_candidates(query_tagging, corpus):
-        doc = corpus.docs.get(doc_id)
-        if doc is None or doc.org.id == own_org or (keep and not keep(doc)):
-            continue
-        if query.document is not None and doc_id == query.document.id:
-            continue
-        tagging = corpus.taggings[doc_id]
-        overlap = concept_overlap(query_tagging, tagging, corpus.vocabulary, corpus.concept_stats)
-        structure, parts = _structure(query, doc)
-        channels = {"dense": z_dense.get(doc_id, dense_floor), "lexical": z_lexical.get(doc_id, 0.0),
-                    "vocabulary": overlap.score, "structure": structure}
-        score = sum(getattr(weights, c) * channels[c] for c in CHANNELS)
-        if not wants_support and support_only(tagging, corpus.vocabulary):
-            score -= weights.support_mismatch
-        shared = tuple(sorted(query_terms & corpus.bm25.terms_of(doc_id), key=len, reverse=True))
-        matches.append(Match(doc, score, channels, dense.get(doc_id, 0.0), overlap, shared, parts))
-    matches.sort(key=lambda m: (-m.score, m.doc.id))
-    return diversify(matches, weights.max_per_organization)[:limit]
+    return _top(view, score, candidate, limit, weights.max_per_organization, keep, match)
 
 
-def _concept_candidates(tagging: Tagging, corpus: Corpus) -> set[str]:
-    if not tagging.ids:
-        return set()
-    wanted = set(tagging.ids)
-    for concept in tagging.ids:
-        wanted |= corpus.vocabulary.related(concept)
-    return {doc_id for doc_id, t in corpus.taggings.items() if t.ids & wanted}
+def _ordered_rows(view: CorpusView, score: np.ndarray, candidate: np.ndarray, depth: int) -> np.ndarray:
+    """The candidate rows with the highest scores, best first (ties by id), at most depth of them."""
+    rows = np.nonzero(candidate)[0]
+    if depth < len(rows):
+        rows = rows[np.argpartition(-score[rows], depth - 1)[:depth]]
+    return rows[np.lexsort((view.id_order[rows], -score[rows]))]
+
+
+def _top(view: CorpusView, score: np.ndarray, candidate: np.ndarray, limit: int, per_org: int,
+         keep: Callable[[Document], bool] | None, match: Callable[[int], Match]) -> list[Match]:
+    """Walk the best rows until `limit` matches pass the filter and the per-member cap (see diversify)."""
+    depth = max(10 * limit, 100)
+    while True:
+        rows = _ordered_rows(view, score, candidate, depth)
+        head: list[Match] = []
+        tail: list[Match] = []
+        counts: dict[int, int] = {}
+        for row in rows:
+            if keep is not None and not keep(view.docs[row]):
+                continue
+            org = int(view.org_codes[row])
+            counts[org] = counts.get(org, 0) + 1
+            if per_org <= 0 or counts[org] <= per_org:
+                head.append(match(int(row)))
+                if len(head) >= limit:
+                    return head
+            elif len(tail) < limit:
+                tail.append(match(int(row)))
+        if depth >= int(candidate.sum()):
+            return (head + tail)[:limit]
+        depth *= 4
 
 
 def _structure(query: Query, doc: Document) -> tuple[float, dict[str, float]]:
@@ -159,7 +212,8 @@ def diversify(matches: list[Match], max_per_organization: int) -> list[Match]:
     if max_per_organization <= 0:
         return matches
     counts: dict[str, int] = {}
-    head, tail = [], []
+    head: list[Match] = []
+    tail: list[Match] = []
     for match in matches:
         org = match.doc.org.id
         counts[org] = counts.get(org, 0) + 1

@@ -16,6 +16,7 @@ import yaml
 from matching.text import normalize
 
 KINDS = ("technology", "application", "problem", "support", "industry")
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -49,16 +50,22 @@ class Vocabulary:
     def __init__(self, concepts: Iterable[Concept]) -> None:
         self.concepts = {c.id: c for c in concepts}
         self._plain: list[tuple[str, str]] = []  # (term, concept id), longest first
-        self._words: list[tuple[re.Pattern[str], str, str]] = []
+        # Latin terms by their first word: a text is only searched for terms whose first word it contains.
+        self._words: dict[str, list[tuple[re.Pattern[str], str, str]]] = {}
         for concept in self.concepts.values():
             for term in {normalize(t) for t in concept.terms + (concept.label_ja, concept.label_en) if t}:
                 if re.fullmatch(r"[a-z0-9][a-z0-9 .\-+/]*", term):
                     # Latin terms only at word boundaries: 'ai' must not fire inside 'maintain'.
                     pattern = re.compile(rf"(?<![a-z0-9]){re.escape(term)}(?:s|es)?(?![a-z0-9])")
-                    self._words.append((pattern, term, concept.id))
+                    first = _WORD.match(term).group()  # type: ignore[union-attr]  # fullmatch above
+                    self._words.setdefault(first, []).append((pattern, term, concept.id))
                 else:
                     self._plain.append((term, concept.id))
         self._plain.sort(key=lambda pair: -len(pair[0]))
+        # positions in _plain by first character: a text is only searched for terms that can start in it
+        self._by_first: dict[str, list[int]] = {}
+        for position, (term, _) in enumerate(self._plain):
+            self._by_first.setdefault(term[0], []).append(position)
         self._related = {c.id: set(c.related) for c in self.concepts.values()}
         for concept in self.concepts.values():  # links work both ways
             for other in concept.related:
@@ -73,7 +80,8 @@ class Vocabulary:
         norm = normalize(text)
         found: dict[str, list[str]] = {}
         covered: list[tuple[int, int]] = []
-        for term, concept_id in self._plain:
+        positions = sorted({p for char in set(norm) for p in self._by_first.get(char, ())})
+        for term, concept_id in (self._plain[p] for p in positions):  # still longest first
             start = norm.find(term)
             while start >= 0:
                 end = start + len(term)
@@ -83,9 +91,13 @@ class Vocabulary:
                     found.setdefault(concept_id, []).append(term)
                     break
                 start = norm.find(term, start + 1)
-        for pattern, term, concept_id in self._words:
-            if pattern.search(norm):
-                found.setdefault(concept_id, []).append(term)
+        words: set[str] = set()
+        for word in _WORD.findall(norm):  # 'sensors' may be the plural of the term 'sensor'
+            words.update((word, word[:-1] if word.endswith("s") else word, word[:-2] if word.endswith("es") else word))
+        for word in sorted(words):
+            for pattern, term, concept_id in self._words.get(word, ()):
+                if pattern.search(norm):
+                    found.setdefault(concept_id, []).append(term)
         return Tagging({cid: tuple(dict.fromkeys(terms)) for cid, terms in found.items()})
 
     def related(self, concept_id: str) -> set[str]:

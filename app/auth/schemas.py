@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.auth.models import ApiKey
-from app.schemas import RequestModel, Text, UtcDateTime
+from app.schemas import Reference, RequestModel, Text, UtcDateTime
 
 
 class KeyCreate(RequestModel):
@@ -16,10 +16,8 @@ class KeyCreate(RequestModel):
         {"role": "member", "organization": "ORG-0012", "name": "ORG-0012 社内ツール"}]})
 
     role: Literal["secretariat", "member", "lab"]
-    organization: Annotated[str | None, StringConstraints(max_length=64)] = Field(
-        default=None, description="member keys: the organization id, e.g. ORG-0001")
-    lab: Annotated[str | None, StringConstraints(max_length=64)] = Field(
-        default=None, description="lab keys: the lab id, e.g. lab-fukuoka-pref")
+    organization: Reference | None = Field(default=None, description="member keys: the organization id, e.g. ORG-0001")
+    lab: Reference | None = Field(default=None, description="lab keys: the lab id, e.g. lab-fukuoka-pref")
     name: Annotated[Text, StringConstraints(max_length=200)] = Field(default="", description="who uses it, for whom")
 
 

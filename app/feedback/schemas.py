@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.feedback.models import Feedback
-from app.schemas import RequestModel, Text, UtcDateTime
+from app.schemas import Reference, RequestModel, Text, UtcDateTime
 
 Status = Literal["interested", "not_relevant", "contacted", "met", "deal"]
 
@@ -16,8 +16,8 @@ class FeedbackCreate(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"need": "N-0001", "seed": "S-0042", "status": "not_relevant", "note": "既に別の会社と契約済み"}]})
 
-    need: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    seed: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    need: Reference
+    seed: Reference
     status: Status
     note: Annotated[Text, StringConstraints(max_length=2000)] | None = None
 

@@ -15,11 +15,11 @@ class IndexNotReady(AppError):
 
 
 def get_engine(request: Request, session: SessionDep) -> MatchingEngine:
-    """The app's engine after applying any change made since the last request."""
+    """The app's engine, synced first if members, needs or seeds changed (see MatchingEngine.refresh)."""
     engine: MatchingEngine | None = getattr(request.app.state, "matching", None)
     if engine is None:
         raise IndexNotReady("The matching index is still loading; try again in a few seconds.")
-    engine.sync(session)
+    engine.refresh(session)
     return engine
 
 

@@ -1,12 +1,15 @@
 """The matching engine of a running service: encoder, FAISS indexes and lexical corpora kept in step
 with the database, and the ranking calls the routes and the CLI make."""
 
+import gc
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from sqlalchemy import func, select
@@ -14,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.config import Settings
 from app.errors import NotFound
+from app.matches import changes
 from app.matches.vectors import embed_documents
 from app.roster.models import Need, Organization, Seed
 from embeddings.encoder import Encoder, SentenceTransformerEncoder, configure_threads
@@ -22,10 +26,11 @@ from embeddings.snapshot import SnapshotError, load_snapshot, save_snapshot
 from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
 from matching.ranker import Match, Query, Weights, rank
+from matching.view import CorpusView
 from matching.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
-KINDS = {"seed": Seed, "need": Need}
+KINDS: dict[str, type[Need] | type[Seed]] = {"seed": Seed, "need": Need}
 DENSE_CANDIDATES = 400  # from HNSW; flat indexes score everything
 
 
@@ -75,6 +80,28 @@ def weights_from(settings: Settings) -> Weights:
                    dense_temperature=settings.dense_temperature)
 
 
+@dataclass(frozen=True)
+class _RowMap:
+    """How a vector index lines up with a corpus view: vectors in row order (flat) or id lookup (HNSW)."""
+
+    view: CorpusView
+    index: VectorIndex
+    sorted_ids: np.ndarray  # database ids, sorted
+    rows_of_sorted: np.ndarray  # the view row of each sorted id
+    matrix: np.ndarray | None  # vectors in view row order, for exact scoring
+
+    @classmethod
+    def build(cls, view: CorpusView, index: VectorIndex, external: dict[str, int]) -> "_RowMap":
+        """The map for the current view and index."""
+        db_ids = np.fromiter((external[i] for i in view.ids), np.int64, len(view))
+        order = np.argsort(db_ids)
+        matrix = None
+        if index.kind == "flat":
+            matrix = (np.vstack([index.vector(int(i)) for i in db_ids]) if len(db_ids)
+                      else np.zeros((0, index.dimension), dtype=np.float32))
+        return cls(view, index, db_ids[order], order, matrix)
+
+
 class MatchingEngine:
     """Holds what ranking needs in memory; `sync` brings it up to date with the database incrementally."""
 
@@ -87,7 +114,10 @@ class MatchingEngine:
         self.vectors = {kind: VectorIndex(encoder.dimension, settings.hnsw_threshold) for kind in KINDS}
         self._versions: dict[str, dict[int, tuple[str, datetime, datetime]]] = {k: {} for k in KINDS}
         self._external: dict[str, dict[str, int]] = {k: {} for k in KINDS}
+        self._row_maps: dict[str, _RowMap] = {}
         self.watermark = ""
+        self._synced_version = -1
+        self._checked_at = 0.0
         self._lock = threading.RLock()
 
     @classmethod
@@ -119,12 +149,24 @@ class MatchingEngine:
         except SnapshotError as exc:
             log.info("rebuilding the index: %s", exc)
             self.rebuild(session)
+            self._settle()
             return f"rebuilt ({exc})"
         with self._lock:
             self.vectors = {kind: indexes.get(kind) or VectorIndex(self.encoder.dimension) for kind in KINDS}
             self._load_documents(session, embed=False)
             self.watermark = watermark
+        self._settle()
         return "loaded snapshot"
+
+    def _settle(self) -> None:
+        """Build the column views now rather than on the first request, and move the loaded corpus out of
+        the garbage collector's way: full collections walking its many long-lived objects showed up as
+        the slowest requests (p99)."""
+        with self._lock:
+            for kind in KINDS:
+                self._dense(kind, np.zeros(self.encoder.dimension, dtype=np.float32))
+        gc.collect()
+        gc.freeze()
 
     def rebuild(self, session: Session, *, show_progress: bool = False) -> None:
         """Rebuild every index from the database (vectors from the cache where present) and save a snapshot."""
@@ -144,6 +186,18 @@ class MatchingEngine:
             save_snapshot(self.snapshot_dir, self.vectors, model_id=self.encoder.model_id,
                           watermark=self.watermark)
 
+    def refresh(self, session: Session) -> bool:
+        """Sync when this process committed a change to members, needs or seeds since the last sync, or
+        when the last check is older than `index_poll_seconds` (changes made by other processes, such as
+        an import from the command line); cheap otherwise. True if anything changed."""
+        seen = changes.version()
+        if seen == self._synced_version and time.monotonic() - self._checked_at < self.settings.index_poll_seconds:
+            return False
+        self._synced_version = seen  # before syncing: a commit during the sync bumps the version again
+        changed = self.sync(session)
+        self._checked_at = time.monotonic()
+        return changed
+
     def sync(self, session: Session) -> bool:
         """Apply whatever changed in the database since the last sync; True if anything did."""
         watermark = database_watermark(session)
@@ -158,7 +212,9 @@ class MatchingEngine:
 
     def _load_documents(self, session: Session, *, embed: bool, show_progress: bool = False) -> None:
         for kind, model in KINDS.items():
-            rows = {r.id: r for r in session.scalars(select(model).options(selectinload(model.organization)))}
+            query = select(model).options(selectinload(model.organization))
+            found = cast(list[Need | Seed], session.scalars(query).all())
+            rows = {r.id: r for r in found}
             versions = {i: (r.external_id, r.updated_at, r.organization.updated_at) for i, r in rows.items()}
             known = self._versions[kind]
             gone = [i for i in known if i not in versions]
@@ -198,11 +254,28 @@ class MatchingEngine:
             raise NotFound(f"No {kind} with id {external_id!r}.")
         return doc
 
-    def _dense(self, target: str, query_vector: np.ndarray) -> dict[str, float]:
+    def _dense(self, target: str, query_vector: np.ndarray) -> np.ndarray:
+        """Cosines aligned with the corpus view's rows (NaN where the index returned nothing).
+
+        An exact (flat) index scores every document anyway, so it is one matrix product over the vectors
+        in row order; an HNSW index is searched for its nearest DENSE_CANDIDATES.
+        """
         index = self.vectors[target]
-        k = len(index) if index.kind == "flat" else DENSE_CANDIDATES
-        ids = {v: k_ for k_, v in self._external[target].items()}
-        return {ids[i]: s for i, s in index.search(query_vector, k) if i in ids}
+        view = self.corpora[target].view()
+        cached = self._row_maps.get(target)
+        if cached is None or cached.view is not view or cached.index is not index:
+            cached = _RowMap.build(view, index, self._external[target])
+            self._row_maps[target] = cached
+        query = np.asarray(query_vector, dtype=np.float32)
+        if cached.matrix is not None:
+            return (cached.matrix @ query).astype(np.float64)
+        ids, scores = index.search_arrays(query, DENSE_CANDIDATES)
+        values = np.full(len(view), np.nan)
+        if len(cached.sorted_ids) and len(ids):
+            pos = np.minimum(np.searchsorted(cached.sorted_ids, ids), len(cached.sorted_ids) - 1)
+            found = cached.sorted_ids[pos] == ids
+            values[cached.rows_of_sorted[pos[found]]] = scores[found]
+        return values
 
     def _rank(self, query: Query, target: str, vector: np.ndarray, limit: int, filters: Filters,
               weights: Weights | None, exclude: Callable[[Document], bool] | None = None) -> list[Match]:

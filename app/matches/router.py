@@ -27,6 +27,8 @@ Limit = Annotated[int, Query(ge=1, le=100, description="how many results")]
 Role = Annotated[Literal[ROLES] | None, Query(description="only members with this role")]  # type: ignore[valid-type]
 IncludeSeen = Annotated[bool, Query(
     description="member keys: also show pairs you marked not_relevant or met (hidden by default)")]
+WithPrograms = Annotated[bool, Query(
+    description="also suggest support programs for each pair (set false when only the ranking is needed)")]
 Pair = tuple[str, str]
 
 
@@ -57,30 +59,35 @@ def _document(engine: MatchingEngine, kind: str, external_id: str) -> Document:
 @router.get("/needs/{need_id}/matches", response_model=MatchList, summary="Seeds that can solve a need")
 def need_matches(need_id: str, engine: EngineDep, session: SessionDep, key: CurrentKey,
                  prefecture: ScopedPrefecture, industries: ScopedIndustries, limit: Limit = 10,
-                 role: Role = None, include_seen: IncludeSeen = False) -> dict[str, object]:
+                 role: Role = None, include_seen: IncludeSeen = False,
+                 programs: WithPrograms = True) -> dict[str, object]:
     """課題に応えられる他の会員のシーズを、理由と使えそうな支援制度つきで順位づけします。"""
     need = _document(engine, "need", need_id)
     seen, outside = _seen(session, key, include_seen), _outside(industries)
     matches = engine.match_need(need_id, limit=limit, filters=_filters(prefecture, role, industries),
                                 exclude=lambda doc: outside(doc) or (need_id, doc.id) in seen)
-    programs = programs_for_pairs(session, [(need, m.doc) for m in matches])
+    suggested = (programs_for_pairs(session, [(need, m.doc) for m in matches]) if programs
+                 else [None] * len(matches))
     return {"query": {"need": need_id, "title": need.title},
-            "matches": [match_payload(engine, m, need.org.industry, p) for m, p in zip(matches, programs, strict=True)]}
+            "matches": [match_payload(engine, m, need.org.industry, p)
+                        for m, p in zip(matches, suggested, strict=True)]}
 
 
 @router.get("/seeds/{seed_id}/matches", response_model=MatchList, summary="Needs a seed can serve")
 def seed_matches(seed_id: str, engine: EngineDep, session: SessionDep, key: CurrentKey,
                  prefecture: ScopedPrefecture, industries: ScopedIndustries, limit: Limit = 10,
-                 role: Role = None, include_seen: IncludeSeen = False) -> dict[str, object]:
+                 role: Role = None, include_seen: IncludeSeen = False,
+                 programs: WithPrograms = True) -> dict[str, object]:
     """シーズで解決できそうな他の会員の課題を、使えそうな支援制度つきで順位づけします。"""
     seed = _document(engine, "seed", seed_id)
     seen, outside = _seen(session, key, include_seen), _outside(industries)
     matches = engine.match_seed(seed_id, limit=limit, filters=_filters(prefecture, role, industries),
                                 exclude=lambda doc: outside(doc) or (doc.id, seed_id) in seen)
-    programs = programs_for_pairs(session, [(m.doc, seed) for m in matches])
+    suggested = (programs_for_pairs(session, [(m.doc, seed) for m in matches]) if programs
+                 else [None] * len(matches))
     return {"query": {"seed": seed_id, "title": seed.title},
             "matches": [match_payload(engine, m, m.doc.org.industry, p)
-                        for m, p in zip(matches, programs, strict=True)]}
+                        for m, p in zip(matches, suggested, strict=True)]}
 
 
 @router.get("/organizations/{org_id}/partners", response_model=PartnerList, summary="Best partners for a member")

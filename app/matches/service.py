@@ -43,7 +43,7 @@ def programs_for_pairs(db_session: Session, pairs: list[tuple[Document, Document
     # The need's budget is what its member plans to spend, so it prices the estimated support.
     need_ids = {need.id for need, _ in pairs}
     budget_rows = db_session.execute(select(Need.external_id, Need.budget_jpy).where(Need.external_id.in_(need_ids)))
-    budgets = dict(budget_rows.tuples().all())
+    budgets: dict[str, int | None] = {external_id: budget for external_id, budget in budget_rows}
     catalog = current_catalog(db_session=db_session)
     return [top_for_pair(db_session=db_session, need_org=orgs[need.org.id], seed_org=orgs[seed.org.id],
                          need_text=need.text, limit=limit, investment_jpy=budgets.get(need.id), catalog=catalog)
@@ -73,7 +73,7 @@ def partners_for(engine: MatchingEngine, org_id: str, *, limit: int, filters: Fi
             orgs[m.doc.org.id] = m.doc.org
             pairs.setdefault(m.doc.org.id, []).append((m.score, {"seed": seed.id, "need": m.doc.id,
                                                                  "score": round(m.score, 4)}))
-    ranked = []
+    ranked: list[dict[str, Any]] = []
     for partner, found in pairs.items():
         scores = sorted((s for s, _ in found), reverse=True)
         org = orgs[partner]
@@ -82,5 +82,5 @@ def partners_for(engine: MatchingEngine, org_id: str, *, limit: int, filters: Fi
             "score": round(scores[0] + OTHER_PAIRS_SHARE * sum(scores[1:]), 4),
             "pairs": [p for _, p in sorted(found, key=lambda x: -x[0])][:5],
         })
-    ranked.sort(key=lambda p: (-p["score"], p["organization"]["id"]))
+    ranked.sort(key=lambda p: (-float(p["score"]), str(p["organization"]["id"])))
     return ranked[:limit]

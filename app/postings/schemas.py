@@ -7,11 +7,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from app.organizations.schemas import Industry, Words
 from app.roster.models import Need, Organization, Seed
 from app.roster.validation import MAX_TEXT
-from app.schemas import DB_BIGINT, ExternalId, RequestModel, Required, UtcDateTime
+from app.schemas import DB_BIGINT, ExternalId, Reference, RequestModel, Required, UtcDateTime
 
 Title = Annotated[Required, StringConstraints(max_length=MAX_TEXT["title"])]
 Budget = Annotated[int, Field(gt=0, le=DB_BIGINT, strict=True, description="integer yen")]
-OrganizationId = Annotated[str, StringConstraints(max_length=64)]
+OrganizationId = Reference
 
 
 class _NoNullRequired(RequestModel):

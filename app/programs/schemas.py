@@ -7,7 +7,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from app.programs.catalog import Flag, Kind
 from app.programs.eligibility import Status
-from app.schemas import UtcDateTime
+from app.schemas import Text, UtcDateTime
 
 EXAMPLE_PROGRAM: dict[str, Any] = {
     "id": "kyushu-iot-demo-grant",
@@ -34,15 +34,15 @@ class SuggestionIn(BaseModel):
     ]})
 
     # The CLI's option names (org, investment) are accepted too, so a request can be written either way.
-    organization: str = Field(
+    organization: Text = Field(
         min_length=1, max_length=64, validation_alias=AliasChoices("organization", "org", "organization_id"),
         description="申請する会員のID（主たる申請者）",
     )
-    need: str | None = Field(
+    need: Text | None = Field(
         default=None, max_length=64, validation_alias=AliasChoices("need", "need_id"),
         description="その会員の課題（ニーズ）のID。タイトルと説明文から関連度と取組内容の要件を判定します",
     )
-    partners: list[str] = Field(
+    partners: list[Text] = Field(
         default=[], max_length=20, validation_alias=AliasChoices("partners", "partner_ids"),
         description="一緒に申請する（連携する）会員のID",
     )

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import InvalidInput
-from app.roster.spreadsheet import read_csv_folder, read_xlsx, write_xlsx
+from app.roster.spreadsheet import read_csv_folder, read_xlsx, write_csv_folder, write_xlsx
 from app.roster.validation import Problem, RosterInvalid
 
 
@@ -32,8 +32,14 @@ def read_roster_file(path: Path) -> dict[str, Any]:
 
 
 def write_roster_file(roster: dict[str, Any], path: Path) -> None:
-    """Write JSON (UTF-8, readable) or, for .xlsx, a workbook."""
-    if path.suffix.lower() == ".xlsx":
+    """Write JSON (UTF-8, readable), an .xlsx workbook, or CSV files into a folder (a path without suffix)."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
         write_xlsx(roster, path)
-    else:
+    elif suffix == ".json":
         path.write_text(json.dumps(roster, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    elif path.is_dir() or not suffix:
+        write_csv_folder(roster, path)
+    else:
+        raise InvalidInput(f"{path.name}: write a .json or .xlsx file, or a folder (a name without a suffix) "
+                           "for organizations.csv, needs.csv and seeds.csv")

@@ -126,6 +126,16 @@ def write_xlsx(roster: dict[str, Any], path: Path) -> None:
     workbook.save(path)
 
 
+def write_csv_folder(roster: dict[str, Any], folder: Path) -> None:
+    """The roster as organizations.csv, needs.csv and seeds.csv (UTF-8 with BOM, so Excel reads the kanji)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for sheet, rows in _flatten(roster).items():
+        with (folder / f"{sheet}.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(SHEETS[sheet])
+            writer.writerows(rows)
+
+
 def _flatten(roster: dict[str, Any]) -> dict[str, list[list[Any]]]:
     def value(rec: dict[str, Any], column: str) -> Any:
         v = rec.get(column)

@@ -9,7 +9,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from starlette.responses import Response
 
+from app.config import get_settings
 from app.errors import Forbidden
 
 COOKIE = "iotm_session"
@@ -25,7 +25,7 @@ _PROCESS_SECRET = secrets.token_bytes(32)
 
 
 def _secret() -> bytes:
-    configured = os.environ.get("IOTMATCH_SESSION_SECRET")
+    configured = get_settings().session_secret
     return configured.encode("utf-8") if configured else _PROCESS_SECRET
 
 

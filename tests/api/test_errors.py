@@ -112,3 +112,13 @@ def test_missing_and_wrong_keys_are_401_with_how_to_send_one(client: TestClient)
 
 def test_matching_routes_answer_503_while_the_index_is_not_loaded(client: TestClient, world: World) -> None:
     _problem(client.get("/v1/needs/N-A1/matches", headers=world.headers("member")), 503)
+
+
+def test_nul_characters_in_bodies_are_refused_not_crashed_on(client: TestClient, world: World) -> None:
+    headers = world.headers("secretariat")
+    bodies = [("/v1/feedback", {"need": "\x00", "seed": "S-B1", "status": "met"}),
+              ("/v1/keys", {"role": "member", "organization": "ORG-\x00"}),
+              ("/v1/needs", {"organization": "\x00", "title": "t", "description": "d"}),
+              ("/v1/programs/suggestions", {"organization": "\x00", "partners": ["\x00"]})]
+    for path, body in bodies:
+        assert client.post(path, json=body, headers=headers).status_code == 422, path

@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 from tests.api.conftest import CONTACT_A, CONTACT_B, World
 
 PATH_VALUES = {"org_id": "ORG-A", "need_id": "N-A1", "seed_id": "S-A1", "lab_id": "lab-fukuoka-pref",
-               "program_id": "monozukuri-general"}
+               "program_id": "monozukuri-general", "event_code": "PRIVACY-1"}
+EVENT = {"code": "PRIVACY-1", "name": "商談会", "date": "2026-12-10", "venue": "福岡", "tables": 2,
+         "plan": {"start": "13:00", "count": 3}}
 QUERIES: dict[str, dict[str, str]] = {"/v1/search": {"q": "稼働監視 センサー"}}
 # Lists are asked for everything, so a lab key's default region does not hide ORG-A from the check.
 EVERYTHING = {"prefecture": "all", "industry": "all", "limit": "100", "include_seen": "true"}
@@ -30,6 +32,17 @@ def _contact_keys(value: Any) -> list[Any]:
         for item in value:
             found += _contact_keys(item)
     return found
+
+
+def _hold_event(client: TestClient, world: World) -> None:
+    """An event with ORG-A and ORG-B scheduled, so the event pages have people on them."""
+    secretariat = world.headers("secretariat")
+    assert client.post("/v1/events", json=EVENT, headers=secretariat).status_code == 201
+    for org in ("ORG-A", "ORG-B", "ORG-C"):
+        added = client.post("/v1/events/PRIVACY-1/participants", json={"organization": org}, headers=secretariat)
+        assert added.status_code == 201, added.text
+    scheduled = client.post("/v1/events/PRIVACY-1/schedule", json={"rescore": True}, headers=secretariat)
+    assert scheduled.status_code == 200, scheduled.text
 
 
 def _get_paths(client: TestClient, world: World) -> list[tuple[str, dict[str, str]]]:
@@ -53,15 +66,19 @@ def _leaks(response_text: str, contacts: list[dict[str, str]]) -> list[str]:
                                               ("other_member", [CONTACT_A])])
 def test_no_get_endpoint_shows_contact_data_to_labs_or_other_members(matching_client: TestClient, world: World,
                                                                      role: str, hidden: list[dict[str, str]]) -> None:
+    _hold_event(matching_client, world)
     walked = _get_paths(matching_client, world)
     assert len(walked) >= 15
+    answered = 0
     for path, query in walked:
         response = matching_client.get(path, params=query, headers=world.headers(role))
         assert response.status_code < 500, (path, response.text)
+        answered += response.status_code == 200
         assert _leaks(response.text, hidden) == [], path
         if path != "/openapi.json" and response.headers["content-type"].startswith("application/"):
             own = {CONTACT_B["email"]} if role == "other_member" else set()
             assert [c for c in _contact_keys(response.json()) if c.get("email") not in own] == [], path
+    assert answered >= 18  # the walk saw real data, not only refusals
 
 
 def test_writes_and_their_errors_show_no_contact_data_to_other_members(client: TestClient, world: World) -> None:

@@ -34,7 +34,8 @@ def test_snapshot_round_trip_and_corruption_detected(tmp_path: Path) -> None:
     index.upsert([1, 2, 3], _unit(3))
     save_snapshot(tmp_path, {"seed": index}, model_id="m@1", watermark="w1")
     manifest, loaded = load_snapshot(tmp_path, model_id="m@1", hnsw_threshold=1000)
-    assert manifest.watermark == "w1" and manifest.counts == {"seed": 3}
+    assert manifest.watermark == "w1"
+    assert manifest.counts == {"seed": 3}
     assert loaded["seed"].search(index.vector(2), 1)[0][0] == 2
 
     with pytest.raises(SnapshotError, match="m@1"):

@@ -18,4 +18,4 @@ def encoder(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEnco
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Iterator[Settings]:
     """Settings on the test database with a private data folder."""
-    yield Settings(database_url=database_url, data_dir=tmp_path / "var")
+    return Settings(database_url=database_url, data_dir=tmp_path / "var")

@@ -4,13 +4,15 @@ import copy
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.db import utcnow
 from app.matches.engine import Filters, MatchingEngine
 from app.matches.models import EmbeddingCache
 from app.roster.exchange import import_roster
+from app.roster.models import Seed
 from embeddings.encoder import SentenceTransformerEncoder
 from embeddings.snapshot import read_manifest
 from matching.vocabulary import load_vocabulary
@@ -43,8 +45,9 @@ def _engine(settings: Settings, encoder: Any) -> MatchingEngine:
     return MatchingEngine(settings, encoder, load_vocabulary(VOCABULARY))
 
 
-def test_matches_exclude_own_member_and_respect_filters(session: Session, dev_roster: dict[str, Any],
-                                                        settings: Settings, encoder: SentenceTransformerEncoder) -> None:
+def test_matches_exclude_own_member_and_respect_filters(
+        session: Session, dev_roster: dict[str, Any], settings: Settings,
+        encoder: SentenceTransformerEncoder) -> None:
     import_roster(session, dev_roster)
     session.commit()
     engine = _engine(settings, encoder)
@@ -56,7 +59,8 @@ def test_matches_exclude_own_member_and_respect_filters(session: Session, dev_ro
         assert all(m.doc.org.id != need.org.id for m in matches)
         assert max(sum(m.doc.org.id == o for m in matches) for o in {m.doc.org.id for m in matches}) <= 2
     only_kumamoto = engine.match_need(need_id, limit=5, filters=Filters(prefecture="熊本県"))
-    assert only_kumamoto and all(m.doc.org.prefecture == "熊本県" for m in only_kumamoto)
+    assert only_kumamoto
+    assert all(m.doc.org.prefecture == "熊本県" for m in only_kumamoto)
 
 
 def test_imported_seed_is_matched_by_the_next_request_without_rebuild(
@@ -104,7 +108,8 @@ def test_restart_reuses_snapshot_and_cached_vectors(session: Session, dev_roster
     target.write_bytes(target.read_bytes()[:-64] + b"\0" * 64)
     restarted = _engine(settings, counting)
     outcome = restarted.start(session)
-    assert outcome.startswith("rebuilt") and "corrupt" in outcome
+    assert outcome.startswith("rebuilt")
+    assert "corrupt" in outcome
     assert counting.documents == 0  # rebuilt from the cached vectors
     assert len(restarted.vectors["seed"]) == 118
 
@@ -121,3 +126,50 @@ def test_stale_snapshot_is_rebuilt(session: Session, dev_roster: dict[str, Any],
     engine = _engine(settings, encoder)
     assert "older than the database" in engine.start(session)
     assert "S-NEW-1" in engine.corpora["seed"]
+
+
+def test_refresh_sees_this_process_at_once_and_other_writers_after_the_poll_interval(
+        session: Session, dev_roster: dict[str, Any], settings: Settings,
+        encoder: SentenceTransformerEncoder) -> None:
+    import_roster(session, dev_roster)
+    session.commit()
+    engine = _engine(settings.model_copy(update={"index_poll_seconds": 3600.0}), encoder)
+    engine.rebuild(session)
+    session.commit()
+    assert engine.refresh(session) is False
+
+    changed = copy.deepcopy(dev_roster)
+    changed["organizations"][0]["seeds"].append(NEW_SEED)
+    import_roster(session, changed)
+    session.commit()
+    assert engine.refresh(session) is True
+    assert "S-NEW-1" in engine.corpora["seed"]
+
+    # A write that bypasses this process's sessions, as another process's would.
+    session.commit()
+    with session.get_bind().begin() as connection:  # type: ignore[union-attr]
+        connection.execute(update(Seed).where(Seed.external_id == "S-NEW-1")
+                           .values(title="別の題名", updated_at=utcnow()))
+    assert engine.refresh(session) is False  # not polled yet
+    polling = _engine(settings.model_copy(update={"index_poll_seconds": 0.0}), encoder)
+    polling.start(session)
+    session.commit()
+    with session.get_bind().begin() as connection:  # type: ignore[union-attr]
+        connection.execute(update(Seed).where(Seed.external_id == "S-NEW-1")
+                           .values(title="三つ目の題名", updated_at=utcnow()))
+    assert polling.refresh(session) is True
+    assert polling.document("seed", "S-NEW-1").title == "三つ目の題名"
+    assert engine.sync(session) is True
+
+
+def test_hnsw_index_ranks_like_the_exact_one(session: Session, dev_roster: dict[str, Any], settings: Settings,
+                                             encoder: SentenceTransformerEncoder) -> None:
+    import_roster(session, dev_roster)
+    session.commit()
+    exact = _engine(settings, encoder)
+    exact.rebuild(session)
+    approximate = _engine(settings.model_copy(update={"hnsw_threshold": 50}), encoder)
+    approximate.rebuild(session)
+    assert (exact.vectors["seed"].kind, approximate.vectors["seed"].kind) == ("flat", "hnsw")
+    for need_id in list(exact.corpora["need"].docs)[:10]:
+        assert [m.doc.id for m in approximate.match_need(need_id)] == [m.doc.id for m in exact.match_need(need_id)]

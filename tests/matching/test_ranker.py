@@ -1,5 +1,8 @@
 """Fusion, exclusion of the asking member, diversification and reasons, without any server."""
 
+import pytest
+
+from matching.channels import concept_overlap, structure_score
 from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
 from matching.ranker import Query, Weights, rank
@@ -56,7 +59,9 @@ def test_vocabulary_links_a_problem_to_its_solution_and_explains_it() -> None:
     types = {r["type"] for r in reasons}
     assert {"solves", "industry_experience", "region"} <= types
     sentence = reason_sentence(reasons)
-    assert "突発停止" in sentence and "予知保全" in sentence and sentence.endswith("。")
+    assert "突発停止" in sentence
+    assert "予知保全" in sentence
+    assert sentence.endswith("。")
 
 
 def test_own_organization_is_never_returned() -> None:
@@ -86,4 +91,29 @@ def test_support_only_offers_wait_unless_support_is_asked_for() -> None:
 def test_ablation_weights_keep_only_the_named_channel() -> None:
     only_dense = Weights().only(["dense"])
     assert (only_dense.lexical, only_dense.vocabulary, only_dense.structure) == (0.0, 0.0, 0.0)
-    assert only_dense.dense == Weights().dense and only_dense.support_mismatch == 0.0
+    assert only_dense.dense == Weights().dense
+    assert only_dense.support_mismatch == 0.0
+
+
+def test_fused_channels_agree_with_the_per_document_evidence() -> None:
+    """The vectorized scores equal what the channel functions say for each match, in both directions."""
+    seeds = [_seed("S1", VENDOR, "振動センサーによる予知保全", ("E",)), _seed("S2", OTHER, "予知保全の補助金", ("A",)),
+             _seed("S3", BANK, "補助金の申請支援"), _seed("S4", OTHER, "観光案内アプリ", ("E", "G"))]
+    corpus = _corpus(*seeds)
+    dense = {"S1": 0.6, "S3": 0.3, "S4": 0.1}  # S2 not retrieved, as from an approximate index
+    matches = {m.doc.id: m for m in rank(Query.of(NEED), corpus, dense, Weights(), limit=10)}
+    assert matches["S2"].channels["dense"] == pytest.approx(min(matches[i].channels["dense"] for i in dense))
+    for match in matches.values():
+        structure, parts = structure_score(NEED, match.doc)
+        assert match.channels["structure"] == pytest.approx(structure)
+        assert match.structure == parts
+        overlap = concept_overlap(corpus.vocabulary.tag(NEED.text), corpus.taggings[match.doc.id], VOCAB,
+                                  corpus.concept_stats)
+        assert match.channels["vocabulary"] == pytest.approx(overlap.score)
+
+    needs = _corpus(NEED, Document("N2", "need", "観光客を増やしたい", "観光", VENDOR))
+    seed = seeds[0]
+    for match in rank(Query.of(seed), needs, {"N1": 0.5, "N2": 0.1}, Weights(), limit=10):
+        assert match.doc.org.id != seed.org.id
+        structure, _ = structure_score(match.doc, seed)
+        assert match.channels["structure"] == pytest.approx(structure)

@@ -1,8 +1,7 @@
 """The shipped domain vocabulary loads, and tags Japanese and English text alike."""
 
-from seed import VOCABULARY
-
 from matching.vocabulary import Concept, Vocabulary, load_vocabulary
+from seed import VOCABULARY
 
 
 def test_shipped_vocabulary_is_consistent() -> None:

@@ -74,6 +74,12 @@ def test_reimport_updates_reports_missing_and_prunes_only_when_asked(
     assert f"1 not in the file (kept; use --prune to remove): {gone['id']}" in result.output
     assert len(_export(tmp_path)["organizations"]) == len(dev_roster["organizations"])
 
+    result = runner.invoke(cli, ["import", str(source), "--prune", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "dry run: the file is valid; nothing was written" in result.output
+    assert f"1 removed: {gone['id']}" in result.output
+    assert len(_export(tmp_path)["organizations"]) == len(dev_roster["organizations"])
+
     result = runner.invoke(cli, ["import", str(source), "--prune"])
     assert result.exit_code == 0, result.output
     assert f"1 removed: {gone['id']}" in result.output
@@ -126,12 +132,13 @@ def test_xlsx_and_csv_import_the_same_records(cli_env: dict[str, str], tmp_path:
     assert org["seeds"][0]["industries_served"] == ["E", "D"]
 
 
-def test_exported_workbook_reimports_as_unchanged(cli_env: dict[str, str], tmp_path: Path,
-                                                  dev_roster: dict[str, Any]) -> None:
+@pytest.mark.parametrize("name", ["export.xlsx", "export-csv"])
+def test_exported_spreadsheets_reimport_as_unchanged(cli_env: dict[str, str], tmp_path: Path,
+                                                     dev_roster: dict[str, Any], name: str) -> None:
     runner.invoke(cli, ["import", str(_write(tmp_path / "roster.json", dev_roster))])
-    book = tmp_path / "export.xlsx"
-    assert runner.invoke(cli, ["export", str(book)]).exit_code == 0
-    result = runner.invoke(cli, ["import", str(book)])
+    target = tmp_path / name
+    assert runner.invoke(cli, ["export", str(target)]).exit_code == 0
+    result = runner.invoke(cli, ["import", str(target)])
     assert result.exit_code == 0, result.output
     assert "organizations: 0 created, 0 updated, 70 unchanged" in result.output
     assert "seeds: 0 created, 0 updated, 118 unchanged" in result.output
@@ -163,3 +170,9 @@ def test_database_without_schema_gets_a_message_not_a_traceback(tmp_path: Path, 
     assert "no such table: organizations" in err
     assert "iotmatch db upgrade" in err
     assert "Traceback" not in err
+
+
+def test_export_to_an_unknown_kind_of_file_says_which_work(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["export", str(tmp_path / "roster.txt")])
+    assert result.exit_code == 1
+    assert "write a .json or .xlsx file, or a folder" in result.output

@@ -1,0 +1,103 @@
+"""A column view of a corpus: one row per document, numpy arrays per channel, so a query scores every
+document with a few vectorized operations and only the top few become full matches with evidence."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matching.channels import KYUSHU, ROLE_FIT
+from matching.documents import Document, OrgInfo
+from matching.lexical import BM25Index
+from matching.vocabulary import Tagging, Vocabulary
+
+
+def _role_fit(need_roles: tuple[str, ...], seed_roles: tuple[str, ...]) -> float:
+    return max((ROLE_FIT.get(n, {}).get(s, 0.5) for n in need_roles for s in seed_roles), default=0.5)
+
+
+@dataclass
+class CorpusView:
+    """Documents in a fixed row order with their per-row attributes as arrays (rebuilt after any change)."""
+
+    ids: list[str]
+    docs: list[Document]
+    row: dict[str, int]
+    id_order: np.ndarray  # rank of each id in sorted order: the tie-break of equal scores
+    org_codes: np.ndarray
+    org_index: dict[str, int]
+    bm25_slots: np.ndarray
+    support_only: np.ndarray
+    concept_rows: dict[str, np.ndarray]  # concept id -> rows that mention it
+    role_keys: np.ndarray
+    role_sets: list[tuple[str, ...]]
+    prefectures: np.ndarray  # prefecture per row (object array of str)
+    kyushu: np.ndarray
+    industries: np.ndarray  # the member's own JSIC division per row
+    served: dict[str, np.ndarray]  # industry letter -> rows whose industries_served include it
+    has_served: np.ndarray
+
+    @classmethod
+    def build(cls, docs: dict[str, Document], taggings: dict[str, Tagging], bm25: BM25Index,
+              vocabulary: Vocabulary, support_only: dict[str, bool]) -> "CorpusView":
+        """The view of the documents as they are now."""
+        ids = sorted(docs)
+        rows = [docs[i] for i in ids]
+        n = len(ids)
+        org_index: dict[str, int] = {}
+        role_index: dict[tuple[str, ...], int] = {}
+        concept_lists: dict[str, list[int]] = {}
+        served_lists: dict[str, list[int]] = {}
+        for r, doc_id in enumerate(ids):
+            for concept in taggings[doc_id].ids:
+                concept_lists.setdefault(concept, []).append(r)
+            for letter in rows[r].industries_served:
+                served_lists.setdefault(letter, []).append(r)
+        return cls(
+            ids=ids, docs=rows, row={d: r for r, d in enumerate(ids)}, id_order=np.arange(n),
+            org_codes=np.fromiter((org_index.setdefault(d.org.id, len(org_index)) for d in rows), np.int64, n),
+            org_index=org_index,
+            bm25_slots=np.fromiter((bm25.slot(i) for i in ids), np.int64, n),
+            support_only=np.fromiter((support_only[i] for i in ids), bool, n),
+            concept_rows={c: np.asarray(r, dtype=np.int64) for c, r in concept_lists.items()},
+            role_keys=np.fromiter((role_index.setdefault(d.org.roles, len(role_index)) for d in rows), np.int64, n),
+            role_sets=list(role_index),
+            prefectures=np.array([d.org.prefecture for d in rows], dtype=object),
+            kyushu=np.fromiter((d.org.prefecture in KYUSHU for d in rows), bool, n),
+            industries=np.array([d.org.industry for d in rows], dtype=object),
+            served={k: np.asarray(v, dtype=np.int64) for k, v in served_lists.items()},
+            has_served=np.fromiter((bool(d.industries_served) for d in rows), bool, n),
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def concept_scores(self, weights: dict[str, float]) -> np.ndarray:
+        """Sum of the weights of the concepts each row mentions."""
+        scores = np.zeros(len(self.ids), dtype=np.float64)
+        for concept, weight in weights.items():
+            rows = self.concept_rows.get(concept)
+            if rows is not None:
+                scores[rows] += weight
+        return scores
+
+    def structure_scores(self, query: Document) -> np.ndarray:
+        """0.5 role + 0.3 industry + 0.2 region fit of every row to a stored need or seed (see channels)."""
+        if query.kind == "need":  # rows are seeds answering the need
+            role = np.array([_role_fit(query.org.roles, roles) for roles in self.role_sets])[self.role_keys]
+            industry = np.where(self.has_served, 0.0, 0.5)
+            rows = self.served.get(query.org.industry)
+            if rows is not None:
+                industry[rows] = 1.0
+        else:  # rows are needs the seed may serve
+            role = np.array([_role_fit(roles, query.org.roles) for roles in self.role_sets])[self.role_keys]
+            if query.industries_served:
+                industry = np.isin(self.industries, list(query.industries_served)).astype(np.float64)
+            else:
+                industry = np.full(len(self.ids), 0.5)
+        return 0.5 * role + 0.3 * industry + 0.2 * self.region_scores(query.org)
+
+    def region_scores(self, org: OrgInfo) -> np.ndarray:
+        """1 in the same prefecture, 0.5 both in Kyushu, else 0."""
+        same = self.prefectures == org.prefecture
+        both_kyushu = self.kyushu & (org.prefecture in KYUSHU)
+        return np.where(same, 1.0, np.where(both_kyushu, 0.5, 0.0))
