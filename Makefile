@@ -36,7 +36,7 @@ lint: install-dev
 	$(BIN)/ruff check app matching embeddings migrations seed tests bench
 
 typecheck: install-dev
-	$(BIN)/mypy app matching embeddings
+	$(BIN)/mypy app matching embeddings bench tests
 
 bench: install-dev
 	$(BIN)/python -m bench.ranking_quality

@@ -12,7 +12,7 @@ from time import perf_counter
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -73,6 +73,12 @@ class _EngineCollector(Collector):
         for kind, index in (getattr(engine, "vectors", None) or {}).items():
             size.add_metric([kind], len(index))
         yield size
+        stats = getattr(engine, "embedding_cache", None)
+        for outcome, help_text in (("hits", "texts whose vectors were read from the embedding cache"),
+                                   ("misses", "texts the model had to encode (not in the embedding cache)")):
+            counter = CounterMetricFamily(f"iotmatch_embedding_cache_{outcome}", help_text)
+            counter.add_metric([], 0 if stats is None else getattr(stats, outcome))
+            yield counter
 
 
 class Metrics:

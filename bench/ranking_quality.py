@@ -31,7 +31,7 @@ def run_eval(roster: Path, qrels: Path, vocabulary: Path | None = None) -> dict[
     env = dict(os.environ, **({"IOTMATCH_VOCABULARY_PATH": str(vocabulary)} if vocabulary else {}))
     out = subprocess.run([sys.executable, "-m", "app.cli", "eval", "--roster", str(roster), "--qrels", str(qrels)],
                          check=True, capture_output=True, text=True, cwd=ROOT, env=env)
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    return json.loads(out.stdout)
 
 
 def reduced_vocabulary(source: Path, target: Path, drop: float, draw: int) -> Path:

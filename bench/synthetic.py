@@ -41,7 +41,7 @@ def synthetic_roster(n_seeds: int, n_needs: int = 200, seed: int = 7) -> dict[st
     def ask() -> str:
         return f"{rng.choice(problems)}に困っており、{rng.choice(apps)}を検討しています。"
 
-    orgs = []
+    orgs: list[dict[str, Any]] = []
     for i in range(max(n_seeds // PER_ORG, 1) + n_needs // 2):
         orgs.append({"id": f"B-ORG-{i:05d}", "name": f"ベンチ会員{i}", "member_type": "corporate",
                      "roles": [rng.choice(ROLES[:-1])], "support_type": None, "prefecture": rng.choice(KYUSHU),

@@ -110,4 +110,4 @@ def dev_roster() -> dict[str, Any]:
     """The labelled dev roster in the exchange format."""
     if not DEV_ROSTER.exists():
         pytest.fail(f"the labelled dev roster is read from {DEV_ROSTER}: put shared/ beside the checkout")
-    return json.loads(DEV_ROSTER.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads(DEV_ROSTER.read_text(encoding="utf-8"))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.config import Settings
 from app.errors import NotFound
 from app.matches import changes
-from app.matches.vectors import embed_documents
+from app.matches.vectors import CacheStats, embed_documents
 from app.roster.models import Need, Organization, Seed
 from embeddings.encoder import Encoder, SentenceTransformerEncoder, configure_threads
 from embeddings.index import VectorIndex
@@ -112,6 +112,7 @@ class MatchingEngine:
         self.weights = weights_from(settings)
         self.corpora = {kind: Corpus(vocabulary) for kind in KINDS}
         self.vectors = {kind: VectorIndex(encoder.dimension, settings.hnsw_threshold) for kind in KINDS}
+        self.embedding_cache = CacheStats()
         self._versions: dict[str, dict[int, tuple[str, datetime, datetime]]] = {k: {} for k in KINDS}
         self._external: dict[str, dict[str, int]] = {k: {} for k in KINDS}
         self._row_maps: dict[str, _RowMap] = {}
@@ -242,7 +243,7 @@ class MatchingEngine:
         need_vectors = [r for r in rows if embed or r.id not in self.vectors[kind]]
         if need_vectors:
             vectors = embed_documents(session, self.encoder, [r.text for r in need_vectors],
-                                      show_progress=show_progress)
+                                      show_progress=show_progress, stats=self.embedding_cache)
             self.vectors[kind].upsert([r.id for r in need_vectors], vectors)
 
     # --- ranking ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.matches.engine import Filters, MatchingEngine
-from app.programs.service import current_catalog, top_for_pair
+from app.programs.service import applicant_of, current_catalog, relevant_programs, top_for_pair
 from app.roster.models import Need, Organization
 from matching.documents import Document
 from matching.ranker import Match
@@ -39,14 +39,18 @@ def programs_for_pairs(db_session: Session, pairs: list[tuple[Document, Document
                        limit: int = 3) -> list[list[dict[str, Any]]]:
     """Top support programs for each (need, seed) pair: the need's member applies, the seed's member partners."""
     ids = {doc.org.id for pair in pairs for doc in pair}
-    orgs = {o.external_id: o for o in db_session.scalars(select(Organization).where(Organization.external_id.in_(ids)))}
+    members = {o.external_id: applicant_of(o)
+               for o in db_session.scalars(select(Organization).where(Organization.external_id.in_(ids)))}
     # The need's budget is what its member plans to spend, so it prices the estimated support.
     need_ids = {need.id for need, _ in pairs}
     budget_rows = db_session.execute(select(Need.external_id, Need.budget_jpy).where(Need.external_id.in_(need_ids)))
     budgets: dict[str, int | None] = {external_id: budget for external_id, budget in budget_rows}
     catalog = current_catalog(db_session=db_session)
-    return [top_for_pair(db_session=db_session, need_org=orgs[need.org.id], seed_org=orgs[seed.org.id],
-                         need_text=need.text, limit=limit, investment_jpy=budgets.get(need.id), catalog=catalog)
+    # A need's pairs share its text, so the programs relevant to it are found once per need.
+    relevant = {need.id: relevant_programs(catalog, need.text) for need, _ in pairs}
+    return [top_for_pair(db_session=db_session, need_org=members[need.org.id], seed_org=members[seed.org.id],
+                         need_text=need.text, limit=limit, investment_jpy=budgets.get(need.id),
+                         catalog=relevant[need.id])
             for need, seed in pairs]
 
 

@@ -1,7 +1,9 @@
 """Embedding with a per-text cache in the database, so unchanged text is never embedded twice."""
 
 import hashlib
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import select
@@ -13,13 +15,27 @@ from embeddings.encoder import Encoder
 LOOKUP_CHUNK = 500  # keeps IN (...) lists well inside every database's limits
 
 
+@dataclass
+class CacheStats:
+    """How many texts were found in the vector cache and how many had to be encoded (for /metrics)."""
+
+    hits: int = 0
+    misses: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, hits: int, misses: int) -> None:
+        with self._lock:
+            self.hits += hits
+            self.misses += misses
+
+
 def text_hash(text: str) -> str:
     """Stable key of a text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def embed_documents(session: Session, encoder: Encoder, texts: Sequence[str], *,
-                    show_progress: bool = False) -> np.ndarray:
+                    show_progress: bool = False, stats: CacheStats | None = None) -> np.ndarray:
     """Vectors for the texts: cached ones read back, the rest encoded in one batch and stored."""
     hashes = [text_hash(t) for t in texts]
     cached: dict[str, np.ndarray] = {}
@@ -33,6 +49,8 @@ def embed_documents(session: Session, encoder: Encoder, texts: Sequence[str], *,
         )
         cached.update({h: np.frombuffer(v, dtype=np.float32) for h, v in rows})
     missing = {h: t for h, t in zip(hashes, texts, strict=True) if h not in cached}
+    if stats is not None:
+        stats.count(hits=len(unique) - len(missing), misses=len(missing))
     if missing:
         vectors = encoder.encode_documents(list(missing.values()), show_progress=show_progress)
         for h, vec in zip(missing, vectors, strict=True):

@@ -516,10 +516,19 @@ def relevance(program: Program, need: str) -> tuple[float, list[str], list[Purpo
     """Score 0..1 from program keywords (weight 1) and purposes (0.5) found in the normalized need text."""
     if not need:
         return 0.0, [], []
-    keywords = [k for k in program.keywords if normalize(k) in need]
-    purposes = [p for p in program.purposes if any(normalize(t) in need for t in PURPOSE_TERMS[p])]
+    keyword_forms, purpose_forms = _search_terms(tuple(program.keywords), tuple(program.purposes))
+    keywords = [k for k, form in keyword_forms if form in need]
+    purposes = [p for p, forms in purpose_forms if any(form in need for form in forms)]
     raw = len(keywords) + 0.5 * len(purposes)
     return round(raw / (raw + 2), 3), keywords, purposes
+
+
+@lru_cache(maxsize=1024)
+def _search_terms(keywords: tuple[str, ...], purposes: tuple[Purpose, ...]) -> tuple[
+        tuple[tuple[str, str], ...], tuple[tuple[Purpose, tuple[str, ...]], ...]]:
+    """A program's keywords and purpose terms in normalized form, computed once per catalog entry."""
+    return (tuple((k, normalize(k)) for k in keywords),
+            tuple((p, tuple(normalize(t) for t in PURPOSE_TERMS[p])) for p in purposes))
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -16,7 +16,15 @@ from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.programs.catalog import DEFAULT_CATALOG_PATH, CatalogError, Flag, Program, load_catalog, parse_catalog
 from app.programs.company_size import TYPE_LABELS_JA, applicant_types, company_size, yen_ja
-from app.programs.eligibility import Applicant, ProgramSuggestion, Status, SuggestionRequest, suggest_programs
+from app.programs.eligibility import (
+    Applicant,
+    ProgramSuggestion,
+    Status,
+    SuggestionRequest,
+    normalize,
+    relevance,
+    suggest_programs,
+)
 from app.programs.models import ProgramRecord, ProgramRevision
 from app.roster.models import Need, Organization
 
@@ -440,8 +448,8 @@ def suggest(
 def top_for_pair(
     *,
     db_session: Session,
-    need_org: Organization | str,
-    seed_org: Organization | str,
+    need_org: Organization | Applicant | str,
+    seed_org: Organization | Applicant | str,
     need_text: str | None,
     limit: int = 3,
     investment_jpy: int | None = None,
@@ -450,17 +458,18 @@ def top_for_pair(
 ) -> list[dict[str, Any]]:
     """The best eligible / needs-confirmation programs for a matched pair, the seed's member as partner.
 
-    Members are Organization rows or roster ids. With a need text only programs it is relevant to
+    Members are Organization rows, Applicants or roster ids. With a need text only programs it is relevant to
     count; programs the partner helps to qualify for (joint R&D, consortia) come first within a status.
     """
-    applicant_org = need_org if isinstance(need_org, Organization) else get_organization(
-        db_session=db_session, org_id=need_org)
-    partner_org = seed_org if isinstance(seed_org, Organization) else get_organization(
-        db_session=db_session, org_id=seed_org)
-    partners = [] if partner_org.id == applicant_org.id else [applicant_of(partner_org)]
-    request = SuggestionRequest(applicant=applicant_of(applicant_org), partners=partners, need_text=need_text,
+    applicant = _as_applicant(db_session, need_org)
+    partner = _as_applicant(db_session, seed_org)
+    partners = [] if partner.id == applicant.id else [partner]
+    request = SuggestionRequest(applicant=applicant, partners=partners, need_text=need_text,
                                 investment_jpy=investment_jpy, as_of=as_of or date.today())
     programs = catalog if catalog is not None else current_catalog(db_session=db_session)
+    if need_text:
+        # Only programs the need's text is relevant to are shown, so only they are judged.
+        programs = relevant_programs(programs, need_text)
     ranked = []
     for suggestion in suggest_programs(programs, request):
         if suggestion.status is Status.INELIGIBLE or (need_text and suggestion.relevance == 0):
@@ -470,6 +479,19 @@ def top_for_pair(
     ranked.sort(key=lambda item: (_STATUS_RANK[item[1].status], not item[0], -item[1].relevance,
                                   -(item[1].estimated_support_jpy or 0)))
     return [_pair_record(suggestion, uses_partner) for uses_partner, suggestion in ranked[:limit]]
+
+
+def relevant_programs(catalog: Sequence[Program], need_text: str) -> list[Program]:
+    """The programs whose keywords or purposes the need's text mentions."""
+    need = normalize(need_text)
+    return [program for program in catalog if relevance(program, need)[0] > 0]
+
+
+def _as_applicant(db_session: Session, member: Organization | Applicant | str) -> Applicant:
+    if isinstance(member, Applicant):
+        return member
+    org = member if isinstance(member, Organization) else get_organization(db_session=db_session, org_id=member)
+    return applicant_of(org)
 
 
 def _pair_record(suggestion: ProgramSuggestion, uses_partner: bool) -> dict[str, Any]:

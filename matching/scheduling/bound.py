@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import csr_matrix
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 from .prepare import Prepared, capacity_groups
 
@@ -116,6 +117,8 @@ def _solve(w: np.ndarray, rows: list[Row], time_limit_s: float) -> Solved | None
         return float(np.maximum(w, 0.0).sum()), (w > 0).astype(float), w.copy(), True
     a_ub = _matrix(rows, len(w))
     b_ub = np.asarray([rhs for _, _, rhs in rows], dtype=float)
+    from scipy.optimize import linprog  # loaded on first use: SciPy's optimizer is slow to import
+
     deadline = time.monotonic() + time_limit_s
     best = None
     for method, share in METHODS:
@@ -141,6 +144,8 @@ def _from_duals(res: Any, w: np.ndarray, a_ub: csr_matrix, b_ub: np.ndarray) -> 
 
 
 def _matrix(rows: list[Row], n: int) -> csr_matrix:
+    from scipy.sparse import csr_matrix
+
     data: list[float] = []
     indices: list[int] = []
     indptr = [0]

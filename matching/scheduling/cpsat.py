@@ -3,23 +3,27 @@ numbers are assigned afterwards."""
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from dataclasses import dataclass
+from types import ModuleType
 
 from .greedy import Assignment
 from .prepare import Prepared, capacity_groups
-
-try:
-    from ortools.sat.python import cp_model
-except ImportError:  # pragma: no cover - ortools is a declared dependency
-    cp_model = None  # type: ignore[assignment]
 
 WORKERS = 2
 MIN_SEARCH_S = 0.1  # below this, searching is pointless: the caller keeps its heuristic result
 
 
 def available() -> bool:
-    return cp_model is not None
+    return importlib.util.find_spec("ortools") is not None
+
+
+def load() -> ModuleType:
+    """OR-Tools' CP-SAT module, imported on first use: it takes a third of a second to load."""
+    from ortools.sat.python import cp_model
+
+    return cp_model
 
 
 @dataclass
@@ -81,6 +85,7 @@ def _solve(
 ) -> CpOutcome | None:
     # The limit covers building the model too: on large events that takes seconds of Python.
     deadline = time.monotonic() + time_limit_s
+    cp_model = load()
     model = cp_model.CpModel()
     x = {v: model.new_bool_var(f"x{v}") for v in coef}
     for vars_, cap in capacity_groups(prep, list(coef)):
@@ -100,7 +105,7 @@ def _solve(
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = left
     solver.parameters.num_workers = WORKERS
-    callback = _StopAt(stop_at) if stop_at is not None else None
+    callback = _stop_at(stop_at) if stop_at is not None else None
     status = solver.solve(model, callback)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
@@ -108,13 +113,12 @@ def _solve(
     return CpOutcome(placed, status == cp_model.OPTIMAL)
 
 
-if cp_model is not None:
+def _stop_at(target: float) -> object:
+    """A solution callback that ends the search once the objective reaches target (the proven bound)."""
 
-    class _StopAt(cp_model.CpSolverSolutionCallback):
-        def __init__(self, target: float) -> None:
-            super().__init__()
-            self.target = target
-
+    class _StopAt(load().CpSolverSolutionCallback):  # type: ignore[misc]
         def on_solution_callback(self) -> None:
-            if self.objective_value >= self.target:
+            if self.objective_value >= target:
                 self.stop_search()
+
+    return _StopAt()

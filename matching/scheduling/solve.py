@@ -41,6 +41,8 @@ def schedule(
     top_k: prune each participant's candidates to its best top_k (union over both sides).
     max_variables: above this many x[pair, slot] variables, use greedy and a cheap bound.
     """
+    if solver != "greedy":
+        _load_solvers()  # before the clock starts: the first schedule of a process gets its whole budget
     started = time.monotonic()
     deadline = started + time_limit_s
     prep = prepare(
@@ -154,6 +156,14 @@ def _cp_search(
         return hint, "greedy"
     placed = greedy(prep, outcome.placed.items(), deadline=min(deadline, time.monotonic() + 0.5))  # fill any gap
     return placed, "optimal" if outcome.optimal else "feasible"
+
+
+def _load_solvers() -> None:
+    """Import OR-Tools and SciPy's LP solver, which load on first use (commands that never schedule skip them)."""
+    import scipy.optimize  # noqa: F401
+
+    if cpsat.available():
+        cpsat.load()
 
 
 def _left(deadline: float) -> float:

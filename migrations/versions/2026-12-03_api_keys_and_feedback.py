@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0004_keys_feedback"
 down_revision: str | None = "0003_programs"
 branch_labels: str | Sequence[str] | None = None
@@ -32,7 +31,9 @@ def upgrade() -> None:
         sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
-            "(role = 'secretariat' AND organization_id IS NULL AND lab_id IS NULL) OR (role = 'member' AND organization_id IS NOT NULL AND lab_id IS NULL) OR (role = 'lab' AND lab_id IS NOT NULL AND organization_id IS NULL)",
+            "(role = 'secretariat' AND organization_id IS NULL AND lab_id IS NULL)"
+            " OR (role = 'member' AND organization_id IS NOT NULL AND lab_id IS NULL)"
+            " OR (role = 'lab' AND lab_id IS NOT NULL AND organization_id IS NULL)",
             name=op.f("ck_api_keys_scope"),
         ),
         sa.CheckConstraint("role IN ('secretariat', 'member', 'lab')", name=op.f("ck_api_keys_role")),

@@ -12,8 +12,11 @@ from app.auth import service as auth_service
 from app.cli import cli
 from app.config import Settings
 from app.main import create_app
+from app.matches.engine import MatchingEngine
 from app.observability import JsonFormatter
 from app.ratelimit import RateLimiter
+from embeddings.encoder import SentenceTransformerEncoder
+from matching.vocabulary import Vocabulary
 from tests.api.conftest import World, make_world
 
 
@@ -45,6 +48,29 @@ def test_metrics_count_requests_by_route_template(matching_client: TestClient, w
     assert "N-A1" not in text
     assert 'iotmatch_index_documents{kind="seed"} 4.0' in text
     assert "iotmatch_index_loaded 1.0" in text
+
+
+def _metric(text: str, name: str) -> float:
+    """The value of an unlabelled sample in a Prometheus exposition."""
+    return next(float(line.split()[1]) for line in text.splitlines() if line.startswith(name + " "))
+
+
+def test_metrics_count_embedding_cache_hits_and_misses(api_settings: Settings, world: World,
+                                                       encoder: SentenceTransformerEncoder,
+                                                       vocabulary: Vocabulary) -> None:
+    def scrape(settings: Settings) -> tuple[float, float]:
+        with TestClient(create_app(settings, MatchingEngine(settings, encoder, vocabulary))) as app_client:
+            assert app_client.get("/v1/needs/N-A1/matches", headers=world.headers("lab")).status_code == 200
+            text = app_client.get("/metrics").text
+        return (_metric(text, "iotmatch_embedding_cache_hits_total"),
+                _metric(text, "iotmatch_embedding_cache_misses_total"))
+
+    hits, misses = scrape(api_settings)
+    assert hits == 0  # a fresh database: every text is encoded once
+    assert misses > 0
+    # Another process without the index snapshot rebuilds from the cached vectors: all hits, no encoding.
+    elsewhere = api_settings.model_copy(update={"data_dir": api_settings.data_dir.parent / "elsewhere"})
+    assert scrape(elsewhere) == (misses, 0)
 
 
 def test_request_id_is_returned_and_logged(client: TestClient, world: World, caplog: pytest.LogCaptureFixture) -> None:

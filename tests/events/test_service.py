@@ -152,8 +152,8 @@ def test_pairs_that_met_before_are_not_proposed_unless_requested(session: Sessio
     (meeting,) = planning.meetings(db_session=session, event=earlier)
     outcomes.record_outcome(db_session=session, event=earlier, meeting=meeting, outcome="insufficient_interest")
 
-    need = session.scalar(select(Need).join(Organization).where(Organization.external_id == G))
-    seed = session.scalar(select(Seed).join(Organization).where(Organization.external_id == D))
+    need = session.scalars(select(Need).join(Organization).where(Organization.external_id == G)).one()
+    seed = session.scalars(select(Seed).join(Organization).where(Organization.external_id == D)).one()
     give_feedback(db_session=session, need=need, seed=seed, status="met", note=None, organization=None,
                   api_key_id=None)
 
@@ -204,8 +204,8 @@ def test_rerun_keeps_published_meetings_after_late_changes(session: Session, mem
 def test_outcomes_feed_feedback_and_the_report(session: Session, members: list[str]) -> None:
     event = make_event(session)
     add(session, event, G, B, C, D)
-    need = session.scalar(select(Need).join(Organization).where(Organization.external_id == G))
-    seed = session.scalar(select(Seed).join(Organization).where(Organization.external_id == B))
+    need = session.scalars(select(Need).join(Organization).where(Organization.external_id == G)).one()
+    seed = session.scalars(select(Seed).join(Organization).where(Organization.external_id == B)).one()
     planning.store_candidates(db_session=session, event=event, scores=[
         PairScore(G, B, 2.0, [{"need": need.external_id, "seed": seed.external_id, "score": 2.0}]),
         PairScore(C, D, 1.0)])

@@ -1,6 +1,5 @@
 """One embedding model for the whole test session: it takes seconds to load."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,6 @@ def encoder(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEnco
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Iterator[Settings]:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings on the test database with a private data folder."""
     return Settings(database_url=database_url, data_dir=tmp_path / "var")

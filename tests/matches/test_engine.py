@@ -4,7 +4,7 @@ import copy
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -147,14 +147,16 @@ def test_refresh_sees_this_process_at_once_and_other_writers_after_the_poll_inte
 
     # A write that bypasses this process's sessions, as another process's would.
     session.commit()
-    with session.get_bind().begin() as connection:  # type: ignore[union-attr]
+    bind = session.get_bind()
+    assert isinstance(bind, Engine)
+    with bind.begin() as connection:
         connection.execute(update(Seed).where(Seed.external_id == "S-NEW-1")
                            .values(title="別の題名", updated_at=utcnow()))
     assert engine.refresh(session) is False  # not polled yet
     polling = _engine(settings.model_copy(update={"index_poll_seconds": 0.0}), encoder)
     polling.start(session)
     session.commit()
-    with session.get_bind().begin() as connection:  # type: ignore[union-attr]
+    with bind.begin() as connection:
         connection.execute(update(Seed).where(Seed.external_id == "S-NEW-1")
                            .values(title="三つ目の題名", updated_at=utcnow()))
     assert polling.refresh(session) is True

@@ -312,7 +312,7 @@ def test_greedy_fallback_is_valid(seed: int) -> None:
 
 
 def test_falls_back_to_greedy_without_cp_sat(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cpsat, "cp_model", None)
+    monkeypatch.setattr(cpsat, "available", lambda: False)
     result = solve(random_problem(9))
     assert result.status == "greedy"
     assert any("ortools not installed" in note for note in result.notes)

@@ -35,7 +35,7 @@ def _export(tmp_path: Path) -> dict[str, Any]:
     out = tmp_path / "export.json"
     result = runner.invoke(cli, ["export", str(out)])
     assert result.exit_code == 0, result.output
-    return json.loads(out.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads(out.read_text(encoding="utf-8"))
 
 
 def test_file_with_three_errors_prints_each_with_its_location_and_changes_nothing(

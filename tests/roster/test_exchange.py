@@ -30,7 +30,7 @@ def test_dev_roster_round_trips_losslessly(session: Session, dev_roster: dict[st
 def test_reimport_is_an_upsert_and_reports_missing_members(session: Session) -> None:
     roster = {"format": "kyushu-iot-community/v1", "organizations": [_minimal("ORG-1"), _minimal("ORG-2")]}
     import_roster(session, roster)
-    changed = copy.deepcopy(roster)
+    changed: dict[str, Any] = copy.deepcopy(roster)
     changed["organizations"] = [changed["organizations"][0]]
     changed["organizations"][0]["name"] = "テスト精機 改"
 
