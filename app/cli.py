@@ -3,20 +3,18 @@
 import json
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from app import migrate
+from app.cli_support import cli_session, fail
 from app.config import get_settings
-from app.db import make_engine, make_session_factory, normalize_url, session_scope
+from app.db import normalize_url
 from app.errors import AppError
 from app.labs import service as lab_service
 from app.programs import service as program_service
@@ -29,23 +27,6 @@ db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 
 PROGRESS_THRESHOLD = 200  # records; smaller files import too fast for a bar to help
-
-
-@contextmanager
-def open_session() -> Iterator[Session]:
-    """A session on the configured database that commits when the block succeeds."""
-    engine = make_engine(get_settings().database_url)
-    try:
-        with session_scope(make_session_factory(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-def fail(message: str, code: int = 1) -> None:
-    """Print a message users can act on and exit non-zero."""
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
 
 
 @db_cli.command("upgrade")
@@ -86,7 +67,7 @@ def run_import(path: Path, *, prune: bool, dry_run: bool = False) -> dict[str, A
     """Import one roster file (or only report what it would change); raises RosterInvalid or AppError."""
     data = read_roster_file(path)
     records = len(data.get("organizations") or []) if isinstance(data, dict) else 0
-    with open_session() as session:
+    with cli_session() as session:
         report = import_roster(session, data, prune=prune, progress=_progress(records))
         if dry_run:
             session.rollback()
@@ -128,7 +109,7 @@ def export_command(
     file: Annotated[Path, typer.Argument(help="output .json or .xlsx, or a folder for CSV files")],
 ) -> None:
     """Export the whole roster in the exchange format (or as a workbook or CSV files)."""
-    with open_session() as session:
+    with cli_session() as session:
         roster = export_roster(session)
     try:
         write_roster_file(roster, file)
@@ -143,7 +124,7 @@ def seed_command() -> None:
     from seed import DEMO_ROSTER, LABS
 
     labs = json.loads(LABS.read_text(encoding="utf-8"))["labs"]
-    with open_session() as session:
+    with cli_session() as session:
         lab_service.upsert_labs(db_session=session, labs_in=labs)
         programs_added = program_service.ensure_catalog(db_session=session)
     report = run_import(DEMO_ROSTER, prune=False)

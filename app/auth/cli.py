@@ -1,36 +1,17 @@
 """Key commands: `iotmatch keys create | list | revoke`, for bootstrapping and for the secretariat's desk."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
 from app.auth import service as auth_service
 from app.auth.models import KEY_ROLES
-from app.config import get_settings
-from app.db import make_engine, make_session_factory, session_scope
+from app.cli_support import cli_session, fail
 from app.errors import AppError
 
 keys_cli = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 KeyRole = StrEnum("KeyRole", {role: role for role in KEY_ROLES})  # type: ignore[misc]
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    engine = make_engine(get_settings().database_url)
-    try:
-        with session_scope(make_session_factory(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-def _fail(message: str) -> NoReturn:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 @keys_cli.command("create")
@@ -42,12 +23,12 @@ def create_command(
 ) -> None:
     """Issue a key and print it once: store it now, it cannot be shown again."""
     try:
-        with _session() as session:
+        with cli_session() as session:
             key, token = auth_service.create_key(db_session=session, role=str(role), organization=org, lab=lab,
                                                  name=name)
             key_id = key.id
     except AppError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     typer.echo(token)
     typer.echo(f"key {key_id} ({role.value}) created; this is the only time it is shown.", err=True)
 
@@ -55,7 +36,7 @@ def create_command(
 @keys_cli.command("list")
 def list_command() -> None:
     """Every key: id, prefix, role, whose, name, created, last used, revoked."""
-    with _session() as session:
+    with cli_session() as session:
         for key in auth_service.list_keys(db_session=session, everyone=True):
             whose = key.organization.external_id if key.organization else (key.lab_id or "-")
             used = key.last_used_at.isoformat(timespec="seconds") if key.last_used_at else "never"
@@ -68,10 +49,10 @@ def list_command() -> None:
 def revoke_command(key_id: Annotated[int, typer.Argument(help="the key's id, from `keys list`")]) -> None:
     """Revoke a key: requests with it get 401 from now on."""
     try:
-        with _session() as session:
+        with cli_session() as session:
             auth_service.revoke_key(db_session=session, key=auth_service.get_key(db_session=session, key_id=key_id))
     except AppError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     typer.echo(f"key {key_id} revoked")
 
 

@@ -1,18 +1,14 @@
 """`iotmatch events …`: the secretariat's event commands, calling the same services as the API."""
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from sqlalchemy.orm import Session
 
+from app.cli_support import cli_session
 from app.config import get_settings
-from app.db import make_engine, make_session_factory, session_scope
-from app.errors import AppError
 from app.events import exports, outcomes, planning, themes
 from app.events import service as event_service
 from app.events.models import OUTCOMES, REQUEST_KINDS
@@ -26,23 +22,6 @@ events_cli = typer.Typer(help="Matching events: participants, requests, the meet
 def register(cli: typer.Typer) -> None:
     """Add the event commands to the main CLI."""
     cli.add_typer(events_cli, name="events")
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    engine = make_engine(get_settings().database_url)
-    try:
-        with session_scope(make_session_factory(engine)) as db_session:
-            yield db_session
-    except AppError as exc:
-        _fail(exc.message)
-    finally:
-        engine.dispose()
-
-
-def _fail(message: str) -> NoReturn:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 def _echo_json(data: Any) -> None:
@@ -86,7 +65,7 @@ def create_command(
     code: Annotated[str | None, typer.Option(help="event code (default EV-nnnn)")] = None,
 ) -> None:
     """Create an event with back-to-back meeting slots and breaks."""
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         slots = event_service.plan_slots(start=_parse_time(start or "13:00"), count=count or 12, minutes=minutes,
                                          breaks=_parse_breaks(breaks))
         event = event_service.create_event(db_session=db_session, code=code, name=name, date=on.date(),
@@ -118,7 +97,7 @@ def edit_command(
         changes["date"] = on.date()
     if (start is None) != (count is None):
         raise typer.BadParameter("give --start and --slots together to replace the slots")
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         event = event_service.get_event(db_session=db_session, code=event_code)
         slots = None if start is None else event_service.plan_slots(
             start=_parse_time(start), count=count or 1, minutes=minutes, breaks=_parse_breaks(breaks))
@@ -129,7 +108,7 @@ def edit_command(
 @events_cli.command("list")
 def list_command() -> None:
     """Every event, latest first."""
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         for event in event_service.list_events(db_session=db_session):
             typer.echo(f"{event.code}  {_slot_summary(EventRead.of(event))}, {len(event.participants)} participants")
 
@@ -138,7 +117,7 @@ def list_command() -> None:
 def show_command(event_code: Annotated[str, typer.Argument(help="event code")],
                  as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """The event, its participants and the last schedule run."""
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         event = event_service.get_event(db_session=db_session, code=event_code)
         data = EventRead.of(event).model_dump(mode="json") | {
             "participant_list": [ParticipantRead.of(event, p).model_dump() for p in event.participants],
@@ -164,7 +143,7 @@ def add_participant_command(
     max_meetings: Annotated[int | None, typer.Option(min=0, help="maximum meetings (default: the event's)")] = None,
 ) -> None:
     """Register a member for the event."""
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         event = event_service.get_event(db_session=db_session, code=event_code)
         available = [s.strip() for s in slots.split(",") if s.strip()] if slots else None
         p = event_service.add_participant(db_session=db_session, event=event, organization=organization,
@@ -188,7 +167,7 @@ def edit_participant_command(
         changes["max_meetings"] = max_meetings
     if not changes:
         raise typer.BadParameter("give --slots or --max-meetings")
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         event = event_service.get_event(db_session=db_session, code=event_code)
         p = event_service.get_participant(event=event, organization=organization)
         event_service.update_participant(db_session=db_session, event=event, participant=p, changes=changes)
@@ -200,7 +179,7 @@ def edit_participant_command(
 def remove_participant_command(event_code: Annotated[str, typer.Argument()],
                                organization: Annotated[str, typer.Argument()]) -> None:
     """Withdraw a member from the event."""
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         event = event_service.get_event(db_session=db_session, code=event_code)
         participant = event_service.get_participant(event=event, organization=organization)
         event_service.remove_participant(db_session=db_session, event=event, participant=participant)
@@ -217,7 +196,7 @@ def request_command(
     """Record a participant's request about another participant."""
     if kind not in REQUEST_KINDS:
         raise typer.BadParameter(f"kind must be one of {', '.join(REQUEST_KINDS)}")
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         event = event_service.get_event(db_session=db_session, code=event_code)
         event_service.set_request(db_session=db_session, event=event, requester=requester, target=target, kind=kind)
         typer.echo(f"{requester} → {target}: {kind}")
@@ -236,7 +215,7 @@ def schedule_command(
         from app.matches.cli import open_engine
 
         engine, _ = open_engine(get_settings())
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         event = event_service.get_event(db_session=db_session, code=event_code)
         if engine is not None:
             orgs = [p.organization.external_id for p in event.participants]
@@ -267,7 +246,7 @@ def _print_report(report: dict[str, Any]) -> None:
 @events_cli.command("publish")
 def publish_command(event_code: Annotated[str, typer.Argument()]) -> None:
     """Publish the schedule; later runs keep published meetings where they can."""
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         event = event_service.get_event(db_session=db_session, code=event_code)
         count = planning.publish(db_session=db_session, event=event)
         typer.echo(f"published {count} meetings of {event.code}")
@@ -277,7 +256,7 @@ def publish_command(event_code: Annotated[str, typer.Argument()]) -> None:
 def agenda_command(event_code: Annotated[str, typer.Argument()], organization: Annotated[str, typer.Argument()],
                    as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One participant's meetings, or why there are none."""
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         event = event_service.get_event(db_session=db_session, code=event_code)
         data = outcomes.agenda(db_session=db_session, event=event, organization=organization, published_only=False)
     if as_json:
@@ -306,7 +285,7 @@ def export_command(
         raise typer.BadParameter(f"--format must be one of {', '.join(exports.FORMATS)}")
     if fmt == "xlsx" and output is None:
         raise typer.BadParameter("xlsx is binary: give --output FILE.xlsx")
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         event = event_service.get_event(db_session=db_session, code=event_code)
         body = exports.export(db_session=db_session, event=event, fmt=fmt, view=view)  # type: ignore[arg-type]
     if isinstance(body, dict):
@@ -331,7 +310,7 @@ def outcome_command(
     """Record what came of a meeting; meetings that took place become `met` feedback."""
     if outcome not in OUTCOMES:
         raise typer.BadParameter(f"outcome must be one of {', '.join(OUTCOMES)}")
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         event = event_service.get_event(db_session=db_session, code=event_code)
         meeting = outcomes.get_meeting(db_session=db_session, event=event, meeting_id=meeting_id)
         outcomes.record_outcome(db_session=db_session, event=event, meeting=meeting, outcome=outcome, note=note)
@@ -341,7 +320,7 @@ def outcome_command(
 @events_cli.command("report")
 def report_command(event_code: Annotated[str, typer.Argument()]) -> None:
     """Meetings and outcome counts of the event, and who had no meeting (JSON)."""
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         event = event_service.get_event(db_session=db_session, code=event_code)
         _echo_json(outcomes.event_report(db_session=db_session, event=event))
 
@@ -358,7 +337,7 @@ def themes_command(
     from app.matches.cli import open_engine
 
     engine, _ = open_engine(get_settings())
-    with _session() as db_session:
+    with cli_session(report_errors=True) as db_session:
         data = themes.theme_report(db_session=db_session, engine=engine, k=k, weak_below=weak_below,
                                    prefecture=prefecture)
     if as_json:

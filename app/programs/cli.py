@@ -1,17 +1,13 @@
 """Support-program commands: suggest, import, export, list."""
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from sqlalchemy.orm import Session
 
-from app.config import get_settings
-from app.db import make_engine, make_session_factory, session_scope
+from app.cli_support import cli_session, fail
 from app.errors import AppError
 from app.programs import service
 from app.programs.catalog import Flag
@@ -27,21 +23,6 @@ _SOURCES = {"request": "指定", "need_budget": "ニーズの予算"}
 def register(cli: typer.Typer) -> None:
     """Add the programs commands to the main CLI."""
     cli.add_typer(programs_cli, name="programs")
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    engine = make_engine(get_settings().database_url)
-    try:
-        with session_scope(make_session_factory(engine)) as db_session:
-            yield db_session
-    finally:
-        engine.dispose()
-
-
-def _fail(message: str) -> NoReturn:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 @programs_cli.command("suggest")
@@ -60,13 +41,13 @@ def suggest_command(
 ) -> None:
     """Judge every support program for a member: status, reasons and the estimated support."""
     try:
-        with _session() as db_session:
+        with cli_session() as db_session:
             result = service.suggest(
                 db_session=db_session, org_id=org, need_id=need, partner_ids=_ids(partners), investment_jpy=investment,
                 as_of=as_of.date() if as_of else None, flags=[f.value for f in flags or []],
             )
     except AppError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
@@ -114,13 +95,13 @@ def import_command(
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
-        _fail(f"cannot read {file}: {exc}")
+        fail(f"cannot read {file}: {exc}")
     try:
-        with _session() as db_session:
+        with cli_session() as db_session:
             report = service.import_catalog_yaml(db_session=db_session, yaml_text=text, changed_by=CLI_ACTOR,
                                                  retire_missing=retire_missing, origin=str(file))
     except AppError as exc:
-        _fail(f"{exc.message}\nnothing was imported.")
+        fail(f"{exc.message}\nnothing was imported.")
     typer.echo(", ".join(f"{len(ids)} {kind}" for kind, ids in report.items()))
     for kind in ("created", "restored", "updated", "retired"):
         if report[kind]:
@@ -130,13 +111,13 @@ def import_command(
 @programs_cli.command("export")
 def export_command(file: Annotated[Path, typer.Argument(help="output YAML")]) -> None:
     """Write the active programs as catalog YAML that `programs import` reads back."""
-    with _session() as db_session:
+    with cli_session() as db_session:
         text = service.export_catalog_yaml(db_session=db_session)
         count = len(service.list_programs(db_session=db_session))
     try:
         file.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _fail(f"cannot write {file}: {exc}")
+        fail(f"cannot write {file}: {exc}")
     typer.echo(f"wrote {count} programs to {file}")
 
 
@@ -146,7 +127,7 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the programs as JSON")] = False,
 ) -> None:
     """List the support programs of the catalog."""
-    with _session() as db_session:
+    with cli_session() as db_session:
         records = service.list_programs(db_session=db_session, include_retired=include_retired)
         revisions = service.latest_revisions(db_session=db_session)
         rows = [service.program_record(r, revision=revisions.get(r.id)) for r in records]

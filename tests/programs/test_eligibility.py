@@ -3,7 +3,6 @@
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -11,16 +10,14 @@ from app.programs.catalog import ApplicantType, CatalogError, Program
 from app.programs.company_size import SizeClass, applicant_types, assess_size, yen_ja
 from app.programs.eligibility import (
     Applicant,
-    ProgramSuggestion,
     Status,
     SuggestionRequest,
     evaluate_program,
     load_catalog,
     suggest_programs,
 )
+from tests.programs.applicants import MAN, OKU, SME_ONLY, SUMMER_2018, codes, company, judge
 
-SUMMER_2018 = date(2018, 7, 1)
-OKU, MAN = 100_000_000, 10_000
 REQUIRED_IDS = {
     "it-introduction",
     "monozukuri-data-linkage",
@@ -35,27 +32,11 @@ REQUIRED_IDS = {
     "smart-monozukuri-team",
     "industry4-skills",
 }
-SME_ONLY = {ApplicantType.SME, ApplicantType.SMALL_BUSINESS}
 SME_REASON = "資本金10億円・従業員1,000人のため中小企業に該当しません（製造業: 資本金3億円以下または従業員300人以下）"
 
 
-@pytest.fixture(scope="module")
-def catalog() -> list[Program]:
-    return load_catalog()
 
 
-def company(name: str = "九州精工株式会社", **fields: Any) -> Applicant:
-    profile: dict[str, Any] = {"id": name, "name": name, "roles": ["user"], "industry": "E", "prefecture": "福岡県"}
-    return Applicant(**(profile | fields))
-
-
-def suggest(catalog: list[Program], applicant: Applicant, **fields: Any) -> dict[str, ProgramSuggestion]:
-    request = SuggestionRequest(applicant=applicant, **({"as_of": SUMMER_2018} | fields))
-    return {s.program_id: s for s in suggest_programs(catalog, request)}
-
-
-def codes(conditions: list[Any]) -> set[str]:
-    return {c.code for c in conditions}
 
 
 # --- worked cases -----------------------------------------------------------------------------
@@ -63,7 +44,7 @@ def codes(conditions: list[Any]) -> set[str]:
 
 def test_mid_sized_manufacturer_gets_half_of_iot_equipment(catalog: list[Program]) -> None:
     maker = company(capital_jpy=2 * OKU, employees=150)
-    result = suggest(catalog, maker, investment_jpy=800 * MAN, need_text="IoTセンサーを設備導入したい")
+    result = judge(catalog, maker, investment_jpy=800 * MAN, need_text="IoTセンサーを設備導入したい")
 
     general = result["monozukuri-general"]
     assert general.status is Status.ELIGIBLE
@@ -74,7 +55,7 @@ def test_mid_sized_manufacturer_gets_half_of_iot_equipment(catalog: list[Program
 
 def test_large_manufacturer_is_refused_every_sme_only_program(catalog: list[Program]) -> None:
     big = company("大手重工株式会社", capital_jpy=10 * OKU, employees=1_000)
-    result = suggest(catalog, big, investment_jpy=800 * MAN)
+    result = judge(catalog, big, investment_jpy=800 * MAN)
     sme_only = [p for p in catalog if set(p.eligibility.applicant_types) <= SME_ONLY]
     assert len(sme_only) >= 8
 
@@ -94,7 +75,7 @@ def test_four_person_farm_is_a_small_business(catalog: list[Program]) -> None:
     farm = company("星ふる高原牧場", industry="A", employees=4)
 
     assert assess_size(industry="A", capital_jpy=None, employees=4).size is SizeClass.SMALL_BUSINESS
-    small = suggest(catalog, farm, investment_jpy=300 * MAN)["monozukuri-small"]
+    small = judge(catalog, farm, investment_jpy=300 * MAN)["monozukuri-small"]
     assert small.status is Status.ELIGIBLE
     assert small.rate == Fraction(2, 3)  # 小規模事業者は2/3
     assert small.estimated_support_jpy == 200 * MAN
@@ -104,8 +85,8 @@ def test_three_smes_sharing_production_data_get_the_per_member_cap(catalog: list
     lead, *partners = [company(n, capital_jpy=3_000 * MAN, employees=40) for n in ("A精工", "B金属", "C電子")]
     need = "3社で生産データを共有し、受発注と生産管理を一体で行いたい"
 
-    small_plan = suggest(catalog, lead, partners=partners, need_text=need, investment_jpy=3_000 * MAN)
-    big_plan = suggest(catalog, lead, partners=partners, need_text=need, investment_jpy=6_000 * MAN)
+    small_plan = judge(catalog, lead, partners=partners, need_text=need, investment_jpy=3_000 * MAN)
+    big_plan = judge(catalog, lead, partners=partners, need_text=need, investment_jpy=6_000 * MAN)
 
     linkage = small_plan["monozukuri-data-linkage"]
     assert linkage.status is Status.ELIGIBLE
@@ -117,9 +98,9 @@ def test_three_smes_sharing_production_data_get_the_per_member_cap(catalog: list
 
 
 def test_data_linkage_needs_a_group_of_smes(catalog: list[Program]) -> None:
-    alone = suggest(catalog, company(capital_jpy=3_000 * MAN, employees=40), need_text="データを共有")
+    alone = judge(catalog, company(capital_jpy=3_000 * MAN, employees=40), need_text="データを共有")
     big_partner = company("大手重工", capital_jpy=50 * OKU, employees=3_000)
-    with_big = suggest(catalog, company(capital_jpy=3_000 * MAN, employees=40), partners=[big_partner])
+    with_big = judge(catalog, company(capital_jpy=3_000 * MAN, employees=40), partners=[big_partner])
 
     # alone the partners are not named yet: open, not refused
     assert alone["monozukuri-data-linkage"].status is Status.NEEDS_CONFIRMATION
@@ -136,9 +117,9 @@ def test_connected_industries_tax_minimum_investment_and_deadline(catalog: list[
     )
     need = "工場のセンサーデータを取引先の社外データと連携したい"
 
-    too_small = suggest(catalog, sme, investment_jpy=3_000 * MAN, need_text=need)["connected-industries-tax"]
-    too_late = suggest(catalog, sme, investment_jpy=6_000 * MAN, need_text=need, as_of=date(2026, 1, 1))
-    in_time = suggest(catalog, sme, investment_jpy=6_000 * MAN, need_text=need)["connected-industries-tax"]
+    too_small = judge(catalog, sme, investment_jpy=3_000 * MAN, need_text=need)["connected-industries-tax"]
+    too_late = judge(catalog, sme, investment_jpy=6_000 * MAN, need_text=need, as_of=date(2026, 1, 1))
+    in_time = judge(catalog, sme, investment_jpy=6_000 * MAN, need_text=need)["connected-industries-tax"]
 
     assert too_small.status is Status.INELIGIBLE
     assert codes(too_small.conflicting) == {"min_investment"}
@@ -153,7 +134,7 @@ def test_connected_industries_tax_minimum_investment_and_deadline(catalog: list[
 
 def test_connected_industries_tax_wage_increase_raises_the_credit(catalog: list[Program]) -> None:
     sme = company(capital_jpy=3_000 * MAN, employees=40)
-    result = suggest(catalog, sme, investment_jpy=1 * OKU, flags={"wage_increase"})["connected-industries-tax"]
+    result = judge(catalog, sme, investment_jpy=1 * OKU, flags={"wage_increase"})["connected-industries-tax"]
 
     assert result.rate == Fraction(5, 100)
     assert result.estimated_support_jpy == 500 * MAN
@@ -172,8 +153,8 @@ def test_joint_rd_with_public_research_institute_is_bridging_rd(catalog: list[Pr
     )
     need = "公設試と共同研究して検査装置を実用化したい"
 
-    result = suggest(catalog, sme, partners=[lab], need_text=need, investment_jpy=3_000 * MAN)["bridging-rd"]
-    capped = suggest(catalog, sme, partners=[lab], investment_jpy=3 * OKU)["bridging-rd"]
+    result = judge(catalog, sme, partners=[lab], need_text=need, investment_jpy=3_000 * MAN)["bridging-rd"]
+    capped = judge(catalog, sme, partners=[lab], investment_jpy=3 * OKU)["bridging-rd"]
 
     assert result.status is Status.ELIGIBLE
     assert result.rate == Fraction(2, 3)
@@ -203,9 +184,9 @@ def test_every_program_is_judged_and_ordered(catalog: list[Program]) -> None:
 
 
 def test_missing_certification_needs_confirmation_and_recorded_one_counts(catalog: list[Program]) -> None:
-    without = suggest(catalog, company(capital_jpy=2 * OKU, employees=150), investment_jpy=1 * OKU)
+    without = judge(catalog, company(capital_jpy=2 * OKU, employees=150), investment_jpy=1 * OKU)
     holder = company(capital_jpy=2 * OKU, employees=150, certifications=["地域経済牽引事業計画の承認（福岡県）"])
-    with_plan = suggest(catalog, holder, investment_jpy=1 * OKU)
+    with_plan = judge(catalog, holder, investment_jpy=1 * OKU)
 
     assert without["regional-future-investment-tax"].status is Status.NEEDS_CONFIRMATION
     assert "prerequisite" in codes(without["regional-future-investment-tax"].unconfirmed)
@@ -215,7 +196,7 @@ def test_missing_certification_needs_confirmation_and_recorded_one_counts(catalo
 
 def test_management_innovation_plan_raises_general_rate(catalog: list[Program]) -> None:
     holder = company(capital_jpy=2 * OKU, employees=150, certifications=["経営革新計画の承認"])
-    general = suggest(catalog, holder, investment_jpy=900 * MAN, flags={"uses_expert"})["monozukuri-general"]
+    general = judge(catalog, holder, investment_jpy=900 * MAN, flags={"uses_expert"})["monozukuri-general"]
 
     assert general.rate == Fraction(2, 3)
     assert general.cap_jpy == 1_030 * MAN  # 専門家活用で+30万円
@@ -225,8 +206,8 @@ def test_management_innovation_plan_raises_general_rate(catalog: list[Program]) 
 def test_it_introduction_floor_and_cap(catalog: list[Program]) -> None:
     shop = company("天神雑貨店", industry="I", capital_jpy=1_000 * MAN, employees=8)
 
-    tiny = suggest(catalog, shop, investment_jpy=20 * MAN)["it-introduction"]
-    large = suggest(catalog, shop, investment_jpy=200 * MAN)["it-introduction"]
+    tiny = judge(catalog, shop, investment_jpy=20 * MAN)["it-introduction"]
+    large = judge(catalog, shop, investment_jpy=200 * MAN)["it-introduction"]
 
     assert tiny.status is Status.INELIGIBLE
     assert codes(tiny.conflicting) == {"min_support"}
@@ -247,7 +228,7 @@ def test_individual_member_needs_confirmation_for_company_programs(catalog: list
     person = Applicant(
         id="ORG-13", name="田中 由美", member_type="individual", roles=["sier"], industry="L", employees=1
     )
-    result = suggest(catalog, person)
+    result = judge(catalog, person)
 
     assert result["monozukuri-small"].status is Status.NEEDS_CONFIRMATION
     assert "個人事業主" in result["monozukuri-small"].unconfirmed[0].reason_ja
@@ -256,7 +237,7 @@ def test_individual_member_needs_confirmation_for_company_programs(catalog: list
 
 def test_university_is_its_own_applicant_type(catalog: list[Program]) -> None:
     univ = Applicant(id="U", name="九州工科大学", roles=["support"], support_type="university", industry="O")
-    result = suggest(catalog, univ)
+    result = judge(catalog, univ)
 
     assert result["monozukuri-general"].status is Status.INELIGIBLE
     assert "大学" in result["monozukuri-general"].conflicting[0].reason_ja
@@ -264,7 +245,7 @@ def test_university_is_its_own_applicant_type(catalog: list[Program]) -> None:
 
 def test_soft_area_and_industry_limits_need_confirmation(catalog: list[Program]) -> None:
     miyazaki_farm = company("日向ファーム", industry="A", employees=10, prefecture="宮崎県")
-    team = suggest(catalog, miyazaki_farm)["smart-monozukuri-team"]
+    team = judge(catalog, miyazaki_farm)["smart-monozukuri-team"]
 
     assert team.status is Status.NEEDS_CONFIRMATION
     assert codes(team.unconfirmed) == {"industry", "prefecture"}

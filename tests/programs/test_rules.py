@@ -2,7 +2,6 @@
 
 from datetime import date
 from fractions import Fraction
-from typing import Any
 
 import pytest
 
@@ -10,36 +9,11 @@ from app.programs.catalog import ApplicantType, Program
 from app.programs.company_size import SizeClass, assess_profile_size, category_from_text
 from app.programs.eligibility import (
     Applicant,
-    ProgramSuggestion,
     Status,
     SuggestionRequest,
-    load_catalog,
     suggest_programs,
 )
-
-OKU, MAN = 100_000_000, 10_000
-SUMMER_2018 = date(2018, 7, 1)
-SME_ONLY = {ApplicantType.SME, ApplicantType.SMALL_BUSINESS}
-
-
-@pytest.fixture(scope="module")
-def catalog() -> list[Program]:
-    return load_catalog()
-
-
-def company(name: str = "九州精工株式会社", **fields: Any) -> Applicant:
-    profile: dict[str, Any] = {"id": name, "name": name, "roles": ["user"], "industry": "E", "prefecture": "福岡県"}
-    return Applicant(**(profile | fields))
-
-
-def judge(catalog: list[Program], applicant: Applicant, **fields: Any) -> dict[str, ProgramSuggestion]:
-    request = SuggestionRequest(applicant=applicant, **({"as_of": SUMMER_2018} | fields))
-    return {s.program_id: s for s in suggest_programs(catalog, request)}
-
-
-def codes(conditions: list[Any]) -> set[str]:
-    return {c.code for c in conditions}
-
+from tests.programs.applicants import MAN, OKU, SME_ONLY, SUMMER_2018, codes, company, judge
 
 # --- company size: the lines of 中小企業基本法 and their boundaries -------------------------------
 

@@ -1,0 +1,36 @@
+"""What every command-line group shares: a database session per command, and failing with a message."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import typer
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.db import make_engine, make_session_factory, session_scope
+from app.errors import AppError
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print a message users can act on and exit non-zero."""
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def cli_session(*, report_errors: bool = False) -> Iterator[Session]:
+    """A session on the configured database that commits when the block succeeds.
+
+    With report_errors, an AppError raised in the block ends the command with its message.
+    """
+    engine = make_engine(get_settings().database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            yield session
+    except AppError as exc:
+        if not report_errors:
+            raise
+        fail(exc.message)
+    finally:
+        engine.dispose()

@@ -1,0 +1,11 @@
+"""The shipped support-program catalog, parsed once per test session."""
+
+import pytest
+
+from app.programs.catalog import Program
+from app.programs.eligibility import load_catalog
+
+
+@pytest.fixture(scope="session")
+def catalog() -> list[Program]:
+    return load_catalog()
