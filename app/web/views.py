@@ -12,6 +12,8 @@ from app.matches.service import match_payload, programs_for_pairs
 from app.roster.models import Need, Organization, Seed
 from matching.ranker import Match
 
+PARTICLES = "のをがにへ"
+
 
 @dataclass
 class ResultView:
@@ -32,8 +34,14 @@ class ResultView:
 def matched_terms(engine: MatchingEngine, match: Match) -> list[str]:
     """Words to mark in the result: shared tokens and the result's own wording of shared concepts."""
     tagging = engine.corpora[match.doc.kind].taggings.get(match.doc.id)
-    surfaces = [s for c in match.overlap.shared if tagging for s in tagging.concepts.get(c, ())]
+    surfaces = [term_to_mark(s) for c in match.overlap.shared if tagging for s in tagging.concepts.get(c, ())]
     return list(dict.fromkeys([*match.shared_terms, *surfaces]))
+
+
+def term_to_mark(surface: str) -> str:
+    # Vocabulary surfaces such as 牛の / 豚を carry a particle so that they match a noun, not a kanji inside
+    # another word; the mark belongs on the noun alone.
+    return surface[:-1] if len(surface) > 1 and surface[-1] in PARTICLES else surface
 
 
 def result_view(engine: MatchingEngine, match: Match, query_industry: str | None = None,

@@ -166,6 +166,7 @@ PAGES = [
     ("signin", "/signin", None),
     ("organization", "/organizations/ORG-0064", None),
     ("embed", f"/embed/search?lab={LAB}&q=" + QUERY, None),
+    ("result", "/postings/seed/S-0101?q=" + QUERY, "member"),
     ("my-page", "/me", "member"),
     ("need-form", "/me/needs/N-0042/edit", "member"),
     ("seed-form", "/me/seeds/new", "member"),
@@ -194,9 +195,9 @@ def test_every_page_is_labelled_fits_the_screen_and_is_photographed(browser: Any
         assert page.get_by_role("heading", level=1).count() == 1, name
         assert unlabelled_controls(page) == [], name
         assert not overflows(page), name
-        if viewport == PHONE or name not in {"search", "dashboard", "embed"}:  # those the story photographs
+        if viewport == PHONE or name not in {"search", "result", "dashboard", "embed"}:  # the story shoots those
             shoot(page, name)
-        if name == "my-page" and viewport == DESKTOP:  # a need whose matches come with support programs
+        if name == "my-page":  # a need whose matches come with support programs
             programs = page.locator("article.mine").filter(has=page.locator("details.programs")).first
             assert programs.locator(".status-badge").count() > 0
             shoot(page, "my-page-programs", start=programs)

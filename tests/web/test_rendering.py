@@ -7,6 +7,7 @@ from app.web import session as web_session
 from app.web.charts import bars, heatmap
 from app.web.highlight import highlight
 from app.web.pages import safe_next
+from app.web.views import term_to_mark
 
 
 def test_highlight_marks_terms_and_escapes_everything_else() -> None:
@@ -51,3 +52,9 @@ def test_session_cookie_cannot_be_forged_or_reused_after_expiry(monkeypatch: pyt
 ])
 def test_only_local_paths_are_followed_after_a_form(url: str | None, expected: str) -> None:
     assert safe_next(url) == expected
+
+
+def test_vocabulary_surfaces_are_marked_without_their_particle() -> None:
+    surfaces = ("牛の", "豚を", "知らせる", "の", "鶏舎")
+    assert [term_to_mark(t) for t in surfaces] == ["牛", "豚", "知らせる", "の", "鶏舎"]
+    assert str(highlight("牛の首輪", [term_to_mark("牛の")])) == "<mark>牛</mark>の首輪"
