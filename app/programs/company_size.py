@@ -266,7 +266,7 @@ def _large(sme: Judgement, midsize: Judgement) -> Judgement:
         return Judgement(False, "中小企業または中堅企業に当たるため大企業ではありません")
     if sme.value is None or midsize.value is None:
         return Judgement(None, "中小企業・中堅企業に当たるか未確定のため、大企業か判断できません")
-    return Judgement(True, f"{sme.reason_ja}。{midsize.reason_ja}")
+    return Judgement(True, f"中小企業にも中堅企業にも当たらないため大企業です（{sme.reason_ja}。{midsize.reason_ja}）")
 
 
 class _Basis:
@@ -421,8 +421,10 @@ def _startup(founded_year: int | None, as_of: date) -> Judgement:
     if founded_year is None:
         return Judgement(None, "設立年が未登録のため、創業期のスタートアップか確認が必要です")
     age = as_of.year - founded_year
+    if age < 0:
+        return Judgement(False, f"{founded_year}年設立のため、判定日（{as_of.year}年）にはまだ設立されていません")
     if age <= STARTUP_MAX_AGE:
-        return Judgement(True, f"{founded_year}年設立（創業{max(age, 0)}年）の企業です")
+        return Judgement(True, f"{founded_year}年設立（創業{age}年）の企業です")
     return Judgement(
         None,
         f"{founded_year}年設立で創業{age}年のため、創業期のスタートアップとして扱われるか確認が必要です"

@@ -339,11 +339,11 @@ def applicant_of(org: Organization) -> Applicant:
         raise InvalidInput(f"Member {org.external_id!r} cannot be judged: {problems}") from exc
 
 
-def get_organization(*, db_session: Session, org_id: str) -> Organization:
-    """A member by its roster id, or NotFound."""
+def get_organization(*, db_session: Session, org_id: str, field: str = "organization") -> Organization:
+    """A member by its roster id, or NotFound naming the request field that held the id."""
     org = db_session.scalar(select(Organization).where(Organization.external_id == org_id))
     if org is None:
-        raise NotFound(f"No member with id {org_id!r}.", field="organization")
+        raise NotFound(f"No member with id {org_id!r}.", field=field)
     return org
 
 
@@ -414,7 +414,7 @@ def suggest(
     need = _get_need(db_session, need_id, org) if need_id else None
     if org_id in partner_ids:
         raise InvalidInput(f"{org_id!r} is the applicant; list only the other members as partners.", field="partners")
-    partners = [get_organization(db_session=db_session, org_id=p) for p in dict.fromkeys(partner_ids)]
+    partners = [get_organization(db_session=db_session, org_id=p, field="partners") for p in dict.fromkeys(partner_ids)]
     if investment_jpy is not None and investment_jpy < 0:
         raise InvalidInput("investment_jpy must not be negative.", field="investment_jpy")
     source = "request" if investment_jpy is not None else None

@@ -246,6 +246,8 @@ def test_unknown_ids_are_not_found(client: TestClient, method: str, path: str, b
     response = client.request(method.upper(), path, json=body)
     assert response.status_code == 404, response.text
     assert response.json()["title"] == "Not found"
+    if body and "partners" in body:  # the problem names the field that holds the unknown id
+        assert response.json()["field"] == "partners"
 
 
 def test_bad_suggestion_requests(client: TestClient) -> None:

@@ -263,6 +263,23 @@ def test_rd_startup_runs_fiscal_2017_to_2019(catalog: list[Program], as_of: date
         assert codes(judged.conflicting) == {"window"}
 
 
+def test_a_company_founded_after_the_judging_day_is_no_startup_yet(catalog: list[Program]) -> None:
+    startup = company("博多ラボ株式会社", capital_jpy=1_000 * MAN, employees=5, founded_year=2018,
+                      certifications=["認定VCからの出資"])
+    judged = judge(catalog, startup, as_of=date(2017, 6, 1))["rd-startup"]
+
+    assert judged.status is Status.INELIGIBLE
+    assert any("まだ設立されていません" in c.reason_ja for c in judged.conflicting)
+
+
+def test_a_large_company_is_told_so_in_plain_words(catalog: list[Program]) -> None:
+    big = company("大手重工株式会社", capital_jpy=50 * OKU, employees=3_000,
+                  certifications=["地域経済牽引事業計画の承認"])
+    tax = judge(catalog, big, investment_jpy=10 * OKU)["regional-future-investment-tax"]
+
+    assert any(c.reason_ja.startswith("中小企業にも中堅企業にも当たらないため大企業です") for c in tax.met)
+
+
 def test_default_as_of_is_today_for_windowed_programs(catalog: list[Program]) -> None:
     today = date.today()
     result = judge(catalog, company(capital_jpy=2 * OKU, employees=150), as_of=today)
