@@ -153,7 +153,8 @@ class MatchingEngine:
             self._settle()
             return f"rebuilt ({exc})"
         with self._lock:
-            self.vectors = {kind: indexes.get(kind) or VectorIndex(self.encoder.dimension) for kind in KINDS}
+            self.vectors = {kind: indexes[kind] if kind in indexes
+                            else VectorIndex(self.encoder.dimension, self.settings.hnsw_threshold) for kind in KINDS}
             self._load_documents(session, embed=False)
             self.watermark = watermark
         self._settle()

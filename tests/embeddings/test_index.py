@@ -29,6 +29,30 @@ def test_search_upsert_and_remove_by_id(threshold: int) -> None:
     assert len(index) == 50
 
 
+@pytest.mark.parametrize("threshold", [1000, 10])
+def test_a_replaced_vector_is_no_longer_found_and_snapshots_stay_consistent(threshold: int, tmp_path: Path) -> None:
+    vectors = _unit(60)
+    index = VectorIndex(16, hnsw_threshold=threshold)
+    index.upsert(list(range(50)), vectors[:50])
+    index.upsert([5], vectors[55:56])  # an edited posting: new text, new vector, same id
+    index.remove([9])
+
+    old_hits = index.search(vectors[5], 3)
+    assert all(not (i == 5 and score > 0.999) for i, score in old_hits)  # the old vector is gone
+    assert index.search(vectors[55], 1) == [(5, pytest.approx(1.0, abs=1e-5))]
+    assert 9 not in [i for i, _ in index.search(vectors[9], 5)]
+    assert sorted(i for i, _ in index.search(vectors[0], 100)) == sorted(set(range(50)) - {9})
+
+    save_snapshot(tmp_path, {"seed": index}, model_id="m@1", watermark="w")
+    _, loaded = load_snapshot(tmp_path, model_id="m@1", hnsw_threshold=threshold)
+    restored = loaded["seed"]
+    assert len(restored) == 49
+    assert restored.retired == 0
+    assert restored.search(vectors[55], 1)[0][0] == 5
+    restored.upsert([5], vectors[56:57])  # the restored index keeps working incrementally
+    assert restored.search(vectors[56], 1)[0][0] == 5
+
+
 def test_snapshot_round_trip_and_corruption_detected(tmp_path: Path) -> None:
     index = VectorIndex(16)
     index.upsert([1, 2, 3], _unit(3))
