@@ -3,7 +3,7 @@
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Forbidden, InvalidInput
@@ -56,10 +56,22 @@ def summary(*, db_session: Session) -> dict[str, list[dict[str, object]]]:
 
 
 def seen_pairs(*, db_session: Session, organization: str) -> set[tuple[str, str]]:
-    """(need id, seed id) pairs the member (by external id) last marked not_relevant or met: matching skips them."""
+    """(need id, seed id) pairs last marked not_relevant or met: matching skips them for this member.
+
+    The member's own latest statement on a pair decides; without one, the secretariat's does (it records
+    meetings that took place at events, and speaks for members who do not use the service themselves).
+    """
     rows = db_session.scalars(
-        select(Feedback).join(Organization, Feedback.organization_id == Organization.id)
-        .where(Organization.external_id == organization)
+        select(Feedback).outerjoin(Organization, Feedback.organization_id == Organization.id)
+        .where(or_(Organization.external_id == organization, Feedback.organization_id.is_(None)))
         .options(selectinload(Feedback.need), selectinload(Feedback.seed))
         .order_by(Feedback.id))
-    return {(f.need.external_id, f.seed.external_id) for f in _latest(rows).values() if f.status in SEEN_STATUSES}
+    member_id = db_session.scalar(select(Organization.id).where(Organization.external_id == organization))
+    current: dict[tuple[str, str], Feedback] = {}
+    for f in _latest(rows).values():  # a member statement replaces the secretariat one, never the reverse
+        pair = (f.need.external_id, f.seed.external_id)
+        if f.organization_id is not None:
+            current[pair] = f
+        elif pair not in current and member_id in (f.need.organization_id, f.seed.organization_id):
+            current[pair] = f  # the secretariat speaks only for the pair's own members
+    return {pair for pair, f in current.items() if f.status in SEEN_STATUSES}

@@ -16,7 +16,7 @@ from app.feedback import service as feedback_service
 from app.matches.dependencies import EngineDep
 from app.matches.engine import Filters, MatchingEngine
 from app.matches.schemas import MatchList, PartnerList
-from app.matches.service import match_payload, partners_for, programs_for_pairs
+from app.matches.service import match_payload, organization_exists, partners_for, programs_for_pairs
 from app.messages import error
 from app.roster.vocab import ROLES
 from matching.documents import Document
@@ -95,20 +95,11 @@ def organization_partners(org_id: str, engine: EngineDep, session: SessionDep, k
                           prefecture: ScopedPrefecture, industries: ScopedIndustries, limit: Limit = 10,
                           role: Role = None, include_seen: IncludeSeen = False) -> dict[str, object]:
     """会員の課題とシーズの両方向から、相性のよい相手の会員を挙げます。"""
-    try:
-        partners = partners_for(engine, org_id, limit=limit, filters=_filters(prefecture, role, industries))
-    except NotFound as exc:
-        raise error(NotFound, "not_found.organization", id=org_id) from exc
-    seen = _seen(session, key, include_seen)
-    industry_of = {d.org.id: d.org.industry for c in engine.corpora.values() for d in c.docs.values()}
-    kept = []
-    for partner in partners:
-        if industries is not None and industry_of.get(partner["organization"]["id"]) not in industries:
-            continue
-        pairs = [p for p in partner["pairs"] if (p["need"], p["seed"]) not in seen]
-        if pairs:
-            kept.append(partner | {"pairs": pairs})
-    return {"organization": org_id, "partners": kept}
+    if not organization_exists(session, org_id):
+        raise error(NotFound, "not_found.organization", id=org_id)
+    partners = partners_for(engine, org_id, limit=limit, filters=_filters(prefecture, role, industries),
+                            exclude_member=_outside(industries), seen=_seen(session, key, include_seen))
+    return {"organization": org_id, "partners": partners}
 
 
 @router.get("/search", response_model=MatchList, summary="Free-text search over seeds or needs")

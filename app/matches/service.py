@@ -1,11 +1,11 @@
 """Matches as the API and the CLI return them: ids, scores, members, reasons."""
 
+from collections.abc import Callable, Container
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
 from app.matches.engine import Filters, MatchingEngine
 from app.programs.service import applicant_of, current_catalog, relevant_programs, top_for_pair
 from app.roster.models import Need, Organization
@@ -54,26 +54,34 @@ def programs_for_pairs(db_session: Session, pairs: list[tuple[Document, Document
             for need, seed in pairs]
 
 
-def partners_for(engine: MatchingEngine, org_id: str, *, limit: int, filters: Filters) -> list[dict[str, Any]]:
+def organization_exists(db_session: Session, org_id: str) -> bool:
+    """Whether the roster has a member with this id (with or without needs and seeds)."""
+    return db_session.scalar(select(Organization.id).where(Organization.external_id == org_id)) is not None
+
+
+def partners_for(engine: MatchingEngine, org_id: str, *, limit: int, filters: Filters,
+                 exclude_member: Callable[[Document], bool] | None = None,
+                 seen: Container[tuple[str, str]] = ()) -> list[dict[str, Any]]:
     """Members whose seeds answer this member's needs or whose needs its seeds serve, best first.
 
     A partner's score is its best pair plus a smaller share of its other pairs, so a member that fits
-    several ways ranks above one single strong pair.
+    several ways ranks above one single strong pair. exclude_member and seen (need id, seed id) pairs
+    are left out before ranking, so `limit` partners come back whenever that many qualify. A member
+    with no needs or seeds has no partners.
     """
     needs = [d for d in engine.corpora["need"].docs.values() if d.org.id == org_id]
     seeds = [d for d in engine.corpora["seed"].docs.values() if d.org.id == org_id]
-    if not needs and not seeds and not any(
-            d.org.id == org_id for c in engine.corpora.values() for d in c.docs.values()):
-        raise NotFound(f"No organization {org_id!r} with needs or seeds.")
     pairs: dict[str, list[tuple[float, dict[str, Any]]]] = {}
     orgs = {}
     for need in needs:
-        for m in engine.match_need(need.id, limit=PAIRS_PER_POSTING, filters=filters):
+        skip = _skipper(exclude_member, seen, need_id=need.id)
+        for m in engine.match_need(need.id, limit=PAIRS_PER_POSTING, filters=filters, exclude=skip):
             orgs[m.doc.org.id] = m.doc.org
             pairs.setdefault(m.doc.org.id, []).append((m.score, {"need": need.id, "seed": m.doc.id,
                                                                  "score": round(m.score, 4)}))
     for seed in seeds:
-        for m in engine.match_seed(seed.id, limit=PAIRS_PER_POSTING, filters=filters):
+        skip = _skipper(exclude_member, seen, seed_id=seed.id)
+        for m in engine.match_seed(seed.id, limit=PAIRS_PER_POSTING, filters=filters, exclude=skip):
             orgs[m.doc.org.id] = m.doc.org
             pairs.setdefault(m.doc.org.id, []).append((m.score, {"seed": seed.id, "need": m.doc.id,
                                                                  "score": round(m.score, 4)}))
@@ -88,3 +96,12 @@ def partners_for(engine: MatchingEngine, org_id: str, *, limit: int, filters: Fi
         })
     ranked.sort(key=lambda p: (-float(p["score"]), str(p["organization"]["id"])))
     return ranked[:limit]
+
+
+def _skipper(exclude_member: Callable[[Document], bool] | None, seen: Container[tuple[str, str]], *,
+             need_id: str | None = None, seed_id: str | None = None) -> Callable[[Document], bool]:
+    """Excludes documents of excluded members and documents that would form a seen pair with the posting."""
+    def skip(doc: Document) -> bool:
+        pair = (need_id or doc.id, seed_id or doc.id)
+        return pair in seen or (exclude_member is not None and exclude_member(doc))
+    return skip
