@@ -31,11 +31,15 @@ class ConceptOverlap:
 
 def concept_overlap(query: Tagging, doc: Tagging, vocabulary: Vocabulary, stats: ConceptStats) -> ConceptOverlap:
     """IDF-weighted overlap of concepts, counting problem→solution links at half weight."""
-    shared = tuple(sorted(query.ids & doc.ids, key=lambda c: -stats.idf(c)))
+    def rarest_first(ids: set[str] | frozenset[str]) -> list[str]:
+        # A fixed order (not set order, which varies between processes) keeps reasons the same every run.
+        return sorted(ids, key=lambda c: (-stats.idf(c), c))
+
+    shared = tuple(rarest_first(query.ids & doc.ids))
     linked: list[tuple[str, str]] = []
     seen = set(shared)
-    for q in query.ids:
-        for d in vocabulary.related(q) & doc.ids:
+    for q in rarest_first(query.ids):
+        for d in rarest_first(vocabulary.related(q) & doc.ids):
             if d not in seen and d not in query.ids:
                 seen.add(d)
                 linked.append((q, d))

@@ -24,9 +24,15 @@ def build_reasons(match: Match, vocabulary: Vocabulary, query_industry: str | No
             {"id": c, "label": vocabulary.label(c), "label_en": vocabulary.label(c, "en")}
             for c in overlap.shared[:MAX_ITEMS]]})
     if overlap.linked:
+        # Links run from the query's concept to the document's; when the document is a need, swap them.
+        pairs = [(d, q) if match.doc.kind == "need" else (q, d) for q, d in overlap.linked]
+        # A link whose seed side offers something (a technology, an application, support) explains the
+        # match best; problem-to-problem links only say that the two are about related troubles.
+        pairs.sort(key=lambda pair: vocabulary.kind(pair[1]) == "problem")
         reasons.append({"type": "solves", "links": [
-            {"need_concept": vocabulary.label(q), "seed_concept": vocabulary.label(d)}
-            for q, d in overlap.linked[:MAX_ITEMS]]})
+            {"need_concept": vocabulary.label(n), "seed_concept": vocabulary.label(sd),
+             "seed_offers": vocabulary.kind(sd) != "problem"}
+            for n, sd in pairs[:MAX_ITEMS]]})
     if match.shared_terms:
         reasons.append({"type": "shared_terms", "terms": list(match.shared_terms[:5])})
     reasons.append({"type": "semantic_similarity", "similarity": round(match.similarity, 3)})
@@ -45,7 +51,10 @@ def reason_sentence(reasons: list[dict[str, Any]]) -> str:
     by_type = {r["type"]: r for r in reasons}
     if "solves" in by_type:
         link = by_type["solves"]["links"][0]
-        parts.append(f"「{link['need_concept']}」の課題に「{link['seed_concept']}」で応えられます")
+        if link.get("seed_offers", True):
+            parts.append(f"「{link['need_concept']}」の課題に「{link['seed_concept']}」で応えられます")
+        else:
+            parts.append(f"「{link['need_concept']}」と「{link['seed_concept']}」は関連する課題です")
     if "shared_concepts" in by_type:
         labels = "・".join(c["label"] for c in by_type["shared_concepts"]["concepts"])
         parts.append(f"{labels}が共通しています")

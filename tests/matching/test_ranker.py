@@ -64,6 +64,14 @@ def test_vocabulary_links_a_problem_to_its_solution_and_explains_it() -> None:
     assert sentence.endswith("。")
 
 
+def test_a_seed_side_match_names_the_needs_problem_and_the_seeds_answer() -> None:
+    seed = _seed("S1", VENDOR, "振動センサーによる予知保全", ("E",))
+    matches = rank(Query.of(seed), _corpus(NEED), {"N1": 0.2}, Weights(), limit=5)
+    link = next(r for r in build_reasons(matches[0], VOCAB, "E") if r["type"] == "solves")["links"][0]
+    assert (link["need_concept"], link["seed_concept"]) == ("突発停止", "予知保全")
+    assert "「突発停止」の課題に「予知保全」で応えられます" in reason_sentence(build_reasons(matches[0], VOCAB, "E"))
+
+
 def test_own_organization_is_never_returned() -> None:
     own = _seed("S-own", USER, "振動センサーによる予知保全")
     corpus = _corpus(own, _seed("S1", VENDOR, "観光案内アプリ"))
