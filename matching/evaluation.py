@@ -4,6 +4,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from matching.qrels import QrelsInvalid, grade_of, qrels_problems
+
 
 def ndcg_at_k(ranked: Sequence[str], grades: Mapping[str, int], k: int) -> float:
     """nDCG with gain 2^grade - 1; 0 when nothing is relevant."""
@@ -43,9 +45,14 @@ def evaluate(rankings: Mapping[str, Sequence[str]], judgments: Mapping[str, Mapp
         "queries": len(queries)}
 
 
-def judgments_from_qrels(qrels: Mapping[str, Any]) -> dict[str, dict[str, int]]:
-    """{need: {seed: grade}} from a kyushu-iot-community/qrels-v1 document."""
+def judgments_from_qrels(qrels: Any) -> dict[str, dict[str, int]]:
+    """{need: {seed: grade}} from a kyushu-iot-community/qrels-v1 document; raises QrelsInvalid if it is not one."""
+    problems = qrels_problems(qrels)
+    if problems:
+        raise QrelsInvalid(problems)
     out: dict[str, dict[str, int]] = {}
-    for j in qrels.get("judgments", []):
-        out.setdefault(str(j["need"]), {})[str(j["seed"])] = int(j["grade"])
+    for j in qrels["judgments"]:
+        grades = out.setdefault(str(j["need"]), {})
+        seed, grade = str(j["seed"]), grade_of(j["grade"])
+        grades[seed] = max(grade, grades.get(seed, 0))  # a repeated pair counts with its higher grade
     return out

@@ -2,13 +2,16 @@
 
 import json
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from app import migrate
+from app.cli_support import fail
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.errors import AppError
@@ -16,8 +19,12 @@ from app.matches.engine import MatchingEngine
 from app.matches.service import match_payload
 from app.roster.exchange import import_roster
 from app.roster.files import read_roster_file
+from app.roster.validation import RosterInvalid
 from matching.evaluation import evaluate, judgments_from_qrels
+from matching.qrels import QrelsInvalid, UnknownJudgment, qrels_warnings, read_qrels, unknown_judgments
 from matching.ranker import CHANNELS, Weights
+
+MAX_LISTED = 20  # unknown judgments named in the warning; the rest are counted
 
 index_cli = typer.Typer(help="The vector and lexical indexes.", no_args_is_help=True)
 
@@ -99,17 +106,78 @@ def eval_command(
     k: Annotated[int, typer.Option(min=1, max=100)] = 10,
 ) -> None:
     """Import the roster into a fresh temporary database, rank every need, print metrics as JSON."""
+    # Both files are checked before the temporary database and the model, which take seconds.
+    qrels_doc = _read_qrels(qrels)
+    with _roster_errors(roster):
+        roster_doc = read_roster_file(roster)
     base = get_settings()
     with tempfile.TemporaryDirectory(prefix="iotmatch-eval-") as tmp:
         settings = base.model_copy(update={"database_url": f"sqlite:///{Path(tmp) / 'eval.db'}",
                                            "data_dir": Path(tmp) / "var"})
         migrate.upgrade(settings.database_url)
         factory = make_session_factory(make_engine(settings.database_url))
-        with session_scope(factory) as session:
-            import_roster(session, read_roster_file(roster))
-        engine, _ = open_engine(settings)
-        judgments = judgments_from_qrels(json.loads(qrels.read_text(encoding="utf-8")))
+        with _roster_errors(roster), session_scope(factory) as session:
+            import_roster(session, roster_doc)
+        judgments = _known_judgments(qrels_doc, roster_doc, roster.name)
+        try:
+            engine, _ = open_engine(settings)
+        except AppError as exc:
+            fail(exc.message)
         typer.echo(json.dumps(run_evaluation(engine, judgments, k), indent=2))
+
+
+def _read_qrels(path: Path) -> dict[str, Any]:
+    """The checked qrels document, or the end of the command with every problem listed."""
+    try:
+        document = read_qrels(path)
+    except QrelsInvalid as exc:
+        _report_problems(exc.problems, path)
+    for warning in qrels_warnings(document):
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+    return document
+
+
+@contextmanager
+def _roster_errors(path: Path) -> Iterator[None]:
+    """End the command with the roster's problems listed, as `iotmatch import` reports them."""
+    try:
+        yield
+    except RosterInvalid as exc:
+        _report_problems([str(p) for p in exc.problems], path)
+    except AppError as exc:
+        fail(exc.message)
+
+
+def _report_problems(problems: list[str], path: Path) -> NoReturn:
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    fail(f"{len(problems)} problem(s) in {path.name}; nothing was evaluated.")
+
+
+def _known_judgments(qrels_doc: dict[str, Any], roster_doc: dict[str, Any], roster_name: str,
+                     ) -> dict[str, dict[str, int]]:
+    """The judgments of the roster's needs and seeds; the others are reported and left out of the metrics,
+    since counting them as unanswered queries would silently lower every score."""
+    ids = {kind: {p["id"] for org in roster_doc["organizations"] for p in org.get(kind) or []}
+           for kind in ("needs", "seeds")}
+    unknown = unknown_judgments(qrels_doc, ids["needs"], ids["seeds"])
+    if unknown:
+        _warn_unknown(unknown, len(qrels_doc["judgments"]), roster_name)
+    judgments = {need: {seed: g for seed, g in grades.items() if seed in ids["seeds"]}
+                 for need, grades in judgments_from_qrels(qrels_doc).items() if need in ids["needs"]}
+    if not any(g > 0 for grades in judgments.values() for g in grades.values()):
+        fail(f"no judgment with a grade above 0 names a need and a seed of {roster_name}; "
+             "check that the qrels file belongs to this roster.")
+    return judgments
+
+
+def _warn_unknown(unknown: list[UnknownJudgment], total: int, roster_name: str) -> None:
+    typer.secho(f"warning: {len(unknown)} of {total} judgment(s) name a need or seed that is not in "
+                f"{roster_name}; they are left out of the metrics:", fg=typer.colors.YELLOW, err=True)
+    for item in unknown[:MAX_LISTED]:
+        typer.echo(f"  {item}", err=True)
+    if len(unknown) > MAX_LISTED:
+        typer.echo(f"  … and {len(unknown) - MAX_LISTED} more", err=True)
 
 
 def run_evaluation(engine: MatchingEngine, judgments: dict[str, dict[str, int]], k: int) -> dict[str, Any]:
