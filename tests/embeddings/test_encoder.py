@@ -184,6 +184,7 @@ def test_model_path_is_accepted(minilm_encoder: SentenceTransformerEncoder) -> N
     np.testing.assert_allclose(
         by_path.encode_queries(["hello"]), minilm_encoder.encode_queries(["hello"]), atol=1e-6
     )
+    assert by_path.model_id == minilm_encoder.model_id  # one vector cache for the same bundled model
 
 
 def test_bad_paths_raise_value_error(tmp_path: Path) -> None:
