@@ -13,7 +13,10 @@ from app.events import service as event_service
 from app.events.models import MET_OUTCOMES, OUTCOMES, Event, EventMeeting
 from app.feedback import service as feedback_service
 from app.roster.models import Need, Seed
+from app.schemas import DB_INT
+from matching.scheduling import reason_ja
 
+MAX_MEETING_ID = DB_INT  # meeting ids are INTEGER columns: the largest id every database can store
 OUTCOMES_JA = {
     "did_not_take_place": "実施されず",
     "insufficient_interest": "関心が合わず",
@@ -24,7 +27,8 @@ OUTCOMES_JA = {
 
 def get_meeting(*, db_session: Session, event: Event, meeting_id: int) -> EventMeeting:
     """One meeting of the event, or NotFound."""
-    meeting = db_session.get(EventMeeting, meeting_id)
+    # Ids beyond the database's integers cannot exist, and the driver would fail on them.
+    meeting = db_session.get(EventMeeting, meeting_id) if 1 <= meeting_id <= MAX_MEETING_ID else None
     if meeting is None or meeting.event_id != event.id:
         raise NotFound(f"{event.code} has no meeting {meeting_id}; the schedule lists the meeting ids.")
     return meeting
@@ -44,8 +48,8 @@ def record_outcome(*, db_session: Session, event: Event, meeting: EventMeeting, 
             seed = db_session.scalar(select(Seed).where(Seed.external_id == pair["seed"]))
             if need is not None and seed is not None and need.organization_id != seed.organization_id:
                 feedback_service.give_feedback(db_session=db_session, need=need, seed=seed, status="met",
-                                               note=f"{event.code}: {outcome}", organization=None,
-                                               api_key_id=api_key_id)
+                                               note=planning.outcome_feedback_note(event, outcome),
+                                               organization=None, api_key_id=api_key_id)
     db_session.flush()
     return meeting
 
@@ -69,6 +73,20 @@ def event_report(*, db_session: Session, event: Event) -> dict[str, Any]:
         "infeasible_must_meet": report.get("infeasible_must_meet", []),
         "schedule": {k: report.get(k) for k in ("status", "objective", "upper_bound", "ratio", "bound_method")},
     }
+
+
+# The reasons given here, in Japanese; the scheduler's own reasons are translated by reason_ja.
+_REASONS_JA = {
+    "not scheduled yet": "スケジュールはまだ作成されていません",
+    "no published meeting yet": "スケジュールはまだ公開されていません",
+    "no published meeting": "公開された商談はありません",
+    "registered after the last scheduling run: schedule again":
+        "最後のスケジュール作成の後に登録されました（スケジュールを作成し直してください）",
+}
+
+
+def _in_japanese(reason: str | None) -> str | None:
+    return None if reason is None else _REASONS_JA.get(reason) or reason_ja(reason)
 
 
 def _no_meeting_reason(event: Event, organization: str, published_only: bool) -> str:
@@ -107,7 +125,7 @@ def agenda(*, db_session: Session, event: Event, organization: str, published_on
         "event": event.code, "organization": organization, "name": participant.organization.name,
         "max_meetings": participant.max_meetings,
         "available_slots": event_service.available_slots(event, participant),
-        "meetings": entries, "no_meeting_reason": reason,
+        "meetings": entries, "no_meeting_reason": reason, "no_meeting_reason_ja": _in_japanese(reason),
         "must_meet_not_placed": [x for x in report.get("infeasible_must_meet", [])
                                  if organization in (x["requester"], x["target"])],
     }

@@ -46,18 +46,30 @@ def store_candidates(*, db_session: Session, event: Event, scores: Iterable[Pair
     return count
 
 
+def outcome_feedback_note(event: Event, outcome: str) -> str:
+    """The note of the `met` feedback a meeting of the event becomes; `already_met` recognises it by this."""
+    return f"{event.code}: {outcome}"
+
+
+def _from_own_outcome(event: Event, note: str | None, organization_id: int | None) -> bool:
+    # The secretariat's feedback written by record_outcome for this very event.
+    return organization_id is None and note is not None and note.startswith(outcome_feedback_note(event, ""))
+
+
 def already_met(*, db_session: Session, event: Event) -> frozenset[frozenset[str]]:
     """Member pairs that met before: a `met`/`deal` feedback on one's need and the other's seed, or a meeting
-    of an earlier event that took place."""
+    of an earlier event that took place. Feedback from this event's own outcomes does not count: those pairs
+    met at this event, not before it."""
     need_org = select(Need.id, Organization.external_id).join(Organization).subquery()
     seed_org = select(Seed.id, Organization.external_id).join(Organization).subquery()
     rows = db_session.execute(
-        select(need_org.c.external_id, seed_org.c.external_id)
+        select(need_org.c.external_id, seed_org.c.external_id, Feedback.note, Feedback.organization_id)
         .select_from(Feedback)
         .join(need_org, Feedback.need_id == need_org.c.id)
         .join(seed_org, Feedback.seed_id == seed_org.c.id)
         .where(Feedback.status.in_(MET_FEEDBACK)))
-    pairs = {frozenset(r) for r in rows}
+    pairs = {frozenset((need, seed)) for need, seed, note, giver in rows
+             if not _from_own_outcome(event, note, giver)}
     earlier = db_session.scalars(
         select(EventMeeting).join(Event, EventMeeting.event_id == Event.id)
         .where(Event.id != event.id, Event.date <= event.date, EventMeeting.outcome.in_(MET_OUTCOMES))

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from app.auth.dependencies import (
@@ -46,6 +46,8 @@ def valid_event(event_code: str, db_session: SessionDep) -> Event:
 
 
 ValidEvent = Annotated[Event, Depends(valid_event)]
+# Bounded so that an id the database cannot hold is a 422, not a driver error.
+MeetingId = Annotated[int, Path(ge=1, le=outcomes.MAX_MEETING_ID, description="a meeting id from the schedule")]
 
 
 def _own_org(key: Principal, given: str | None, field: str) -> str:
@@ -227,7 +229,7 @@ def export(event: ValidEvent, db_session: SessionDep, _key: SecretariatKey,
 
 
 @router.put("/{event_code}/meetings/{meeting_id}/outcome", response_model=MeetingRead, summary="Record an outcome")
-def record_outcome(event: ValidEvent, meeting_id: int, outcome_in: OutcomeIn, db_session: SessionDep,
+def record_outcome(event: ValidEvent, meeting_id: MeetingId, outcome_in: OutcomeIn, db_session: SessionDep,
                    key: SecretariatKey) -> MeetingRead:
     """商談の結果を記録します（事務局のみ）。実施された商談は「面談済み」のフィードバックになります。"""
     meeting = outcomes.get_meeting(db_session=db_session, event=event, meeting_id=meeting_id)

@@ -8,7 +8,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, InvalidInput, NotFound
-from app.events.models import REQUEST_KINDS, SLOT_MINUTES, Event, EventParticipant, EventRequest, EventSlot
+from app.events.models import (
+    REQUEST_KINDS,
+    SLOT_MINUTES,
+    Event,
+    EventMeeting,
+    EventParticipant,
+    EventRequest,
+    EventSlot,
+)
 from app.roster.models import Organization
 
 DEFAULT_MAX_MEETINGS = 6
@@ -37,9 +45,13 @@ def plan_slots(*, start: time, count: int, minutes: int, breaks: dict[int, int] 
         if breaks and n in breaks and n < count:
             specs.append(SlotSpec(at.time(), breaks[n], "break", "休憩"))
             at += timedelta(minutes=breaks[n])
-    if at.date() != date(2000, 1, 1):
+    if at > _MIDNIGHT:
         raise InvalidInput("the slots run past midnight; start earlier or use fewer slots", field="count")
     return specs
+
+
+# Slots live on the event's day (a time of day each): none may run into the next day.
+_MIDNIGHT = datetime.combine(date(2000, 1, 2), time(0))
 
 
 def _slot_rows(specs: list[SlotSpec]) -> list[EventSlot]:
@@ -67,6 +79,10 @@ def _check_slots(rows: list[EventSlot]) -> None:
     codes = [r.code for r in rows]
     if len(set(codes)) != len(codes):
         raise InvalidInput("slot codes must be unique within an event", field="slots")
+    for row in rows:
+        if datetime.combine(date(2000, 1, 1), row.starts_at) + timedelta(minutes=row.minutes) > _MIDNIGHT:
+            raise InvalidInput(f"slot {row.code} ends after midnight ({row.starts_at:%H:%M} + {row.minutes} min); "
+                               "every slot must end by 24:00 of the event's day", field="slots")
     for before, after in zip(rows, rows[1:], strict=False):
         end = datetime.combine(date(2000, 1, 1), before.starts_at) + timedelta(minutes=before.minutes)
         if end.time() > after.starts_at and end.date() == date(2000, 1, 1):
@@ -123,13 +139,42 @@ def update_event(*, db_session: Session, event: Event, changes: dict[str, Any],
     for name, value in changes.items():
         if value is None and name in ("name", "date", "venue", "default_max_meetings"):
             raise InvalidInput(f"{name} cannot be empty", field=name)
+    rows = None if slots is None else _slot_rows(slots)
+    if _held_meetings(db_session, event):
+        _keep_tables_and_slots(event, changes.get("tables", event.tables), rows)
+    for name, value in changes.items():
         setattr(event, name, value)
-    if slots is not None:
+    if rows is not None:
         event.slots.clear()
         db_session.flush()  # the old codes must be gone before the new rows reuse them
-        event.slots.extend(_slot_rows(slots))
+        event.slots.extend(rows)
     db_session.flush()
     return event
+
+
+def _held_meetings(db_session: Session, event: Event) -> list[EventMeeting]:
+    """The event's meetings once any has an outcome (the event took place): changes must keep them valid.
+    Before that, the next scheduling run adapts the meetings to any change."""
+    rows = list(db_session.scalars(select(EventMeeting).where(EventMeeting.event_id == event.id).options(
+        selectinload(EventMeeting.a_org), selectinload(EventMeeting.b_org))))
+    return rows if any(m.outcome is not None for m in rows) else []
+
+
+def _meeting_slot_times(rows: list[EventSlot]) -> list[tuple[str, time, int]]:
+    return sorted((r.code, r.starts_at, r.minutes) for r in rows if r.kind == "meeting")
+
+
+def _keep_tables_and_slots(event: Event, tables: int, rows: list[EventSlot] | None) -> None:
+    if tables != event.tables:
+        raise Conflict(f"{event.code} already has meeting outcomes: its number of tables ({event.tables}) can no "
+                       "longer change. Name, date and venue can still be edited.", field="tables")
+    if rows is not None and _meeting_slot_times(rows) != _meeting_slot_times(event.slots):
+        raise Conflict(f"{event.code} already has meeting outcomes: its meeting slots (codes, times, lengths) can "
+                       "no longer change; only breaks and labels can.", field="slots")
+
+
+def _meets(meeting: EventMeeting, *organizations: str) -> bool:
+    return set(organizations) <= {meeting.a_org.external_id, meeting.b_org.external_id}
 
 
 def delete_event(*, db_session: Session, event: Event) -> None:
@@ -192,19 +237,36 @@ def add_participant(*, db_session: Session, event: Event, organization: str, ava
 def update_participant(*, db_session: Session, event: Event, participant: EventParticipant,
                        changes: dict[str, Any]) -> EventParticipant:
     """Change availability (null = every slot) or the maximum number of meetings."""
+    available = participant.available_slots
     if "available_slots" in changes:
-        participant.available_slots = _check_available(event, changes["available_slots"])
-    if "max_meetings" in changes:
-        value = changes["max_meetings"]
-        if value is None or value < 0:
-            raise InvalidInput("max_meetings must be 0 or more", field="max_meetings")
-        participant.max_meetings = value
+        available = _check_available(event, changes["available_slots"])
+    maximum = changes.get("max_meetings", participant.max_meetings)
+    if maximum is None or maximum < 0:
+        raise InvalidInput("max_meetings must be 0 or more", field="max_meetings")
+    _keep_participant_meetings(db_session, event, participant, available, maximum)
+    participant.available_slots, participant.max_meetings = available, maximum
     db_session.flush()
     return participant
 
 
+def _keep_participant_meetings(db_session: Session, event: Event, participant: EventParticipant,
+                               available: list[str] | None, maximum: int) -> None:
+    org = participant.organization.external_id
+    held = [m for m in _held_meetings(db_session, event) if _meets(m, org)]
+    outside = sorted({m.slot_code for m in held if available is not None and m.slot_code not in available})
+    if outside or len(held) > maximum:
+        slots = ", ".join(sorted(m.slot_code for m in held))
+        raise Conflict(f"{event.code} already has meeting outcomes, and {org} had {len(held)} meeting(s) in "
+                       f"{slots}: its available slots must include them and max_meetings be at least "
+                       f"{len(held)}.", field="available_slots" if outside else "max_meetings")
+
+
 def remove_participant(*, db_session: Session, event: Event, participant: EventParticipant) -> None:
     """Withdraw a member; its requests go too, its meetings are dropped on the next run."""
+    org = participant.organization.external_id
+    if any(_meets(m, org) for m in _held_meetings(db_session, event)):
+        raise Conflict(f"{event.code} already has meeting outcomes, and {org} had meetings there: it can no "
+                       "longer be withdrawn.", field="organization")
     event.participants.remove(participant)
     db_session.delete(participant)
     db_session.flush()
@@ -241,6 +303,8 @@ def set_request(*, db_session: Session, event: Event, requester: str, target: st
     except NotFound as exc:
         raise NotFound(f"{target} does not take part in {event.code}; requests name other participants.",
                        field="target") from exc
+    if kind == "do_not_meet":
+        _keep_pair_meeting(db_session, event, requester, target, "a do_not_meet request can no longer be made")
     existing = db_session.scalar(select(EventRequest).where(
         EventRequest.event_id == event.id, EventRequest.requester_id == who.id, EventRequest.target_id == whom.id))
     if existing is not None:
@@ -257,7 +321,15 @@ def delete_request(*, db_session: Session, event: Event, requester: str, target:
     """Withdraw the requester's request about the target."""
     for request in list_requests(db_session=db_session, event=event, requester=requester):
         if request.target.organization.external_id == target:
+            _keep_pair_meeting(db_session, event, requester, target, "the request can no longer be withdrawn")
             db_session.delete(request)
             db_session.flush()
             return
     raise NotFound(f"{requester} has no request about {target} in {event.code}.", field="target")
+
+
+def _keep_pair_meeting(db_session: Session, event: Event, requester: str, target: str, refused: str) -> None:
+    """A request must not contradict a meeting of the two that took place (it may be why they met again)."""
+    if any(_meets(m, requester, target) for m in _held_meetings(db_session, event)):
+        raise Conflict(f"{event.code} already has meeting outcomes, and {requester} and {target} had a meeting "
+                       f"there: {refused}.", field="target")

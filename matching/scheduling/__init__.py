@@ -11,6 +11,7 @@ from .model import (
     SchedulingProblem,
     Slot,
 )
+from .reasons import reason_ja
 from .solve import schedule
 from .validate import validate_schedule
 
@@ -24,6 +25,7 @@ __all__ = [
     "SchedulingProblem",
     "Slot",
     "agenda_rows",
+    "reason_ja",
     "schedule",
     "schedule_from_json",
     "schedule_to_json",

@@ -88,7 +88,8 @@ def agenda_rows(
     participant: one row per participant, one column per slot, cell "T3 partner"
                  ("-" where the participant is not available);
     table:       one row per table, cell "a × b";
-    list:        one row per meeting (slot, start, minutes, table, a, b, value).
+    list:        one row per meeting (slot, start, minutes, table, a, b, value, a_id, b_id): a and b are
+                 names where given, so the ids follow for tools that join on them.
     """
     label = _namer(names)
     slots = sorted(problem.slots, key=lambda s: (s.start, s.id))
@@ -113,7 +114,7 @@ def agenda_rows(
 
 def _list_rows(slots: list[Slot], meetings: list[Meeting], label: Any) -> list[list[str]]:
     by_id = {s.id: s for s in slots}
-    rows = [["slot", "start", "minutes", "table", "a", "b", "value"]]
+    rows = [["slot", "start", "minutes", "table", "a", "b", "value", "a_id", "b_id"]]
     for m in sorted(meetings, key=lambda m: (by_id[m.slot].start, m.slot, m.table)):
         s = by_id[m.slot]
         rows.append(
@@ -125,6 +126,8 @@ def _list_rows(slots: list[Slot], meetings: list[Meeting], label: Any) -> list[l
                 label(m.a),
                 label(m.b),
                 f"{m.value:g}",
+                m.a,
+                m.b,
             ]
         )
     return rows

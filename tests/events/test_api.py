@@ -72,6 +72,8 @@ def test_secretariat_runs_an_event_and_members_take_part(client: TestClient, key
                                                             "tables": 1, "plan": PLAN})
     call(client, keys, s, "POST", "/v1/events", 422, json={"name": "x", "date": "2026-12-10", "venue": "v",
                                                            "tables": 1})
+    call(client, keys, s, "POST", "/v1/events", 422, json={"name": "x", "date": "2026-12-10", "venue": "v",
+                                                           "tables": 1, "slots": [{"start": "23:50", "minutes": 30}]})
 
     # Members register themselves (not others); the secretariat registers the rest.
     call(client, keys, me, "POST", f"/v1/events/{code}/participants", 201, json={"max_meetings": 2})
@@ -125,6 +127,19 @@ def test_secretariat_runs_an_event_and_members_take_part(client: TestClient, key
          json={"outcome": "cooperation_possible"})
     call(client, keys, s, "PUT", f"/v1/events/{code}/meetings/999999/outcome", 404,
          json={"outcome": "insufficient_interest"})
+    for too_big in ("99999999999999999999", str(2**31), "0", "-1"):  # beyond the database's integers: not a 500
+        call(client, keys, s, "PUT", f"/v1/events/{code}/meetings/{too_big}/outcome", 422,
+             json={"outcome": "insufficient_interest"})
+    call(client, keys, s, "PUT", f"/v1/events/{code}/meetings/{2**31 - 1}/outcome", 404,
+         json={"outcome": "insufficient_interest"})
+
+    # The event took place: its own meetings are not "met before", and what they rest on can no longer change.
+    problem, meetings = schedule_from_json(call(client, keys, s, "GET", f"/v1/events/{code}/export").json())
+    assert validate_schedule(problem, meetings) == []
+    assert "outcomes" in call(client, keys, s, "PATCH", f"/v1/events/{code}", 409, json={"tables": 2}).text
+    call(client, keys, s, "PATCH", f"/v1/events/{code}", 409, json={"plan": {**PLAN, "start": "09:00"}})
+    call(client, keys, s, "PATCH", f"/v1/events/{code}", json={"name": "発信会（実施済み）", "venue": "北九州"})
+    call(client, keys, s, "DELETE", f"/v1/events/{code}/participants/{meeting['a']}", 409)
     counts = call(client, keys, s, "GET", f"/v1/events/{code}/report").json()
     assert counts["outcomes"]["cooperation_possible"] == 1
     assert counts["outcomes"]["pending"] == len(meetings) - 1

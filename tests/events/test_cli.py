@@ -77,6 +77,8 @@ def test_errors_say_what_to_fix(event: str) -> None:
     run("remove-participant", event, D)
     assert "this event's are S01, S02" in run("add-participant", event, D, "--slots", "S07", code=1)
     assert "No event" in run("show", "EV-0404", code=1)
+    assert "has no meeting 99999999999999999999" in run("outcome", event, "99999999999999999999",
+                                                        "insufficient_interest", code=1)
     assert "does not take part" in run("request", event, A, org(9), "would_like", code=1)
     run("request", event, A, B, "maybe", code=2)
     out = run("show", event)

@@ -4,6 +4,7 @@
 import csv
 import io
 import json
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, InvalidInput, NotFound
 from app.events import exports, outcomes, planning
 from app.events import service as event_service
+from app.events.models import Event
 from app.events.scoring import PairScore
 from app.feedback.models import Feedback
 from app.feedback.service import give_feedback
@@ -72,6 +74,14 @@ def test_slot_rules(session: Session) -> None:
         make_event(session, code="EV-X")
     with pytest.raises(InvalidInput, match="at least one table"):
         event_service.update_event(db_session=session, event=event, changes={"tables": 0})
+    late = [event_service.SlotSpec(time(23, 0), 30), event_service.SlotSpec(time(23, 50), 30)]
+    with pytest.raises(InvalidInput, match="S02 ends after midnight"):
+        event_service.create_event(db_session=session, name="x", date=EVENT_DAY, venue="v", tables=1, slots=late)
+    with pytest.raises(InvalidInput, match="midnight"):
+        event_service.update_event(db_session=session, event=event, changes={}, slots=late)
+    last = event_service.create_event(db_session=session, name="x", date=EVENT_DAY, venue="v", tables=1,
+                                      slots=[event_service.SlotSpec(time(23, 30), 30)])
+    assert [s.code for s in last.slots] == ["S01"]  # ending at midnight is still the same day
 
 
 def test_participants_and_requests(session: Session, members: list[str]) -> None:
@@ -230,6 +240,94 @@ def test_outcomes_feed_feedback_and_the_report(session: Session, members: list[s
         planning.run_schedule(db_session=session, event=event)
 
 
+def _held(session: Session, *ids: str) -> Event:
+    """An event of G, B, C, D (and `ids`) whose meetings were scheduled, published and all took place; G–B rests
+    on G's need and B's seed, so its outcome becomes `met` feedback."""
+    event = make_event(session)
+    add(session, event, G, B, C, D, *ids)
+    need = session.scalars(select(Need).join(Organization).where(Organization.external_id == G)).one()
+    seed = session.scalars(select(Seed).join(Organization).where(Organization.external_id == B)).one()
+    planning.store_candidates(db_session=session, event=event, scores=[
+        PairScore(G, B, 2.0, [{"need": need.external_id, "seed": seed.external_id, "score": 2.0}]),
+        PairScore(C, D, 1.0)])
+    run(session, event)
+    planning.publish(db_session=session, event=event)
+    for meeting in planning.meetings(db_session=session, event=event):
+        outcomes.record_outcome(db_session=session, event=event, meeting=meeting, outcome="cooperation_possible")
+    return event
+
+
+def _validates(session: Session, event: Event) -> dict:
+    doc = json.loads(json.dumps(exports.export_document(db_session=session, event=event)))
+    problem, meetings = schedule_from_json(doc)
+    assert validate_schedule(problem, meetings) == []
+    return doc
+
+
+def test_own_outcomes_are_not_met_before_for_the_same_event(session: Session, members: list[str]) -> None:
+    event = _held(session)
+    assert session.scalars(select(Feedback.status)).all() == ["met"]
+    doc = _validates(session, event)
+    assert doc["already_met"] == []
+    assert len(doc["meetings"]) == 2
+
+    later = make_event(session, code="EV-NEXT", day=EVENT_DAY + timedelta(days=30))
+    add(session, later, G, B)
+    assert planning.already_met(db_session=session, event=later) == {frozenset((G, B)), frozenset((C, D))}
+
+
+def test_outcomes_freeze_what_the_meetings_rest_on(session: Session, members: list[str]) -> None:
+    event = _held(session, E)
+    (g_slot,) = {m.slot_code for m in planning.meetings(db_session=session, event=event)
+                 if G in (m.a_org.external_id, m.b_org.external_id)}
+    participant = event_service.get_participant(event=event, organization=G)
+    other_slots = [c for c in ("S01", "S02", "S03") if c != g_slot]
+    early = event_service.plan_slots(start=time(9, 0), count=3, minutes=20)
+    refused = [
+        lambda: event_service.update_event(db_session=session, event=event, changes={"tables": 3}),
+        lambda: event_service.update_event(db_session=session, event=event, changes={}, slots=early),
+        lambda: event_service.remove_participant(db_session=session, event=event, participant=participant),
+        lambda: event_service.update_participant(db_session=session, event=event, participant=participant,
+                                                 changes={"max_meetings": 0}),
+        lambda: event_service.update_participant(db_session=session, event=event, participant=participant,
+                                                 changes={"available_slots": other_slots}),
+        lambda: event_service.set_request(db_session=session, event=event, requester=B, target=G, kind="do_not_meet"),
+    ]
+    for change in refused:
+        with pytest.raises(Conflict, match="outcomes"):
+            change()
+    # What the meetings do not rest on may still change.
+    event_service.update_event(db_session=session, event=event,
+                               changes={"name": "商談会（実施済み）", "venue": "北九州", "tables": event.tables})
+    relabelled = [event_service.SlotSpec(s.starts_at, s.minutes, s.kind, "昼食" if s.kind == "break" else s.label,
+                                         s.code) for s in event.slots]
+    event_service.update_event(db_session=session, event=event, changes={}, slots=relabelled)
+    event_service.remove_participant(db_session=session, event=event,
+                                     participant=event_service.get_participant(event=event, organization=E))
+    event_service.set_request(db_session=session, event=event, requester=B, target=G, kind="would_like")
+    with pytest.raises(Conflict, match="can no longer be withdrawn"):
+        event_service.delete_request(db_session=session, event=event, requester=B, target=G)
+    assert event.name == "商談会（実施済み）"
+    assert len(_validates(session, event)["meetings"]) == 2
+
+
+def test_printable_page_gives_reasons_in_japanese(session: Session, members: list[str]) -> None:
+    event = make_event(session, slots=1, tables=1)
+    add(session, event, A, B, C)
+    add(session, event, D, max_meetings=0)
+    with_candidates(session, event, {(A, B): 2.0, (A, C): 1.0})
+    run(session, event)
+    add(session, event, E)  # after the run
+
+    agenda = outcomes.agenda(db_session=session, event=event, organization=C, published_only=False)
+    assert agenda["no_meeting_reason"].startswith("no meeting fits")  # the API keeps the English reason
+    html = exports.export_html(db_session=session, event=event)
+    reasons = re.findall(r'<p class="none">(.*?)</p>', html)
+    assert len(reasons) == 3
+    assert all(r.startswith("商談の予定はありません") and not re.search("[a-z]{2,}", r) for r in reasons)
+    assert agenda["no_meeting_reason_ja"] in html
+
+
 # --- exports ----------------------------------------------------------------------------------------
 
 
@@ -252,8 +350,9 @@ def test_exports_open_and_the_json_validates_on_its_own(session: Session, member
     assert doc["event"]["breaks"][0]["id"] == "B1"
 
     rows = list(csv.reader(io.StringIO(exports.export_csv(db_session=session, event=event))))
-    assert rows[0] == ["slot", "start", "minutes", "table", "a", "b", "value"]
+    assert rows[0] == ["slot", "start", "minutes", "table", "a", "b", "value", "a_id", "b_id"]
     assert len(rows) == len(stored) + 1
+    assert {(r[7], r[8]) for r in rows[1:]} == {(m.a_org.external_id, m.b_org.external_id) for m in stored}
     grid = list(csv.reader(io.StringIO(exports.export_csv(db_session=session, event=event, view="participant"))))
     assert len(grid) == 6
     assert grid[0][1:] == ["13:00", "13:50", "14:10"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from matching.scheduling import (
     Slot,
     agenda_rows,
     cpsat,
+    reason_ja,
     schedule,
     schedule_from_json,
     schedule_to_json,
@@ -244,6 +246,30 @@ def test_unscheduled_reasons() -> None:
     assert result.agendas["E"] == ()
 
 
+def test_reasons_read_in_japanese() -> None:
+    blocked = (Request("B", "A", "do_not_meet"), Request("A", "C", "do_not_meet"))
+    cases = [
+        make_problem([person("A"), person("B"), person("C", max_meetings=0), Participant("D", frozenset(), 3),
+                      person("E"), person("F")], {"AB": 1.0, "AC": 1.0, "AD": 1.0, "FD": 1.0}),
+        make_problem([person(c, n_slots=1) for c in "ABCDEF"], {"AB": 4.0, "CD": 3.0, "EF": 2.0}, tables=2, n_slots=1),
+        make_problem([person("A"), person("B"), person("C")], {"AB": 9.0, "AC": 9.0}, requests=blocked),
+        make_problem([person("A"), person("B"), person("C")], {"AB": 5.0, "AC": -1.0}, already_met=("AB",)),
+        make_problem([person("A", max_meetings=1), person("B"), person("C", "0")], {"AB": 2.0, "AC": 1.0},
+                     n_slots=1),
+        make_problem([person("A"), person("B")], {"AB": 1.0}, tables=0),
+    ]
+    reasons = {why for problem in cases for why in solve(problem).unscheduled.values()}
+    reasons |= {why for why in solve(random_problem(6), top_k=1).unscheduled.values()}
+    assert len(reasons) >= 8
+    for why in reasons:
+        ja = reason_ja(why)
+        assert not re.search("[a-z]{2,}", ja), (why, ja)
+    fits = "no meeting fits with any of 3 candidate(s): 2 at their max_meetings, 1 busy whenever a table is free"
+    assert reason_ja(fits) == ("候補 3 件のどの相手とも商談が組めません（2 件: 相手の商談数が上限に達しています、"
+                               "1 件: テーブルが空いている枠では相手が商談中です）")
+    assert reason_ja("something new") == "something new"  # unknown wording is shown as it is
+
+
 # --- re-runs with published meetings -------------------------------------------------------
 
 
@@ -408,5 +434,8 @@ def test_agenda_rows_grids() -> None:
     assert c_row[3] == "-"  # not available in s2
     tables = agenda_rows(problem, result.meetings, view="table")
     assert [row[0] for row in tables] == ["table", "1", "2"]
-    listing = agenda_rows(problem, result.meetings, view="list")
+    listing = agenda_rows(problem, result.meetings, view="list", names={"A": "Alpha"})
     assert len(listing) == 1 + len(result.meetings)
+    assert listing[0] == ["slot", "start", "minutes", "table", "a", "b", "value", "a_id", "b_id"]
+    in_order = sorted(result.meetings, key=lambda m: (m.slot, m.table))
+    assert [row[7:] for row in listing[1:]] == [[m.a, m.b] for m in in_order]
