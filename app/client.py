@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, Literal, Protocol, Self, TypedDict, TypeVar, Unpack
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel
@@ -136,6 +137,25 @@ def _read(call: Call[T], response: HttpResponse) -> T:
     return call.model.model_validate(response.json())  # type: ignore[attr-defined]
 
 
+def _path(*segments: str) -> str:
+    """A URL path with each segment percent-encoded, so an id cannot add a segment, a query or a fragment.
+
+    The server decodes %2F before routing, so an id that is '/'-separated, empty, '.' or '..' would still reach
+    another resource; the API and the importer never give out such ids, so it is a 404 without a request.
+    """
+    for segment in segments:
+        if "/" in segment or segment in ("", ".", ".."):
+            raise ApiError(404, {"type": "/problems/not-found", "title": "Not found", "status": 404,
+                                 "detail": f"No record has the id {segment!r}: ids hold no '/' and are not empty, "
+                                           "'.' or '..'"}, None)
+    return "/" + "/".join(quote(segment, safe="") for segment in segments)
+
+
+def _match_params(limit: int, programs: bool, filters: MatchFilters) -> dict[str, Any]:
+    # Only sent when off, so the server's default applies otherwise.
+    return {"limit": limit, **filters} | ({} if programs else {"programs": False})
+
+
 class _Postings(Generic[R]):
     """The calls of /v1/needs or /v1/seeds."""
 
@@ -146,19 +166,20 @@ class _Postings(Generic[R]):
         return Call("GET", f"/v1/{self.kind}", Page[self.model], dict(filters))  # type: ignore[name-defined]
 
     def _get(self, posting_id: str) -> Call[R]:
-        return Call("GET", f"/v1/{self.kind}/{posting_id}", self.model)
+        return Call("GET", _path("v1", self.kind, posting_id), self.model)
 
-    def _matches(self, posting_id: str, limit: int, filters: MatchFilters) -> Call[MatchList]:
-        return Call("GET", f"/v1/{self.kind}/{posting_id}/matches", MatchList, {"limit": limit, **filters})
+    def _matches(self, posting_id: str, limit: int, programs: bool, filters: MatchFilters) -> Call[MatchList]:
+        return Call("GET", _path("v1", self.kind, posting_id, "matches"), MatchList,
+                    _match_params(limit, programs, filters))
 
     def _create(self, fields: dict[str, Any]) -> Call[R]:
         return Call("POST", f"/v1/{self.kind}", self.model, json=fields)
 
     def _update(self, posting_id: str, fields: dict[str, Any]) -> Call[R]:
-        return Call("PATCH", f"/v1/{self.kind}/{posting_id}", self.model, json=fields)
+        return Call("PATCH", _path("v1", self.kind, posting_id), self.model, json=fields)
 
     def _delete(self, posting_id: str) -> Call[None]:
-        return Call("DELETE", f"/v1/{self.kind}/{posting_id}", None)
+        return Call("DELETE", _path("v1", self.kind, posting_id), None)
 
 
 def _organizations_list(filters: ListFilters) -> Call[Page[OrganizationRead]]:
@@ -166,7 +187,7 @@ def _organizations_list(filters: ListFilters) -> Call[Page[OrganizationRead]]:
 
 
 def _partners(org_id: str, limit: int, filters: MatchFilters) -> Call[PartnerList]:
-    return Call("GET", f"/v1/organizations/{org_id}/partners", PartnerList, {"limit": limit, **filters})
+    return Call("GET", _path("v1", "organizations", org_id, "partners"), PartnerList, {"limit": limit, **filters})
 
 
 def _search(q: str, target: str, limit: int, filters: MatchFilters) -> Call[MatchList]:
@@ -200,9 +221,10 @@ class Postings(_Postings[R]):
         """One need or seed."""
         return self._client.send(self._get(posting_id))
 
-    def matches(self, posting_id: str, *, limit: int = 10, **filters: Unpack[MatchFilters]) -> MatchList:
-        """Seeds for a need, or needs for a seed, best first."""
-        return self._client.send(self._matches(posting_id, limit, filters))
+    def matches(self, posting_id: str, *, limit: int = 10, programs: bool = True,
+                **filters: Unpack[MatchFilters]) -> MatchList:
+        """Seeds for a need, or needs for a seed, best first; programs=False skips the support-program suggestions."""
+        return self._client.send(self._matches(posting_id, limit, programs, filters))
 
     def create(self, **fields: Any) -> R:
         """Post a new need or seed (members: for their own organization)."""
@@ -229,7 +251,7 @@ class Organizations:
 
     def get(self, org_id: str) -> OrganizationRead:
         """One member (with its contact only for the secretariat and the member itself)."""
-        return self._client.send(Call("GET", f"/v1/organizations/{org_id}", OrganizationRead))
+        return self._client.send(Call("GET", _path("v1", "organizations", org_id), OrganizationRead))
 
     def partners(self, org_id: str, *, limit: int = 10, **filters: Unpack[MatchFilters]) -> PartnerList:
         """The members that fit best as partners."""
@@ -248,7 +270,7 @@ class Labs:
 
     def get(self, lab_id: str) -> LabRead:
         """One lab."""
-        return self._client.send(Call("GET", f"/v1/labs/{lab_id}", LabRead))
+        return self._client.send(Call("GET", _path("v1", "labs", lab_id), LabRead))
 
 
 class Feedback:
@@ -320,9 +342,10 @@ class AsyncPostings(_Postings[R]):
         """One need or seed."""
         return await self._client.send(self._get(posting_id))
 
-    async def matches(self, posting_id: str, *, limit: int = 10, **filters: Unpack[MatchFilters]) -> MatchList:
-        """Seeds for a need, or needs for a seed, best first."""
-        return await self._client.send(self._matches(posting_id, limit, filters))
+    async def matches(self, posting_id: str, *, limit: int = 10, programs: bool = True,
+                      **filters: Unpack[MatchFilters]) -> MatchList:
+        """Seeds for a need, or needs for a seed, best first; programs=False skips the support-program suggestions."""
+        return await self._client.send(self._matches(posting_id, limit, programs, filters))
 
     async def create(self, **fields: Any) -> R:
         """Post a new need or seed (members: for their own organization)."""
@@ -349,7 +372,7 @@ class AsyncOrganizations:
 
     async def get(self, org_id: str) -> OrganizationRead:
         """One member."""
-        return await self._client.send(Call("GET", f"/v1/organizations/{org_id}", OrganizationRead))
+        return await self._client.send(Call("GET", _path("v1", "organizations", org_id), OrganizationRead))
 
     async def partners(self, org_id: str, *, limit: int = 10, **filters: Unpack[MatchFilters]) -> PartnerList:
         """The members that fit best as partners."""
@@ -368,7 +391,7 @@ class AsyncLabs:
 
     async def get(self, lab_id: str) -> LabRead:
         """One lab."""
-        return await self._client.send(Call("GET", f"/v1/labs/{lab_id}", LabRead))
+        return await self._client.send(Call("GET", _path("v1", "labs", lab_id), LabRead))
 
 
 class AsyncFeedback:

@@ -33,7 +33,8 @@ def _not_blank(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_storable)]
 Required = Annotated[str, StringConstraints(min_length=1), AfterValidator(_storable), AfterValidator(_not_blank)]
-ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
+# Letters (any script), digits, "_", "." and "-": every id fits in a URL path segment as it is or percent-encoded.
+ExternalId = Annotated[str, StringConstraints(pattern=r"^\w[\w.\-]{0,63}$")]
 # The id of an existing record named in a body (ORG-0001, N-0001, lab-…): looked up, so only storable text.
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_storable)]
 

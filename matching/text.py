@@ -60,8 +60,12 @@ def _stem_en(word: str) -> str:
     return word
 
 
-def tokenize(text: str) -> list[str]:
-    """Content-word tokens: Sudachi short units in normalized form plus stemmed Latin words."""
+def tokenize(text: str, *, nouns_only: bool = False) -> list[str]:
+    """Content-word tokens: Sudachi short units in normalized form plus stemmed Latin words.
+
+    nouns_only keeps Japanese nouns alone: names for topics, without the verbs (知る, 出る) that
+    matching needs but that say nothing about a topic.
+    """
     text = normalize(text)
     tokens: list[str] = []
     for morpheme in _tokenizer().tokenize(text):
@@ -74,6 +78,8 @@ def tokenize(text: str) -> list[str]:
             continue
         pos = morpheme.part_of_speech()
         if pos[0] not in KEEP_POS or pos[1] == "数詞" or pos[1] == "非自立可能":
+            continue
+        if nouns_only and pos[0] != "名詞":
             continue
         form = morpheme.normalized_form()
         if form in STOPWORDS_JA or (len(form) == 1 and not JA_CHAR.match(form)):

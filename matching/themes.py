@@ -86,7 +86,7 @@ def themes(items: Sequence[Item], vectors: np.ndarray, vocabulary: Vocabulary, k
     groups: dict[int, list[int]] = defaultdict(list)
     for row, label in enumerate(labels):
         groups[int(label)].append(row)
-    tokens = [set(tokenize(item.text)) for item in items]
+    tokens = [set(tokenize(item.text, nouns_only=True)) for item in items]
     concepts = [vocabulary.tag(item.text).ids for item in items]
     doc_freq = Counter(t for ts in tokens for t in ts)
     concept_freq = Counter(c for cs in concepts for c in cs)

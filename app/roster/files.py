@@ -21,6 +21,8 @@ def read_roster_file(path: Path) -> dict[str, Any]:
     elif path.suffix.lower() == ".json":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InvalidInput(f"{path} cannot be read ({exc.strerror}): check that you may read it") from exc
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InvalidInput(f"{path.name} is not UTF-8 JSON: {exc}") from exc
     else:

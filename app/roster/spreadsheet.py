@@ -4,9 +4,12 @@ Sheets (or files) organizations, needs, seeds; list cells are separated by ';'.
 """
 
 import csv
+import io
+import re
 from pathlib import Path
 from typing import Any
 
+from app.errors import InvalidInput
 from app.roster.validation import Problem
 from app.roster.vocab import FORMAT
 
@@ -16,6 +19,10 @@ ORG_COLUMNS = ("id", "name", "name_en", "member_type", "roles", "support_type", 
 NEED_COLUMNS = ("organization_id", "id", "title", "description", "budget_jpy", "tags")
 SEED_COLUMNS = ("organization_id", "id", "title", "description", "tags", "industries_served")
 SHEETS = {"organizations": ORG_COLUMNS, "needs": NEED_COLUMNS, "seeds": SEED_COLUMNS}
+# Python's CP932 codec maps stray bytes (UTF-16, EUC-JP, binary data) to control or private-use characters
+# instead of failing; a roster never holds them, so text with them was not CP932.
+NOT_CP932_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff]")
+SAVE_AS_CSV_UTF8 = 'in Excel, save it with "CSV UTF-8 (コンマ区切り) (*.csv)" and import again'
 LIST_COLUMNS = {"roles", "tags", "industries_served", "certifications"}
 INT_COLUMNS = {"capital_jpy", "employees", "founded_year", "budget_jpy"}
 
@@ -75,27 +82,67 @@ def _check_header(sheet: str, header: list[str], problems: list[Problem]) -> Non
         problems.append(Problem(sheet, "header", f"missing column(s): {', '.join(missing)}"))
 
 
-def read_xlsx(path: Path) -> tuple[dict[str, Any], list[Problem]]:
-    """A roster from a workbook with sheets organizations, needs, seeds."""
+def _workbook_rows(path: Path) -> dict[str, list[tuple[Any, ...]] | None]:
+    """The rows of each roster sheet (None when the sheet is missing); InvalidInput if the workbook is unreadable."""
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            return {sheet: list(workbook[sheet].iter_rows(values_only=True)) if sheet in workbook.sheetnames else None
+                    for sheet in SHEETS}
+        finally:
+            workbook.close()
+    except Exception as exc:  # a damaged file fails inside openpyxl with zip, zlib, XML or KeyError errors alike
+        raise InvalidInput(
+            f"{path.name} cannot be read as an Excel workbook (.xlsx): it is damaged, password-protected, or another "
+            "kind of file under an .xlsx name. Open it in Excel and save it as \"Excel ブック (*.xlsx)\", or save "
+            "its sheets as CSV UTF-8 files in a folder and import the folder") from exc
+
+
+def read_xlsx(path: Path) -> tuple[dict[str, Any], list[Problem]]:
+    """A roster from a workbook with sheets organizations, needs, seeds."""
     problems: list[Problem] = []
     tables: dict[str, list[dict[str, Any]]] = {}
-    for sheet, columns in SHEETS.items():
-        if sheet not in workbook.sheetnames:
+    for sheet, rows in _workbook_rows(path).items():
+        if rows is None:
             problems.append(Problem(path.name, sheet, "sheet is missing"))
             tables[sheet] = []
             continue
-        rows = list(workbook[sheet].iter_rows(values_only=True))
         header = [str(h).strip() if h is not None else "" for h in (rows[0] if rows else [])]
         _check_header(sheet, header, problems)
-        tables[sheet] = [_row(columns, header, list(r)) for r in rows[1:] if any(v is not None for v in r)]
+        tables[sheet] = [_row(SHEETS[sheet], header, list(r)) for r in rows[1:] if any(v is not None for v in r)]
     return _assemble(tables, problems), problems
 
 
+def _decode_csv(file: Path) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM), else CP932, what Japanese Excel writes by default."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"{file} cannot be read ({exc.strerror}): check that it exists and you may read it") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp932")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or NOT_CP932_TEXT.search(text):
+        raise InvalidInput(f"{file} is neither UTF-8 nor Shift_JIS (CP932) text: {SAVE_AS_CSV_UTF8}")
+    return text
+
+
+def _csv_rows(file: Path) -> list[list[str]]:
+    try:
+        return list(csv.reader(io.StringIO(_decode_csv(file), newline="")))
+    except csv.Error as exc:
+        raise InvalidInput(f"{file} is not a readable CSV file ({exc}): {SAVE_AS_CSV_UTF8}") from exc
+
+
 def read_csv_folder(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
-    """A roster from organizations.csv, needs.csv and seeds.csv (UTF-8, with a header row) in one folder."""
+    """A roster from organizations.csv, needs.csv and seeds.csv (UTF-8 or CP932, with a header row) in one folder."""
     problems: list[Problem] = []
     tables: dict[str, list[dict[str, Any]]] = {}
     for sheet, columns in SHEETS.items():
@@ -104,11 +151,10 @@ def read_csv_folder(folder: Path) -> tuple[dict[str, Any], list[Problem]]:
             problems.append(Problem(str(folder.name), f"{sheet}.csv", "file is missing"))
             tables[sheet] = []
             continue
-        with file.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = [h.strip() for h in next(reader, [])]
-            _check_header(sheet, header, problems)
-            tables[sheet] = [_row(columns, header, list(r)) for r in reader if any(c.strip() for c in r)]
+        rows = _csv_rows(file)
+        header = [h.strip() for h in (rows[0] if rows else [])]
+        _check_header(sheet, header, problems)
+        tables[sheet] = [_row(columns, header, r) for r in rows[1:] if any(c.strip() for c in r)]
     return _assemble(tables, problems), problems
 
 

@@ -3,9 +3,12 @@
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import StringConstraints
 
 from app.roster.vocab import FORMAT, INDUSTRIES, MEMBER_TYPES, PREFECTURES, ROLES, SUPPORT_TYPES
+from app.schemas import ExternalId
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL = re.compile(r"^https?://[^\s]+$")
@@ -13,6 +16,18 @@ URL = re.compile(r"^https?://[^\s]+$")
 MAX_TEXT = {"name": 200, "name_en": 200, "city": 100, "title": 300, "website": 500}
 MAX_CONTACT = {"name": 200, "email": 320}
 MAX_ID = 64
+
+
+def _pattern_of(constrained: Any) -> re.Pattern[str]:
+    """The pattern of a constrained string type."""
+    for meta in get_args(constrained)[1:]:
+        if isinstance(meta, StringConstraints) and meta.pattern is not None:
+            return re.compile(meta.pattern)
+    raise TypeError(f"{constrained} has no pattern")
+
+
+# The API's own id pattern, so every imported id can be put in a URL path and created through the API alike.
+ID = _pattern_of(ExternalId)
 
 
 @dataclass(frozen=True)
@@ -137,17 +152,29 @@ def _check_posting(where: str, rec: dict[str, Any], kind: str, out: list[Problem
 
 
 def _check_id(where: str, rec: dict[str, Any], field: str, seen: dict[str, str], out: list[Problem]) -> str | None:
+    """The record's id, or None when it is missing or unusable (the location then falls back to its position)."""
     value = rec.get("id")
     if not isinstance(value, str) or not value.strip():
         out.append(Problem(where, field, "id is required (a non-empty string)"))
         return None
-    if len(value) > MAX_ID:
-        out.append(Problem(where, field, f"id is longer than {MAX_ID} characters"))
+    usable = _check_id_text(where, field, value, out)
     if value in seen:
         out.append(Problem(where, field, f"duplicate id {value!r}, already used by {seen[value]}"))
     else:
         seen[value] = where
-    return value
+    return value if usable else None
+
+
+def _check_id_text(where: str, field: str, value: str, out: list[Problem]) -> bool:
+    if len(value) > MAX_ID:
+        out.append(Problem(where, field, f"id is longer than {MAX_ID} characters"))
+        return False
+    if not ID.fullmatch(value):
+        out.append(Problem(where, field, f"id {value!r} may hold only letters, digits, '-', '_' and '.', "
+                                         "starting with a letter or digit (like ORG-0001); no spaces, '/', '?', "
+                                         "'#', '%' or full-width symbols, so the API can address it"))
+        return False
+    return True
 
 
 def _records(value: Any, where: str, key: str, out: list[Problem]) -> Iterable[tuple[int, dict[str, Any]]]:

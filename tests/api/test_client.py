@@ -59,6 +59,34 @@ def test_sync_client_errors_carry_the_problem(client: TestClient, world: World) 
     assert unauthorized.value.status == 401
 
 
+# An id with '%' is checked in the async test: Starlette's test client decodes the path twice, servers once.
+@pytest.mark.parametrize("odd_id", ["N-A1/matches", "N-A1?x=1", "N-A1#top", "N-A1 x", "N-A1/..", "..", ".", ""])
+def test_ids_are_one_path_segment_so_odd_ids_are_404(client: TestClient, world: World, odd_id: str) -> None:
+    api = _client(client, world, "secretariat")
+    calls = [lambda: api.needs.get(odd_id), lambda: api.seeds.update(odd_id, title="t"),
+             lambda: api.needs.delete(odd_id), lambda: api.organizations.get(odd_id), lambda: api.labs.get(odd_id)]
+    for call in calls:
+        with pytest.raises(ApiError) as missing:
+            call()
+        assert missing.value.status == 404, odd_id
+    assert api.needs.get("N-A1").id == "N-A1"
+
+
+def test_matches_leave_out_programs_when_asked(matching_client: TestClient, world: World) -> None:
+    api = _client(matching_client, world, "secretariat")
+    for postings, posting_id in ((api.needs, "N-A1"), (api.seeds, "S-B1")):
+        with_programs = postings.matches(posting_id, prefecture="all", industry="all").matches
+        assert with_programs
+        assert all(m.programs is not None for m in with_programs)
+        without = postings.matches(posting_id, prefecture="all", industry="all", programs=False).matches
+        assert [m.seed or m.need for m in without] == [m.seed or m.need for m in with_programs]
+        assert all(m.programs is None for m in without)
+    for call in (lambda: api.needs.matches("N-A1/matches"), lambda: api.organizations.partners("ORG-A?x=1")):
+        with pytest.raises(ApiError) as missing:
+            call()
+        assert missing.value.status == 404
+
+
 def test_sync_client_reports_rate_limits(api_settings: Settings, world: World) -> None:
     settings = api_settings.model_copy(update={"rate_limit_per_minute": 1, "rate_limit_burst": 1})
     with TestClient(create_app(settings, load_matching=False)) as limited:
@@ -78,6 +106,13 @@ def test_async_client(matching_client: TestClient, world: World) -> None:
             api = AsyncClient("http://testserver", world.tokens["other_member"], http=http)
             found = await api.seeds.matches("S-B1", limit=3)
             assert [m.need for m in found.matches][0] == "N-A1"
+            bare = await api.needs.matches("N-A1", limit=3, programs=False)
+            assert bare.matches
+            assert all(m.programs is None for m in bare.matches)
+            for odd_id in ("N-A1?x=1", "N-A1%2F", "N-A1/matches"):
+                with pytest.raises(ApiError) as missing:
+                    await api.needs.get(odd_id)
+                assert missing.value.status == 404
             page = await api.needs.list(prefecture="福岡県", limit=2)
             assert page.total == 3
             assert [n.id for n in page.items] == ["N-A1", "N-C1"]

@@ -2,6 +2,7 @@
 
 import json
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -176,3 +177,78 @@ def test_export_to_an_unknown_kind_of_file_says_which_work(cli_env: dict[str, st
     result = runner.invoke(cli, ["export", str(tmp_path / "roster.txt")])
     assert result.exit_code == 1
     assert "write a .json or .xlsx file, or a folder" in result.output
+
+
+def _csv_folder(tmp_path: Path, organizations: bytes) -> Path:
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "organizations.csv").write_bytes(organizations)
+    (folder / "needs.csv").write_text("organization_id,id,title,description\n", encoding="utf-8-sig")
+    (folder / "seeds.csv").write_text("organization_id,id,title,description\n", encoding="utf-8")
+    return folder
+
+
+def _failed_cleanly(result: Any) -> str:
+    """The error output of a command that ended with exit status 1 and a message, not an exception."""
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return str(result.stderr)
+
+
+ORG_CSV = ("id,name,member_type,roles,prefecture,industry,description\r\n"
+           "C-1,株式会社有明センサー,corporate,vendor_hw,佐賀県,E,有明海の水質センサーを作る会社。\r\n")
+
+
+def test_csv_saved_by_japanese_excel_in_cp932_imports(cli_env: dict[str, str], tmp_path: Path) -> None:
+    # "CSV (コンマ区切り)" in Japanese Excel writes Shift_JIS (CP932) with CRLF line ends.
+    result = runner.invoke(cli, ["import", str(_csv_folder(tmp_path, ORG_CSV.encode("cp932")))])
+    assert result.exit_code == 0, result.output
+    org = _export(tmp_path)["organizations"][0]
+    assert (org["name"], org["prefecture"]) == ("株式会社有明センサー", "佐賀県")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "euc-jp"])
+def test_csv_in_another_encoding_is_a_clean_error(cli_env: dict[str, str], tmp_path: Path, encoding: str) -> None:
+    result = runner.invoke(cli, ["import", str(_csv_folder(tmp_path, ORG_CSV.encode(encoding)))])
+    err = _failed_cleanly(result)
+    assert "organizations.csv is neither UTF-8 nor Shift_JIS (CP932) text" in err
+    assert "CSV UTF-8" in err
+    assert _export(tmp_path)["organizations"] == []
+
+
+def _damaged_workbooks(tmp_path: Path, dev_roster: dict[str, Any]) -> dict[str, bytes]:
+    good = tmp_path / "good.xlsx"
+    write_xlsx(dev_roster, good)
+    other_zip = tmp_path / "other.zip"
+    with zipfile.ZipFile(other_zip, "w") as archive:
+        archive.writestr("readme.txt", "not a workbook")
+    raw = good.read_bytes()
+    return {"text": b"id,name\nC-1,x\n", "truncated": raw[: len(raw) // 2], "other-zip": other_zip.read_bytes(),
+            "flipped": raw[:3000] + bytes(b ^ 0xFF for b in raw[3000:3400]) + raw[3400:]}
+
+
+def test_damaged_workbook_is_a_clean_error(cli_env: dict[str, str], tmp_path: Path,
+                                           dev_roster: dict[str, Any]) -> None:
+    for name, content in _damaged_workbooks(tmp_path, dev_roster).items():
+        book = tmp_path / f"{name}.xlsx"
+        book.write_bytes(content)
+        err = _failed_cleanly(runner.invoke(cli, ["import", str(book)]))
+        assert f"{name}.xlsx cannot be read as an Excel workbook (.xlsx)" in err, name
+        assert "Excel ブック (*.xlsx)" in err
+
+
+def test_ids_the_api_cannot_address_are_reported(cli_env: dict[str, str], tmp_path: Path) -> None:
+    org = {"id": "ORG/1 #x", "name": "株式会社テスト", "member_type": "corporate", "roles": ["user"],
+           "support_type": None, "prefecture": "福岡県", "industry": "E", "description": "会員です。",
+           "needs": [{"id": "N/1?", "title": "t", "description": "d"}],
+           "seeds": [{"id": "S-1%", "title": "t", "description": "d"}, {"id": "S-2", "title": "t", "description": "d"}]}
+    roster = {"format": "kyushu-iot-community/v1", "organizations": [org]}
+    err = _failed_cleanly(runner.invoke(cli, ["import", str(_write(tmp_path / "ids.json", roster))]))
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 3, err
+    assert errors[0].startswith("error: organizations[0] / id: id 'ORG/1 #x' may hold only letters")
+    assert errors[1].startswith("error: organizations[0] / needs[0] / id: id 'N/1?'")
+    assert errors[2].startswith("error: organizations[0] / seeds[0] / id: id 'S-1%'")
+    assert "no spaces, '/', '?', '#', '%'" in errors[0]
+    assert _export(tmp_path)["organizations"] == []

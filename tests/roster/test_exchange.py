@@ -112,6 +112,10 @@ def test_invalid_roster_lists_every_problem_and_changes_nothing(session: Session
          "industries_served"),
         (lambda o: o.update(founded_year=87), "founded_year"),
         (lambda o: o.update(id="X" * 65), "longer than 64"),
+        (lambda o: o.update(id="ＯＲＧ－１"), "full-width symbols"),
+        (lambda o: o["needs"][0].update(id="N-1\n"), "may hold only letters"),
+        (lambda o: o["needs"][0].update(id="N/1?"), "no spaces, '/', '?'"),
+        (lambda o: o.update(seeds=[{"id": "-S1", "title": "t", "description": "d"}]), "starting with a letter"),
         (lambda o: o.update(contact={"name": "山" * 201}), "contact.name"),
         (lambda o: o.update(prefecture="Fukuoka"), "47 prefectures"),
         (lambda o: o.update(roles=["user", "robot_maker"]), "unknown role"),
@@ -128,3 +132,9 @@ def test_validation_names_the_field(mutate: Any, expected: str) -> None:
 def test_wrong_format_is_reported() -> None:
     problems = validate_roster({"format": "other/v9", "organizations": []})
     assert [p.field for p in problems] == ["format"]
+
+
+def test_ids_in_any_script_import_and_export_unchanged(session: Session) -> None:
+    roster = {"format": "kyushu-iot-community/v1", "organizations": [_minimal("Org.2"), _minimal("会員_01")]}
+    import_roster(session, roster)
+    assert export_roster(session) == roster
