@@ -1,5 +1,8 @@
 """The API's messages in English and Japanese, and the choice between them by Accept-Language."""
 
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from app.errors import AppError
@@ -36,7 +39,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "forbidden.other_key": (
         "A {role} key may only list and revoke the keys of its own {scope}; key {id} is not one of them.",
-        "{role} のキーで一覧・無効化できるのは自分の{scope}のキーだけです。キー {id} は対象外です。",
+        "{role} のキーで一覧・無効化できるのは、そのキーの{scope}のキーだけです。キー {id} は対象外です。",
     ),
     "forbidden.feedback_pair": (
         "Feedback is given on pairs with one of your own needs or seeds; neither {need} nor {seed} "
@@ -64,9 +67,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No API key with id {id}; GET /v1/keys lists them.",
         "ID {id} のAPIキーはありません。GET /v1/keys で一覧できます。",
     ),
+    "not_found.member": (
+        "No member with id {id!r}; GET /v1/organizations lists them.",
+        "ID {id!r} の会員はいません。GET /v1/organizations で一覧できます。",
+    ),
+    "not_found.program": (
+        "No support program with id {id!r}; GET /v1/programs lists them.",
+        "ID {id!r} の支援施策はありません。GET /v1/programs で一覧できます。",
+    ),
     "conflict.id_taken": (
         "The id {id!r} is already used by another {kind}; choose another, or leave id out to get the next free one.",
         "ID {id!r} は別の{kind}で使われています。別のIDにするか、IDを省いて自動で採番してください。",
+    ),
+    "conflict.program_exists": (
+        "Program {id!r} already exists; PUT /v1/programs/{id} changes it.",
+        "施策 {id!r} はすでにあります。変更は PUT /v1/programs/{id} で行ってください。",
+    ),
+    "conflict.program_created": (
+        "Program {id!r} was created at the same time by another request.",
+        "施策 {id!r} は別のリクエストで同時に登録されました。",
+    ),
+    "conflict.program_retired": (
+        "Program {id!r} is retired; POST /v1/programs with its document restores it.",
+        "施策 {id!r} は廃止されています。その文書を POST /v1/programs に送ると復活します。",
     ),
     "invalid.prefecture": (
         "prefecture {value!r} is not one of the 47 prefectures (kanji, e.g. 福岡県) nor 'all'.",
@@ -82,11 +105,64 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "invalid.key_scope": (
         "A {role} key {rule}.",
-        "{role} のキーは {rule}。",
+        "role が {role} のキーは{rule}。",
+    ),
+    "invalid.role": (
+        "role must be one of {allowed}",
+        "role は {allowed} のいずれかにしてください。",
+    ),
+    "invalid.status": (
+        "status must be one of {allowed}",
+        "status は {allowed} のいずれかにしてください。",
+    ),
+    "invalid.program_object": (
+        "A program must be an object with the fields of seed/programs.yaml.",
+        "施策は seed/programs.yaml の1件と同じ項目を持つオブジェクトにしてください。",
+    ),
+    "invalid.program": (
+        "{label} has {count} problem(s): {problems}",
+        "{label}に {count} 件の問題があります: {problems}",
+    ),
+    "invalid.program_rename": (
+        "The document's id {body_id!r} differs from {id!r}; ids cannot be renamed "
+        "(create the new id and retire the old one).",
+        "文書のID {body_id!r} が {id!r} と違います。IDは変更できません（新しいIDで登録し、古いIDを廃止してください）。",
+    ),
+    "invalid.changed_by": (
+        "changed_by must name who made the change (an API key name, 'cli', ...).",
+        "changed_by には変更した人（APIキーの名前や 'cli' など）を指定してください。",
+    ),
+    "invalid.catalog": (
+        "{error}",
+        "施策カタログに問題があります: {error}",
+    ),
+    "invalid.yaml": (
+        "{origin}: invalid YAML: {error}",
+        "{origin}: YAMLとして読めません: {error}",
+    ),
+    "invalid.member_data": (
+        "Member {id!r} cannot be judged: {problems}",
+        "会員 {id!r} の登録内容では判定できません: {problems}",
+    ),
+    "invalid.need_owner": (
+        "Need {need!r} belongs to another member, not {own!r}.",
+        "ニーズ {need!r} は {own!r} ではなく他の会員のものです。",
+    ),
+    "invalid.flags": (
+        "{value!r} is not a valid Flag; flags are {allowed}",
+        "flags の値 {value!r} は使えません。使えるのは {allowed} です。",
+    ),
+    "invalid.partner_self": (
+        "{id!r} is the applicant; list only the other members as partners.",
+        "{id!r} は申請者です。partners には他の会員だけを挙げてください。",
+    ),
+    "invalid.investment": (
+        "investment_jpy must not be negative.",
+        "investment_jpy は0以上にしてください。",
     ),
     "invalid.record": (
         "{field}: {reason}",
-        "{field}: {reason}",
+        "入力が正しくありません（{field}）: {reason}",
     ),
     "invalid.input": (
         "{field}: {reason}",
@@ -94,7 +170,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "invalid.json": (
         "The request body is not valid JSON: {reason}.",
-        "リクエスト本文が正しいJSONではありません: {reason}。",
+        "リクエスト本文が正しいJSONではありません（{position} 文字目付近）。",
+    ),
+    "index.loading": (
+        "The matching index is still loading; try again in a few seconds.",
+        "マッチングの索引を読み込み中です。数秒後にもう一度お試しください。",
     ),
     "http.not_found": (
         "There is no {path}. The API is described at /docs.",
@@ -107,6 +187,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "http.too_large": (
         "The request body is larger than {limit} bytes.",
         "リクエスト本文が {limit} バイトを超えています。",
+    ),
+    "http.body_encoding": (
+        "The request body is not UTF-8 text; send JSON encoded as UTF-8.",
+        "リクエスト本文がUTF-8ではありません。JSONはUTF-8で送ってください。",
+    ),
+    "http.body_unreadable": (
+        "The request body could not be read as JSON (a number longer than 4300 digits, for example); "
+        "check it and send it again.",
+        "リクエスト本文をJSONとして読めませんでした（4300桁を超える数値など）。内容を確かめて送り直してください。",
+    ),
+    "http.error": (
+        "{detail}",
+        "リクエストを処理できませんでした（HTTP {status}）。",
     ),
     "http.nul": (
         "The request URL contains a NUL character.",
@@ -128,10 +221,198 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def render(code: str, lang: str, params: dict[str, Any]) -> str:
+# Words interpolated into messages (the kind of record, the scope of a key), as Japanese readers know them.
+TERMS_JA = {"organization": "会員", "member": "会員", "need": "ニーズ", "seed": "シーズ", "lab": "ラボ"}
+TERM_PARAMS = frozenset({"kind", "scope"})
+
+# pydantic error type -> Japanese reason; placeholders are the error's ctx. Other types keep pydantic's English.
+VALIDATION_JA: dict[str, str] = {
+    "missing": "必須です",
+    "int_parsing": "整数にしてください",
+    "int_type": "整数にしてください",
+    "int_from_float": "整数にしてください（小数部があります）",
+    "int_parsing_size": "整数の桁数が多すぎます",
+    "float_parsing": "数値にしてください",
+    "float_type": "数値にしてください",
+    "decimal_parsing": "数値にしてください",
+    "finite_number": "有限の数値にしてください",
+    "string_type": "文字列にしてください",
+    "string_unicode": "正しいUnicodeの文字列にしてください",
+    "string_too_short": "{min_length} 文字以上にしてください",
+    "string_too_long": "{max_length} 文字以内にしてください",
+    "string_pattern_mismatch": "形式が正しくありません（パターン {pattern}）",
+    "greater_than": "{gt} より大きい値にしてください",
+    "greater_than_equal": "{ge} 以上にしてください",
+    "less_than": "{lt} より小さい値にしてください",
+    "less_than_equal": "{le} 以下にしてください",
+    "multiple_of": "{multiple_of} の倍数にしてください",
+    "literal_error": "{expected} のいずれかにしてください",
+    "enum": "{expected} のいずれかにしてください",
+    "bool_parsing": "真偽値（true または false）にしてください",
+    "bool_type": "真偽値（true または false）にしてください",
+    "date_parsing": "日付（例: 2026-04-01）にしてください",
+    "date_type": "日付（例: 2026-04-01）にしてください",
+    "date_from_datetime_parsing": "日付（例: 2026-04-01）にしてください",
+    "date_from_datetime_inexact": "時刻のない日付（例: 2026-04-01）にしてください",
+    "datetime_parsing": "日時（ISO 8601、例: 2026-04-01T09:00:00+09:00）にしてください",
+    "datetime_type": "日時（ISO 8601、例: 2026-04-01T09:00:00+09:00）にしてください",
+    "datetime_from_date_parsing": "日時（ISO 8601、例: 2026-04-01T09:00:00+09:00）にしてください",
+    "json_invalid": "正しいJSONではありません",
+    "json_type": "JSONの文字列にしてください",
+    "list_type": "配列にしてください",
+    "tuple_type": "配列にしてください",
+    "set_type": "配列にしてください",
+    "dict_type": "オブジェクトにしてください",
+    "model_type": "オブジェクトにしてください",
+    "model_attributes_type": "オブジェクトにしてください",
+    "extra_forbidden": "この項目は使えません",
+    "too_short": "{min_length} {unit}以上にしてください（{actual_length} {unit}です）",
+    "too_long": "{max_length} {unit}以下にしてください（{actual_length} {unit}あります）",
+    "url_parsing": "正しいURLにしてください",
+    "url_type": "URLの文字列にしてください",
+    "url_scheme": "URLは {expected_schemes} のいずれかで始めてください",
+    "url_too_long": "URLは {max_length} 文字以内にしてください",
+    "uuid_parsing": "正しいUUIDにしてください",
+    "none_required": "null にしてください",
+}
+
+# The service's own reasons (validators' ValueErrors, roster and catalog checks) -> Japanese, by full match.
+REASONS_JA: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern), japanese) for pattern, japanese in (
+    (r"must not contain NUL characters", "NUL文字は使えません"),
+    (r"must be valid Unicode text", "正しいUnicodeの文字列にしてください"),
+    (r"must not be blank", "空白だけにはできません"),
+    (r"is required and cannot be null", "必須です（null にはできません）"),
+    (r"is required", "必須です"),
+    (r"lists a value twice", "同じ値が2回含まれています"),
+    (r"lists a role twice", "同じ役割が2回含まれています"),
+    (r"(?P<value>.+) is not one of the 47 prefectures \(kanji(, e\.g\. 福岡県)?\)",
+     "{value} は47都道府県名（漢字、例: 福岡県）ではありません"),
+    (r"must be a non-empty string", "空でない文字列にしてください"),
+    (r"is longer than (?P<limit>\d+) characters", "{limit} 文字以内にしてください"),
+    (r"must be a non-negative integer, got (?P<value>.+)", "0以上の整数にしてください（{value} です）"),
+    (r"must be a positive integer, got (?P<value>.+)", "正の整数にしてください（{value} です）"),
+    (r"must be a list of strings", "文字列の配列にしてください"),
+    (r"must be a non-empty list", "空でない配列にしてください"),
+    (r"must be a list", "配列にしてください"),
+    (r"must be a string", "文字列にしてください"),
+    (r"must be an object", "オブジェクトにしてください"),
+    (r"must be one of (?P<allowed>.+)", "{allowed} のいずれかにしてください"),
+    (r"unknown role (?P<value>.+) \(allowed: (?P<allowed>.+)\)", "{value} は使えない役割です（使えるのは {allowed}）"),
+    (r"is required for the support role: one of (?P<allowed>.+)",
+     "roles に support があるときは必須です（{allowed} のいずれか）"),
+    (r"is set but roles has no 'support'", "roles に 'support' がないときは指定できません"),
+    (r"unknown JSIC major division (?P<value>.+) \(A\.\.T\)",
+     "{value} は日本標準産業分類の大分類（A〜T）ではありません"),
+    (r"must be a year such as 1987, got (?P<value>.+)", "西暦の年（例: 1987）にしてください（{value} です）"),
+    (r"must start with http:// or https://", "http:// または https:// で始めてください"),
+    (r"must be an object with name, email, phone", "name・email・phone を持つオブジェクトにしてください"),
+    (r"(?P<value>.+) is not a valid e-mail address", "{value} は正しいメールアドレスではありません"),
+    (r"(?P<value>.+) is not a phone number", "{value} は電話番号ではありません"),
+    (r"must be a fraction in \(0, 1\], got (?P<value>.+)", "0より大きく1以下の割合にしてください（{value} です）"),
+    (r"start (?P<start>\S+) is after end (?P<end>\S+)", "開始日 {start} が終了日 {end} より後です"),
+    (r"a tax block needs kind: tax", "tax ブロックには kind: tax が必要です"),
+    (r"a subsidy block needs kind: subsidy or commissioned",
+     "subsidy ブロックには kind: subsidy または commissioned が必要です"),
+    (r"per-member caps need eligibility\.consortium", "会員ごとの上限には eligibility.consortium が必要です"),
+    (r"cap_additions need cap_jpy", "cap_additions には cap_jpy が必要です"),
+    (r"a subsidy without rates must say why in rate_note_ja",
+     "補助率のない補助金は rate_note_ja に理由を書いてください"),
+    (r"unknown (?P<what>\S+) (?P<value>.+): one of (?P<allowed>.+)",
+     "{what} の値 {value} は使えません（{allowed} のいずれか）"),
+))
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A message parameter worded per language: a term, a list of choices, validation reasons."""
+
+    en: str
+    ja: str
+
+    def text(self, lang: str) -> str:
+        """The wording in the language."""
+        return self.ja if lang == "ja" else self.en
+
+    def __str__(self) -> str:  # English wherever it is shown outside the API (CLI, logs)
+        return self.en
+
+
+def either(words: Sequence[str]) -> Phrase:
+    """`a or b` / `a または b`."""
+    return Phrase(" or ".join(words), " または ".join(words))
+
+
+def choices(words: Sequence[str]) -> Phrase:
+    """`a, b, c` / `a、b、c`."""
+    return Phrase(", ".join(words), "、".join(words))
+
+
+def reason_ja(reason: str) -> str | None:
+    """The Japanese for one of the service's English reasons, or None when it has none."""
+    for pattern, japanese in REASONS_JA:
+        found = pattern.fullmatch(reason)
+        if found:
+            return japanese.format(**found.groupdict())
+    return None
+
+
+def reason(text: str) -> Phrase:
+    """A reason of the service in both languages (English where no translation is known)."""
+    return Phrase(text, reason_ja(text) or text)
+
+
+def _expected_ja(expected: str) -> str:
+    # pydantic lists choices as "'a', 'b' or 'c'".
+    return "、".join(part for chunk in expected.rsplit(" or ", 1) for part in chunk.split(", "))
+
+
+def validation_reason(problem: Mapping[str, Any], lang: str) -> str:
+    """A pydantic error's reason: pydantic's English for en and for types without a translation."""
+    english = str(problem.get("msg") or "invalid value")
+    if lang != "ja":
+        return english
+    kind = str(problem.get("type", ""))
+    ctx = dict(problem.get("ctx") or {})
+    if kind in ("value_error", "assertion_error"):
+        return reason_ja(str(ctx.get("error", ""))) or english
+    template = VALIDATION_JA.get(kind)
+    if template is None:
+        return english
+    values = {k: _expected_ja(str(v)) if k.startswith("expected") else v for k, v in ctx.items()}
+    # Length errors count characters of text and items of anything else; pydantic says "items" for both.
+    values["unit"] = "文字" if isinstance(problem.get("input"), str) else "件"
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):  # a ctx unlike the one the template expects
+        return english
+
+
+def location(problem: Mapping[str, Any]) -> str:
+    """A pydantic error's location as a dotted path."""
+    return ".".join(str(part) for part in problem.get("loc", ()))
+
+
+def validation_reasons(problems: Sequence[Mapping[str, Any]]) -> Phrase:
+    """`where: reason; …` for pydantic errors, in both languages."""
+    def listed(lang: str, whole: str) -> str:
+        return "; ".join(f"{location(p) or whole}: {validation_reason(p, lang)}" for p in problems)
+
+    return Phrase(listed("en", "(document)"), listed("ja", "（全体）"))
+
+
+def _localized(name: str, value: Any, lang: str) -> Any:
+    if isinstance(value, Phrase):
+        return value.text(lang)
+    if lang == "ja" and name in TERM_PARAMS and isinstance(value, str):
+        return TERMS_JA.get(value, value)
+    return value
+
+
+def render(code: str, lang: str, params: Mapping[str, Any]) -> str:
     """The catalogue message in the language, filled with the parameters."""
     english, japanese = MESSAGES[code]
-    return (japanese if lang == "ja" else english).format(**params)
+    values = {name: _localized(name, value, lang) for name, value in params.items()}
+    return (japanese if lang == "ja" else english).format(**values)
 
 
 def error(cls: type[E], code: str, *, field: str | None = None, **params: Any) -> E:

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import AppError
-from app.messages import negotiate, render
+from app.messages import Phrase, negotiate, render, validation_reason
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -35,6 +35,7 @@ PROBLEM_TYPES: dict[int, tuple[str, str, str]] = {
     503: ("service-unavailable", "Service unavailable", "一時的に利用できません"),
 }
 TYPE_BASE = "/problems/"  # relative URIs, resolved against the API's own address
+BODY_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's detail when json.loads fails otherwise
 
 
 def problem(status: int, detail: str, *, lang: str = "en", field: str | None = None,
@@ -83,12 +84,25 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     lang = language(request)
     errors = list(exc.errors())
     if errors and errors[0].get("type") == "json_invalid":
-        reason = str((errors[0].get("ctx") or {}).get("error", "malformed"))
-        return problem(422, render("invalid.json", lang, {"reason": reason}), lang=lang)
-    listed = [{"field": _field(e.get("loc", ())), "message": str(e.get("msg", "invalid value"))} for e in errors]
+        return problem(422, _json_invalid(errors[0], lang), lang=lang)
+    listed = [{"field": _field(e.get("loc", ())), "message": validation_reason(e, lang)} for e in errors]
     first = listed[0] if listed else {"field": "", "message": "invalid value"}
     detail = render("invalid.input", lang, {"field": first["field"] or "body", "reason": first["message"]})
     return problem(422, detail, lang=lang, field=first["field"] or None, errors=listed)
+
+
+def _json_invalid(error: dict[str, Any], lang: str) -> str:
+    """The JSON decoder's reason (English) for en, the position of the fault for ja."""
+    reason = str((error.get("ctx") or {}).get("error", "malformed"))
+    loc = list(error.get("loc", ()))
+    position = loc[-1] + 1 if loc and isinstance(loc[-1], int) else "?"
+    return render("invalid.json", lang, {"reason": reason, "position": position})
+
+
+def _unparsed_body(exc: HTTPException, lang: str) -> str:
+    """FastAPI's 400 for a body json.loads refused beyond a syntax error: not UTF-8, or a number too long."""
+    code = "http.body_encoding" if isinstance(exc.__cause__, UnicodeDecodeError) else "http.body_unreadable"
+    return render(code, lang, {})
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -99,13 +113,15 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404 and exc.detail == HTTPStatus.NOT_FOUND.phrase:
         detail = render("http.not_found", lang, {"path": request.url.path})
     elif exc.status_code == 405:
-        allow = headers.get("Allow") or headers.get("allow") or "another method"
+        allow = headers.get("Allow") or headers.get("allow") or Phrase("another method", "別のメソッド")
         detail = render("http.method_not_allowed", lang,
                         {"method": request.method, "path": request.url.path, "allow": allow})
     elif isinstance(exc, BodyTooLarge):
         detail = render("http.too_large", lang, {"limit": exc.limit})
-    else:
-        detail = str(exc.detail)
+    elif exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:
+        detail = _unparsed_body(exc, lang)
+    else:  # any other HTTPException: its own detail in English, a general sentence in Japanese
+        detail = render("http.error", lang, {"detail": exc.detail, "status": exc.status_code})
     return problem(exc.status_code, detail, lang=lang, headers=headers or None)
 
 

@@ -12,7 +12,7 @@ from app.auth.models import ApiKey
 from app.db import session_scope, utcnow
 from app.dependencies import SessionDep
 from app.errors import Forbidden, InvalidInput
-from app.messages import error, render
+from app.messages import either, error, render
 from app.ratelimit import RateLimited, RateLimiter
 from app.roster.vocab import INDUSTRIES, PREFECTURES
 
@@ -88,7 +88,7 @@ def require_role(*roles: str) -> Callable[..., Principal]:
     def check(request: Request, key: CurrentKey) -> Principal:
         if key.role not in roles:
             raise error(Forbidden, "forbidden.role", role=key.role, action=f"{request.method} {request.url.path}",
-                        allowed=" or ".join(roles))
+                        allowed=either(roles))
         return key
 
     return check

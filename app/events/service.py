@@ -37,7 +37,7 @@ def plan_slots(*, start: time, count: int, minutes: int, breaks: dict[int, int] 
     """`count` back-to-back meeting slots from `start`; breaks maps 'after slot n' to its length in minutes."""
     if count < 1:
         raise InvalidInput("give at least one meeting slot", field="count")
-    at = datetime.combine(date(2000, 1, 1), start)
+    at = datetime.combine(date(2000, 1, 1), start.replace(tzinfo=None))  # wall-clock times at the venue
     specs = []
     for n in range(1, count + 1):
         specs.append(SlotSpec(at.time(), minutes))
@@ -55,7 +55,7 @@ _MIDNIGHT = datetime.combine(date(2000, 1, 2), time(0))
 
 
 def _slot_rows(specs: list[SlotSpec]) -> list[EventSlot]:
-    specs = sorted(specs, key=lambda s: s.start)
+    specs = sorted(specs, key=lambda s: s.start.replace(tzinfo=None))
     rows, meetings, breaks = [], 0, 0
     for spec in specs:
         if spec.kind not in ("meeting", "break"):
@@ -70,7 +70,9 @@ def _slot_rows(specs: list[SlotSpec]) -> list[EventSlot]:
         else:
             breaks += 1
             code = spec.code or f"B{breaks}"
-        rows.append(EventSlot(code=code, starts_at=spec.start, minutes=spec.minutes, kind=spec.kind, label=spec.label))
+        # Slot times are wall-clock times at the venue: an offset sent with one is dropped.
+        rows.append(EventSlot(code=code, starts_at=spec.start.replace(tzinfo=None), minutes=spec.minutes,
+                              kind=spec.kind, label=spec.label))
     _check_slots(rows)
     return rows
 

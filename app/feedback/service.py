@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Forbidden, InvalidInput
 from app.feedback.models import STATUSES, Feedback
-from app.messages import error
+from app.messages import choices, error
 from app.roster.models import Need, Organization, Seed
 
 # A member that marked a pair not relevant, or has already met, does not want it proposed again.
@@ -25,7 +25,7 @@ def give_feedback(*, db_session: Session, need: Need, seed: Seed, status: str, n
         raise error(Forbidden, "forbidden.feedback_pair", need=need.external_id, seed=seed.external_id,
                     own=organization.external_id)
     if status not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+        raise error(InvalidInput, "invalid.status", field="status", allowed=choices(STATUSES))
     feedback = Feedback(need=need, seed=seed, status=status, note=note, organization=organization,
                         api_key_id=api_key_id)
     db_session.add(feedback)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.labs.models import Lab
+from app.messages import error
 
 LAB_FIELDS = ("name", "name_en", "prefecture", "city", "member_bodies", "focus_fields", "industries",
               "brand_color", "allowed_origins")
@@ -42,5 +43,5 @@ def get_lab(*, db_session: Session, lab_id: str) -> Lab:
     """One lab, or NotFound."""
     lab = db_session.get(Lab, lab_id)
     if lab is None:
-        raise NotFound(f"No lab with id {lab_id!r}; GET /v1/labs lists them.")
+        raise error(NotFound, "not_found.lab", id=lab_id)
     return lab

@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from app.dependencies import SessionDep
 from app.errors import AppError
 from app.matches.engine import MatchingEngine
+from app.messages import error
 
 
 class IndexNotReady(AppError):
@@ -18,7 +19,7 @@ def get_engine(request: Request, session: SessionDep) -> MatchingEngine:
     """The app's engine, synced first if members, needs or seeds changed (see MatchingEngine.refresh)."""
     engine: MatchingEngine | None = getattr(request.app.state, "matching", None)
     if engine is None:
-        raise IndexNotReady("The matching index is still loading; try again in a few seconds.")
+        raise error(IndexNotReady, "index.loading")
     engine.refresh(session)
     return engine
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, InvalidInput, NotFound
-from app.messages import error
+from app.messages import error, reason
 from app.organizations.schemas import OrganizationCreate, OrganizationUpdate
 from app.roster.exchange import organization_record
 from app.roster.models import Need, Organization, Seed
@@ -105,7 +105,7 @@ def _check_record(org: Organization) -> None:
     problems = validate_roster({"format": FORMAT, "organizations": [organization_record(org)]})
     if problems:
         first = problems[0]
-        raise error(InvalidInput, "invalid.record", field=first.field, reason=first.reason)
+        raise error(InvalidInput, "invalid.record", field=first.field, reason=reason(first.reason))
 
 
 def _apply(org: Organization, values: dict[str, Any]) -> list[str]:

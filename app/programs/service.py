@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
+from app.messages import Phrase, choices, error, validation_reasons
 from app.programs.catalog import DEFAULT_CATALOG_PATH, CatalogError, Flag, Program, load_catalog, parse_catalog
 from app.programs.company_size import TYPE_LABELS_JA, applicant_types, company_size, yen_ja
 from app.programs.eligibility import (
@@ -121,14 +122,16 @@ def _document(program: Program) -> dict[str, Any]:
 def validate_program(*, program_in: Any) -> Program:
     """The document as a catalog Program; InvalidInput lists every problem."""
     if not isinstance(program_in, Mapping):
-        raise InvalidInput("A program must be an object with the fields of seed/programs.yaml.")
+        raise error(InvalidInput, "invalid.program_object")
     try:
         return Program.model_validate(dict(program_in))
     except ValidationError as exc:
-        label = f"program {program_in.get('id')!r}" if program_in.get("id") else "program"
-        problems = [f"{'.'.join(str(p) for p in err['loc']) or '(document)'}: {err['msg']}" for err in exc.errors()]
-        first = ".".join(str(p) for p in exc.errors()[0]["loc"]) or None
-        raise InvalidInput(f"{label} has {len(problems)} problem(s): " + "; ".join(problems), field=first) from exc
+        program_id = program_in.get("id")
+        label = Phrase(f"program {program_id!r}", f"施策 {program_id!r} ") if program_id else Phrase("program", "施策")
+        problems = exc.errors()
+        first = ".".join(str(p) for p in problems[0]["loc"]) or None
+        raise error(InvalidInput, "invalid.program", field=first, label=label, count=len(problems),
+                    problems=validation_reasons(problems)) from exc
 
 
 def list_programs(*, db_session: Session, include_retired: bool = False) -> list[ProgramRecord]:
@@ -145,7 +148,7 @@ def get_program(*, db_session: Session, program_id: str, for_update: bool = Fals
     ensure_catalog(db_session=db_session)
     record = db_session.get(ProgramRecord, program_id, with_for_update=for_update)
     if record is None:
-        raise NotFound(f"No support program with id {program_id!r}; GET /v1/programs lists them.")
+        raise error(NotFound, "not_found.program", id=program_id)
     return record
 
 
@@ -172,7 +175,7 @@ def latest_revisions(*, db_session: Session) -> dict[str, int]:
 def _record_revision(db_session: Session, record: ProgramRecord, action: str, changed_by: str) -> None:
     actor = " ".join(changed_by.split())[:200]
     if not actor:
-        raise InvalidInput("changed_by must name who made the change (an API key name, 'cli', ...).")
+        raise error(InvalidInput, "invalid.changed_by")
     revision = latest_revision(db_session=db_session, program_id=record.id) + 1
     db_session.add(ProgramRevision(program_id=record.id, revision=revision, document=record.document,
                                    changed_by=actor, changed_at=utcnow(), action=action))
@@ -184,8 +187,7 @@ def create_program(*, db_session: Session, program_in: Any, changed_by: str) -> 
     ensure_catalog(db_session=db_session)
     record = db_session.get(ProgramRecord, program.id, with_for_update=True)
     if record is not None and record.retired_at is None:
-        raise Conflict(f"Program {program.id!r} already exists; PUT /v1/programs/{program.id} changes it.",
-                       field="id")
+        raise error(Conflict, "conflict.program_exists", field="id", id=program.id)
     if record is None:
         record = ProgramRecord(id=program.id, document=_document(program), updated_at=utcnow())
         db_session.add(record)
@@ -195,7 +197,7 @@ def create_program(*, db_session: Session, program_in: Any, changed_by: str) -> 
     try:
         db_session.flush()
     except IntegrityError as exc:  # created by a concurrent request
-        raise Conflict(f"Program {program.id!r} was created at the same time by another request.") from exc
+        raise error(Conflict, "conflict.program_created", id=program.id) from exc
     _record_revision(db_session, record, "create", changed_by)
     db_session.flush()
     return record
@@ -207,12 +209,11 @@ def update_program(*, db_session: Session, program_id: str, program_in: Any, cha
     if isinstance(program_in, Mapping):
         body_id = program_in.get("id", program_id)
         if body_id != program_id:
-            raise InvalidInput(f"The document's id {body_id!r} differs from {program_id!r}; ids cannot be renamed "
-                               "(create the new id and retire the old one).", field="id")
+            raise error(InvalidInput, "invalid.program_rename", field="id", body_id=body_id, id=program_id)
         program_in = {"id": program_id, **program_in}
     program = validate_program(program_in=program_in)
     if record.retired_at is not None:
-        raise Conflict(f"Program {program_id!r} is retired; POST /v1/programs with its document restores it.")
+        raise error(Conflict, "conflict.program_retired", id=program_id)
     document = _document(program)
     if document != record.document:
         record.document = document
@@ -243,7 +244,7 @@ def import_catalog(
     try:
         programs = parse_catalog(catalog_in, origin=origin)
     except CatalogError as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise error(InvalidInput, "invalid.catalog", error=str(exc)) from exc
     ensure_catalog(db_session=db_session)
     existing = {r.id: r for r in db_session.scalars(select(ProgramRecord))}
     report: dict[str, list[str]] = {"created": [], "restored": [], "updated": [], "unchanged": [], "retired": []}
@@ -274,7 +275,7 @@ def import_catalog_yaml(
     try:
         data = yaml.safe_load(yaml_text)
     except yaml.YAMLError as exc:
-        raise InvalidInput(f"{origin}: invalid YAML: {exc}") from exc
+        raise error(InvalidInput, "invalid.yaml", origin=origin, error=str(exc)) from exc
     return import_catalog(db_session=db_session, catalog_in=data, changed_by=changed_by,
                           retire_missing=retire_missing, origin=origin)
 
@@ -335,33 +336,34 @@ def applicant_of(org: Organization) -> Applicant:
     try:
         return Applicant.model_validate(values)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise InvalidInput(f"Member {org.external_id!r} cannot be judged: {problems}") from exc
+        raise error(InvalidInput, "invalid.member_data", id=org.external_id,
+                    problems=validation_reasons(exc.errors())) from exc
 
 
 def get_organization(*, db_session: Session, org_id: str, field: str = "organization") -> Organization:
     """A member by its roster id, or NotFound naming the request field that held the id."""
     org = db_session.scalar(select(Organization).where(Organization.external_id == org_id))
     if org is None:
-        raise NotFound(f"No member with id {org_id!r}.", field=field)
+        raise error(NotFound, "not_found.member", field=field, id=org_id)
     return org
 
 
 def _get_need(db_session: Session, need_id: str, org: Organization) -> Need:
     need = db_session.scalar(select(Need).where(Need.external_id == need_id))
     if need is None:
-        raise NotFound(f"No need with id {need_id!r}.", field="need")
+        raise error(NotFound, "not_found.need", field="need", id=need_id)
     if need.organization_id != org.id:
-        raise InvalidInput(f"Need {need_id!r} belongs to another member, not {org.external_id!r}.", field="need")
+        raise error(InvalidInput, "invalid.need_owner", field="need", need=need_id, own=org.external_id)
     return need
 
 
 def _flags(flags: Iterable[str]) -> frozenset[Flag]:
-    try:
-        return frozenset(Flag(f) for f in flags)
-    except ValueError as exc:
-        allowed = ", ".join(f.value for f in Flag)
-        raise InvalidInput(f"{exc}; flags are {allowed}", field="flags") from exc
+    allowed = [f.value for f in Flag]
+    chosen = list(flags)
+    for flag in chosen:
+        if flag not in allowed:
+            raise error(InvalidInput, "invalid.flags", field="flags", value=flag, allowed=choices(allowed))
+    return frozenset(Flag(f) for f in chosen)
 
 
 def member_record(applicant: Applicant, as_of: date) -> dict[str, Any]:
@@ -413,10 +415,10 @@ def suggest(
     org = get_organization(db_session=db_session, org_id=org_id)
     need = _get_need(db_session, need_id, org) if need_id else None
     if org_id in partner_ids:
-        raise InvalidInput(f"{org_id!r} is the applicant; list only the other members as partners.", field="partners")
+        raise error(InvalidInput, "invalid.partner_self", field="partners", id=org_id)
     partners = [get_organization(db_session=db_session, org_id=p, field="partners") for p in dict.fromkeys(partner_ids)]
     if investment_jpy is not None and investment_jpy < 0:
-        raise InvalidInput("investment_jpy must not be negative.", field="investment_jpy")
+        raise error(InvalidInput, "invalid.investment", field="investment_jpy")
     source = "request" if investment_jpy is not None else None
     if investment_jpy is None and need is not None and need.budget_jpy is not None:
         investment_jpy, source = need.budget_jpy, "need_budget"

@@ -162,3 +162,14 @@ def test_themes_for_the_secretariat(client: TestClient, keys: dict[str, str]) ->
     unmet = [n for g in strict["unmet_needs"] for n in g["needs"]]
     assert len(unmet) == sum(len(o.get("needs", [])) for o in roster)  # every need is weak below 100
     assert all(g["prefecture"] and g["field"] for g in strict["unmet_needs"])
+
+
+def test_slot_times_with_an_offset_are_venue_times(client: TestClient, keys: dict[str, str]) -> None:
+    planned = call(client, keys, "secretariat", "POST", "/v1/events", 201, json={
+        "name": "商談会", "date": "2026-12-10", "venue": "熊本", "tables": 2,
+        "plan": {"start": "13:00:00+09:00", "count": 2, "minutes": 20}}).json()
+    assert [s["start"][:5] for s in planned["slots"]] == ["13:00", "13:20"]
+    late = call(client, keys, "secretariat", "POST", "/v1/events", 422, json={
+        "name": "夜の商談会", "date": "2026-12-10", "venue": "熊本", "tables": 2,
+        "plan": {"start": "23:40:00Z", "count": 2, "minutes": 20}}).json()
+    assert late["field"] == "count"
