@@ -218,6 +218,162 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The origin {origin} is not registered for any lab; the secretariat can add it to the lab's allowed_origins.",
         "オリジン {origin} はどのラボにも登録されていません。事務局がラボの allowed_origins に追加できます。",
     ),
+    # Events (商談会) and themes, in the secretariat's words: イベント, 参加者, 商談, 時間枠, テーブル, 希望, 成果.
+    "not_found.event": (
+        "No event {id!r}; `GET /v1/events` lists them.",
+        "イベント {id!r} はありません。GET /v1/events で一覧できます。",
+    ),
+    "not_found.event_member": (
+        "No member {id!r}.",
+        "会員 {id!r} はいません。",
+    ),
+    "not_found.event_participant": (
+        "{org} does not take part in {event}; add it as a participant first.",
+        "{org} は {event} の参加者ではありません。先に参加者として登録してください。",
+    ),
+    "not_found.event_request_target": (
+        "{target} does not take part in {event}; requests name other participants.",
+        "{target} は {event} の参加者ではありません。希望の相手には、このイベントの他の参加者を指定してください。",
+    ),
+    "not_found.event_request": (
+        "{requester} has no request about {target} in {event}.",
+        "{event} には {requester} から {target} への希望はありません。",
+    ),
+    "not_found.event_meeting": (
+        "{event} has no meeting {meeting}; the schedule lists the meeting ids.",
+        "{event} に商談 {meeting} はありません。商談のIDはスケジュールに載っています。",
+    ),
+    "conflict.event_exists": (
+        "An event {id!r} already exists; choose another code or edit it.",
+        "イベント {id!r} はすでにあります。別のコードにするか、そのイベントを変更してください。",
+    ),
+    "conflict.event_participant_exists": (
+        "{org} already takes part in {event}; change it with PATCH instead.",
+        "{org} はすでに {event} の参加者です。変更は PATCH で行ってください。",
+    ),
+    "conflict.event_tables_held": (
+        "{event} already has meeting outcomes: its number of tables ({tables}) can no longer change. "
+        "Name, date and venue can still be edited.",
+        "{event} には商談の成果が記録されているため、テーブル数（{tables}）はもう変更できません。"
+        "名称・日付・会場は変更できます。",
+    ),
+    "conflict.event_slots_held": (
+        "{event} already has meeting outcomes: its meeting slots (codes, times, lengths) can no longer change; "
+        "only breaks and labels can.",
+        "{event} には商談の成果が記録されているため、商談の時間枠（コード・時刻・長さ）はもう変更できません。"
+        "変更できるのは休憩とラベルだけです。",
+    ),
+    "conflict.event_participant_meetings_held": (
+        "{event} already has meeting outcomes, and {org} had {count} meeting(s) in {slots}: its available slots "
+        "must include them and max_meetings be at least {count}.",
+        "{event} には商談の成果が記録されており、{org} は時間枠 {slots} で {count} 件の商談をしました。"
+        "参加できる時間枠にはこれらを含め、max_meetings（商談数の上限）は {count} 以上にしてください。",
+    ),
+    "conflict.event_participant_held": (
+        "{event} already has meeting outcomes, and {org} had meetings there: it can no longer be withdrawn.",
+        "{event} には商談の成果が記録されており、{org} はそこで商談をしました。参加はもう取り消せません。",
+    ),
+    "conflict.event_pair_held": (
+        "{event} already has meeting outcomes, and {requester} and {target} had a meeting there: {refused}.",
+        "{event} には商談の成果が記録されており、{requester} と {target} はそこで商談をしました。{refused}。",
+    ),
+    "conflict.event_schedule_held": (
+        "{event} already has meeting outcomes; it cannot be scheduled again.",
+        "{event} には商談の成果が記録されているため、スケジュールはもう作り直せません。",
+    ),
+    "conflict.event_not_scheduled": (
+        "{event} has no schedule yet; run the scheduler first.",
+        "{event} にはまだスケジュールがありません。公開する前にスケジュールを作成してください。",
+    ),
+    "invalid.event_slot_count": (
+        "give at least one meeting slot",
+        "count（商談の時間枠の数）は1以上にしてください。",
+    ),
+    "invalid.event_slots_past_midnight": (
+        "the slots run past midnight; start earlier or use fewer slots",
+        "時間枠が午前0時を越えます。開始を早めるか、時間枠を減らしてください。",
+    ),
+    "invalid.event_slot_kind": (
+        "a slot's kind is meeting or break",
+        "時間枠の kind は meeting（商談）または break（休憩）にしてください。",
+    ),
+    "invalid.event_slot_minutes": (
+        "a meeting slot lasts 15, 20 or 30 minutes, not {minutes}",
+        "商談の時間枠の長さは15分・20分・30分のいずれかにしてください（{minutes} 分は使えません）。",
+    ),
+    "invalid.event_break_minutes": (
+        "a break lasts between 1 and 1440 minutes",
+        "休憩の長さは1〜1440分にしてください。",
+    ),
+    "invalid.event_slot_codes": (
+        "slot codes must be unique within an event",
+        "時間枠のコードはイベントの中で重ならないようにしてください。",
+    ),
+    "invalid.event_slot_past_midnight": (
+        "slot {slot} ends after midnight ({start} + {minutes} min); every slot must end by 24:00 of the event's day",
+        "時間枠 {slot} は午前0時を過ぎて終わります（{start} から {minutes} 分）。"
+        "時間枠はすべてイベント当日の24:00までに終わるようにしてください。",
+    ),
+    "invalid.event_slot_overlap": (
+        "slot {slot} ends at {end}, after {next} starts ({next_start})",
+        "時間枠 {slot} は {end} に終わり、次の時間枠 {next} の開始（{next_start}）と重なっています。",
+    ),
+    "invalid.event_meeting_slots": (
+        "an event needs at least one meeting slot",
+        "イベントには商談の時間枠が1つ以上必要です。",
+    ),
+    "invalid.event_tables": (
+        "an event needs at least one table",
+        "イベントにはテーブルが1つ以上必要です。",
+    ),
+    "invalid.event_empty": (
+        "{field} cannot be empty",
+        "{field} は空にできません。",
+    ),
+    "invalid.event_unknown_slots": (
+        "unknown meeting slot(s) {unknown}; this event's are {slots}",
+        "商談の時間枠 {unknown} はこのイベントにありません。このイベントの時間枠は {slots} です。",
+    ),
+    "invalid.event_max_meetings_negative": (
+        "max_meetings cannot be negative",
+        "max_meetings（商談数の上限）は0以上にしてください。",
+    ),
+    "invalid.event_max_meetings": (
+        "max_meetings must be 0 or more",
+        "max_meetings（商談数の上限）は0以上にしてください。",
+    ),
+    "invalid.event_request_kind": (
+        "kind must be one of {allowed}",
+        "希望の種類（kind）は {allowed} のいずれかにしてください。",
+    ),
+    "invalid.event_request_self": (
+        "a member cannot make a request about itself",
+        "自分自身への希望は出せません。希望の相手には他の参加者を指定してください。",
+    ),
+    "invalid.event_time_limit": (
+        "time_limit_s must be between 0.5 and {limit:g}",
+        "time_limit_s（スケジュール作成の制限時間）は0.5〜{limit:g} 秒にしてください。",
+    ),
+    "invalid.event_outcome": (
+        "outcome must be one of {allowed}",
+        "outcome（商談の成果）は {allowed} のいずれかにしてください。",
+    ),
+    "invalid.event_member_required": (
+        "give {field} (a member id such as ORG-0001)",
+        "{field}（会員ID、例: ORG-0001）を指定してください。",
+    ),
+    "invalid.event_export_view": (
+        "view must be list, participant or table",
+        "view は list、participant、table のいずれかにしてください。",
+    ),
+    "invalid.event_export_format": (
+        "format must be one of {allowed}",
+        "format は {allowed} のいずれかにしてください。",
+    ),
+    "invalid.theme_count": (
+        "themes must be between 1 and 50",
+        "themes（テーマの数）は1〜50にしてください。",
+    ),
 }
 
 
@@ -319,6 +475,9 @@ REASONS_JA: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern)
      "補助率のない補助金は rate_note_ja に理由を書いてください"),
     (r"unknown (?P<what>\S+) (?P<value>.+): one of (?P<allowed>.+)",
      "{what} の値 {value} は使えません（{allowed} のいずれか）"),
+    (r"give either slots or plan, not both", "slots と plan はどちらか一方だけを指定してください"),
+    (r"give the time slots: slots \(a list\) or plan \(start, count, minutes, breaks\)",
+     "時間枠を slots（一覧）または plan（開始・枠数・長さ・休憩）で指定してください"),
 ))
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.errors import InvalidInput
 from app.events import outcomes, planning
 from app.events.models import Event
+from app.messages import choices, error
 from matching.scheduling import agenda_rows, schedule_to_json
 
 Format = Literal["json", "csv", "xlsx", "html"]
@@ -52,7 +53,7 @@ def export_csv(*, db_session: Session, event: Event, view: GridView = "list") ->
 
 def _rows(db_session: Session, event: Event, view: GridView) -> list[list[str]]:
     if view not in ("list", "participant", "table"):
-        raise InvalidInput("view must be list, participant or table", field="view")
+        raise error(InvalidInput, "invalid.event_export_view", field="view")
     problem = planning.build_problem(db_session=db_session, event=event)
     meetings = planning.stored_result(db_session=db_session, event=event).meetings
     names = {p.organization.external_id: p.organization.name for p in event.participants}
@@ -110,4 +111,4 @@ def export(*, db_session: Session, event: Event, fmt: str, view: GridView = "lis
         return export_xlsx(db_session=db_session, event=event)
     if fmt == "html":
         return export_html(db_session=db_session, event=event)
-    raise InvalidInput(f"format must be one of {', '.join(FORMATS)}", field="format")
+    raise error(InvalidInput, "invalid.event_export_format", field="format", allowed=choices(list(FORMATS)))

@@ -12,6 +12,7 @@ from app.events import planning
 from app.events import service as event_service
 from app.events.models import MET_OUTCOMES, OUTCOMES, Event, EventMeeting
 from app.feedback import service as feedback_service
+from app.messages import choices, error
 from app.roster.models import Need, Seed
 from app.schemas import DB_INT
 from matching.scheduling import reason_ja
@@ -30,7 +31,7 @@ def get_meeting(*, db_session: Session, event: Event, meeting_id: int) -> EventM
     # Ids beyond the database's integers cannot exist, and the driver would fail on them.
     meeting = db_session.get(EventMeeting, meeting_id) if 1 <= meeting_id <= MAX_MEETING_ID else None
     if meeting is None or meeting.event_id != event.id:
-        raise NotFound(f"{event.code} has no meeting {meeting_id}; the schedule lists the meeting ids.")
+        raise error(NotFound, "not_found.event_meeting", event=event.code, meeting=meeting_id)
     return meeting
 
 
@@ -39,7 +40,7 @@ def record_outcome(*, db_session: Session, event: Event, meeting: EventMeeting, 
     """Mark what came of the meeting. A meeting that took place is recorded as `met` feedback on the need–seed
     pairs behind it, so matching and later events know the two members have met."""
     if outcome not in OUTCOMES:
-        raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}", field="outcome")
+        raise error(InvalidInput, "invalid.event_outcome", field="outcome", allowed=choices(OUTCOMES))
     first_met = outcome in MET_OUTCOMES and meeting.outcome not in MET_OUTCOMES
     meeting.outcome, meeting.outcome_note, meeting.outcome_at = outcome, note, utcnow()
     if first_met:

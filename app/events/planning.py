@@ -13,6 +13,7 @@ from app.events import service as event_service
 from app.events.models import MET_OUTCOMES, Event, EventCandidate, EventMeeting
 from app.events.scoring import PairScore
 from app.feedback.models import Feedback
+from app.messages import error
 from app.roster.models import Need, Organization, Seed
 from matching.scheduling import (
     CandidatePair,
@@ -120,10 +121,10 @@ def run_schedule(*, db_session: Session, event: Event, time_limit_s: float = 8.0
     published. Refused once outcomes are recorded: the event has taken place.
     """
     if not 0.5 <= time_limit_s <= MAX_TIME_LIMIT_S:
-        raise InvalidInput(f"time_limit_s must be between 0.5 and {MAX_TIME_LIMIT_S:g}", field="time_limit_s")
+        raise error(InvalidInput, "invalid.event_time_limit", field="time_limit_s", limit=MAX_TIME_LIMIT_S)
     stored = _meetings(db_session, event)
     if any(m.outcome is not None for m in stored):
-        raise Conflict(f"{event.code} already has meeting outcomes; it cannot be scheduled again.")
+        raise error(Conflict, "conflict.event_schedule_held", event=event.code)
     problem = build_problem(db_session=db_session, event=event)
     result = schedule(problem, time_limit_s=time_limit_s)
     details = {frozenset((c.a.organization.external_id, c.b.organization.external_id)): c.detail
@@ -168,7 +169,7 @@ def publish(*, db_session: Session, event: Event) -> int:
     """Publish the current schedule: members see it, and later runs keep it where they can."""
     rows = _meetings(db_session, event)
     if not rows:
-        raise Conflict(f"{event.code} has no schedule yet; run the scheduler first.")
+        raise error(Conflict, "conflict.event_not_scheduled", event=event.code)
     for m in rows:
         m.published = True
     event.published_at = utcnow()

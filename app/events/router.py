@@ -54,7 +54,7 @@ def _own_org(key: Principal, given: str | None, field: str) -> str:
     """The member a request is about: given, or the member key's own; members may only name themselves."""
     org = given or key.organization
     if org is None:
-        raise InvalidInput(f"give {field} (a member id such as ORG-0001)", field=field)
+        raise error(InvalidInput, "invalid.event_member_required", field=field)
     if not key.is_secretariat and org != key.organization:
         raise error(Forbidden, "forbidden.other_organization", own=key.organization or key.role, target=org)
     return org

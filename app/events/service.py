@@ -17,6 +17,7 @@ from app.events.models import (
     EventRequest,
     EventSlot,
 )
+from app.messages import Phrase, choices, error
 from app.roster.models import Organization
 
 DEFAULT_MAX_MEETINGS = 6
@@ -36,7 +37,7 @@ class SlotSpec:
 def plan_slots(*, start: time, count: int, minutes: int, breaks: dict[int, int] | None = None) -> list[SlotSpec]:
     """`count` back-to-back meeting slots from `start`; breaks maps 'after slot n' to its length in minutes."""
     if count < 1:
-        raise InvalidInput("give at least one meeting slot", field="count")
+        raise error(InvalidInput, "invalid.event_slot_count", field="count")
     at = datetime.combine(date(2000, 1, 1), start.replace(tzinfo=None))  # wall-clock times at the venue
     specs = []
     for n in range(1, count + 1):
@@ -46,7 +47,7 @@ def plan_slots(*, start: time, count: int, minutes: int, breaks: dict[int, int] 
             specs.append(SlotSpec(at.time(), breaks[n], "break", "休憩"))
             at += timedelta(minutes=breaks[n])
     if at > _MIDNIGHT:
-        raise InvalidInput("the slots run past midnight; start earlier or use fewer slots", field="count")
+        raise error(InvalidInput, "invalid.event_slots_past_midnight", field="count")
     return specs
 
 
@@ -59,11 +60,11 @@ def _slot_rows(specs: list[SlotSpec]) -> list[EventSlot]:
     rows, meetings, breaks = [], 0, 0
     for spec in specs:
         if spec.kind not in ("meeting", "break"):
-            raise InvalidInput("a slot's kind is meeting or break", field="slots")
+            raise error(InvalidInput, "invalid.event_slot_kind", field="slots")
         if spec.kind == "meeting" and spec.minutes not in SLOT_MINUTES:
-            raise InvalidInput(f"a meeting slot lasts 15, 20 or 30 minutes, not {spec.minutes}", field="slots")
+            raise error(InvalidInput, "invalid.event_slot_minutes", field="slots", minutes=spec.minutes)
         if spec.kind == "break" and not 1 <= spec.minutes <= 24 * 60:
-            raise InvalidInput("a break lasts between 1 and 1440 minutes", field="slots")
+            raise error(InvalidInput, "invalid.event_break_minutes", field="slots")
         if spec.kind == "meeting":
             meetings += 1
             code = spec.code or f"S{meetings:02d}"
@@ -80,18 +81,18 @@ def _slot_rows(specs: list[SlotSpec]) -> list[EventSlot]:
 def _check_slots(rows: list[EventSlot]) -> None:
     codes = [r.code for r in rows]
     if len(set(codes)) != len(codes):
-        raise InvalidInput("slot codes must be unique within an event", field="slots")
+        raise error(InvalidInput, "invalid.event_slot_codes", field="slots")
     for row in rows:
         if datetime.combine(date(2000, 1, 1), row.starts_at) + timedelta(minutes=row.minutes) > _MIDNIGHT:
-            raise InvalidInput(f"slot {row.code} ends after midnight ({row.starts_at:%H:%M} + {row.minutes} min); "
-                               "every slot must end by 24:00 of the event's day", field="slots")
+            raise error(InvalidInput, "invalid.event_slot_past_midnight", field="slots", slot=row.code,
+                        start=f"{row.starts_at:%H:%M}", minutes=row.minutes)
     for before, after in zip(rows, rows[1:], strict=False):
         end = datetime.combine(date(2000, 1, 1), before.starts_at) + timedelta(minutes=before.minutes)
         if end.time() > after.starts_at and end.date() == date(2000, 1, 1):
-            raise InvalidInput(f"slot {before.code} ends at {end:%H:%M}, after {after.code} starts "
-                               f"({after.starts_at:%H:%M})", field="slots")
+            raise error(InvalidInput, "invalid.event_slot_overlap", field="slots", slot=before.code,
+                        end=f"{end:%H:%M}", next=after.code, next_start=f"{after.starts_at:%H:%M}")
     if not any(r.kind == "meeting" for r in rows):
-        raise InvalidInput("an event needs at least one meeting slot", field="slots")
+        raise error(InvalidInput, "invalid.event_meeting_slots", field="slots")
 
 
 def _next_code(db_session: Session) -> str:
@@ -107,9 +108,9 @@ def create_event(*, db_session: Session, name: str, date: date, venue: str, tabl
                  default_max_meetings: int = DEFAULT_MAX_MEETINGS, code: str | None = None) -> Event:
     """A new event with its slots; the code defaults to the next EV-nnnn."""
     if tables < 1:
-        raise InvalidInput("an event needs at least one table", field="tables")
+        raise error(InvalidInput, "invalid.event_tables", field="tables")
     if code is not None and db_session.scalar(select(Event.id).where(Event.code == code)) is not None:
-        raise Conflict(f"An event {code!r} already exists; choose another code or edit it.", field="code")
+        raise error(Conflict, "conflict.event_exists", field="code", id=code)
     event = Event(code=code or _next_code(db_session), name=name, date=date, venue=venue, tables=tables,
                   default_max_meetings=default_max_meetings, slots=_slot_rows(slots))
     db_session.add(event)
@@ -123,7 +124,7 @@ def get_event(*, db_session: Session, code: str) -> Event:
         selectinload(Event.slots),
         selectinload(Event.participants).selectinload(EventParticipant.organization)))
     if event is None:
-        raise NotFound(f"No event {code!r}; `GET /v1/events` lists them.")
+        raise error(NotFound, "not_found.event", id=code)
     return event
 
 
@@ -137,10 +138,10 @@ def update_event(*, db_session: Session, event: Event, changes: dict[str, Any],
                  slots: list[SlotSpec] | None = None) -> Event:
     """Change the event's fields; new slots replace the old (meetings in removed slots move on the next run)."""
     if "tables" in changes and (changes["tables"] is None or changes["tables"] < 1):
-        raise InvalidInput("an event needs at least one table", field="tables")
+        raise error(InvalidInput, "invalid.event_tables", field="tables")
     for name, value in changes.items():
         if value is None and name in ("name", "date", "venue", "default_max_meetings"):
-            raise InvalidInput(f"{name} cannot be empty", field=name)
+            raise error(InvalidInput, "invalid.event_empty", field=name)
     rows = None if slots is None else _slot_rows(slots)
     if _held_meetings(db_session, event):
         _keep_tables_and_slots(event, changes.get("tables", event.tables), rows)
@@ -168,11 +169,9 @@ def _meeting_slot_times(rows: list[EventSlot]) -> list[tuple[str, time, int]]:
 
 def _keep_tables_and_slots(event: Event, tables: int, rows: list[EventSlot] | None) -> None:
     if tables != event.tables:
-        raise Conflict(f"{event.code} already has meeting outcomes: its number of tables ({event.tables}) can no "
-                       "longer change. Name, date and venue can still be edited.", field="tables")
+        raise error(Conflict, "conflict.event_tables_held", field="tables", event=event.code, tables=event.tables)
     if rows is not None and _meeting_slot_times(rows) != _meeting_slot_times(event.slots):
-        raise Conflict(f"{event.code} already has meeting outcomes: its meeting slots (codes, times, lengths) can "
-                       "no longer change; only breaks and labels can.", field="slots")
+        raise error(Conflict, "conflict.event_slots_held", field="slots", event=event.code)
 
 
 def _meets(meeting: EventMeeting, *organizations: str) -> bool:
@@ -196,7 +195,7 @@ def meeting_slot_codes(event: Event) -> list[str]:
 def _organization(db_session: Session, external_id: str) -> Organization:
     org = db_session.scalar(select(Organization).where(Organization.external_id == external_id))
     if org is None:
-        raise NotFound(f"No member {external_id!r}.", field="organization")
+        raise error(NotFound, "not_found.event_member", field="organization", id=external_id)
     return org
 
 
@@ -206,8 +205,8 @@ def _check_available(event: Event, available: list[str] | None) -> list[str] | N
     codes = meeting_slot_codes(event)
     unknown = [s for s in available if s not in codes]
     if unknown:
-        raise InvalidInput(f"unknown meeting slot(s) {', '.join(unknown)}; this event's are {', '.join(codes)}",
-                           field="available_slots")
+        raise error(InvalidInput, "invalid.event_unknown_slots", field="available_slots", unknown=choices(unknown),
+                    slots=choices(codes))
     return sorted(set(available), key=codes.index)
 
 
@@ -216,8 +215,7 @@ def get_participant(*, event: Event, organization: str) -> EventParticipant:
     for p in event.participants:
         if p.organization.external_id == organization:
             return p
-    raise NotFound(f"{organization} does not take part in {event.code}; add it as a participant first.",
-                   field="organization")
+    raise error(NotFound, "not_found.event_participant", field="organization", org=organization, event=event.code)
 
 
 def add_participant(*, db_session: Session, event: Event, organization: str, available_slots: list[str] | None = None,
@@ -225,10 +223,10 @@ def add_participant(*, db_session: Session, event: Event, organization: str, ava
     """Register a member for the event; registering again is a Conflict."""
     org = _organization(db_session, organization)
     if any(p.organization_id == org.id for p in event.participants):
-        raise Conflict(f"{organization} already takes part in {event.code}; change it with PATCH instead.",
-                       field="organization")
+        raise error(Conflict, "conflict.event_participant_exists", field="organization", org=organization,
+                    event=event.code)
     if max_meetings is not None and max_meetings < 0:
-        raise InvalidInput("max_meetings cannot be negative", field="max_meetings")
+        raise error(InvalidInput, "invalid.event_max_meetings_negative", field="max_meetings")
     participant = EventParticipant(organization=org, available_slots=_check_available(event, available_slots),
                                    max_meetings=event.default_max_meetings if max_meetings is None else max_meetings)
     event.participants.append(participant)
@@ -244,7 +242,7 @@ def update_participant(*, db_session: Session, event: Event, participant: EventP
         available = _check_available(event, changes["available_slots"])
     maximum = changes.get("max_meetings", participant.max_meetings)
     if maximum is None or maximum < 0:
-        raise InvalidInput("max_meetings must be 0 or more", field="max_meetings")
+        raise error(InvalidInput, "invalid.event_max_meetings", field="max_meetings")
     _keep_participant_meetings(db_session, event, participant, available, maximum)
     participant.available_slots, participant.max_meetings = available, maximum
     db_session.flush()
@@ -257,18 +255,16 @@ def _keep_participant_meetings(db_session: Session, event: Event, participant: E
     held = [m for m in _held_meetings(db_session, event) if _meets(m, org)]
     outside = sorted({m.slot_code for m in held if available is not None and m.slot_code not in available})
     if outside or len(held) > maximum:
-        slots = ", ".join(sorted(m.slot_code for m in held))
-        raise Conflict(f"{event.code} already has meeting outcomes, and {org} had {len(held)} meeting(s) in "
-                       f"{slots}: its available slots must include them and max_meetings be at least "
-                       f"{len(held)}.", field="available_slots" if outside else "max_meetings")
+        raise error(Conflict, "conflict.event_participant_meetings_held",
+                    field="available_slots" if outside else "max_meetings", event=event.code, org=org,
+                    count=len(held), slots=choices(sorted(m.slot_code for m in held)))
 
 
 def remove_participant(*, db_session: Session, event: Event, participant: EventParticipant) -> None:
     """Withdraw a member; its requests go too, its meetings are dropped on the next run."""
     org = participant.organization.external_id
     if any(_meets(m, org) for m in _held_meetings(db_session, event)):
-        raise Conflict(f"{event.code} already has meeting outcomes, and {org} had meetings there: it can no "
-                       "longer be withdrawn.", field="organization")
+        raise error(Conflict, "conflict.event_participant_held", field="organization", event=event.code, org=org)
     event.participants.remove(participant)
     db_session.delete(participant)
     db_session.flush()
@@ -284,6 +280,11 @@ def available_slots(event: Event, participant: EventParticipant) -> list[str]:
 
 # --- requests -------------------------------------------------------------------------------------
 
+# What a meeting that took place refuses, worded for both languages of conflict.event_pair_held.
+_NO_DO_NOT_MEET = Phrase("a do_not_meet request can no longer be made", "do_not_meet（会わない）の希望はもう出せません")
+_NO_WITHDRAWAL = Phrase("the request can no longer be withdrawn", "この希望はもう取り消せません")
+
+
 
 def list_requests(*, db_session: Session, event: Event, requester: str | None = None) -> list[EventRequest]:
     """The event's requests, optionally only one member's."""
@@ -296,17 +297,17 @@ def list_requests(*, db_session: Session, event: Event, requester: str | None = 
 def set_request(*, db_session: Session, event: Event, requester: str, target: str, kind: str) -> EventRequest:
     """Record what the requester wants about the target; a later request about the same target replaces it."""
     if kind not in REQUEST_KINDS:
-        raise InvalidInput(f"kind must be one of {', '.join(REQUEST_KINDS)}", field="kind")
+        raise error(InvalidInput, "invalid.event_request_kind", field="kind", allowed=choices(REQUEST_KINDS))
     if requester == target:
-        raise InvalidInput("a member cannot make a request about itself", field="target")
+        raise error(InvalidInput, "invalid.event_request_self", field="target")
     who = get_participant(event=event, organization=requester)
     try:
         whom = get_participant(event=event, organization=target)
     except NotFound as exc:
-        raise NotFound(f"{target} does not take part in {event.code}; requests name other participants.",
-                       field="target") from exc
+        raise error(NotFound, "not_found.event_request_target", field="target", target=target,
+                    event=event.code) from exc
     if kind == "do_not_meet":
-        _keep_pair_meeting(db_session, event, requester, target, "a do_not_meet request can no longer be made")
+        _keep_pair_meeting(db_session, event, requester, target, _NO_DO_NOT_MEET)
     existing = db_session.scalar(select(EventRequest).where(
         EventRequest.event_id == event.id, EventRequest.requester_id == who.id, EventRequest.target_id == whom.id))
     if existing is not None:
@@ -323,15 +324,16 @@ def delete_request(*, db_session: Session, event: Event, requester: str, target:
     """Withdraw the requester's request about the target."""
     for request in list_requests(db_session=db_session, event=event, requester=requester):
         if request.target.organization.external_id == target:
-            _keep_pair_meeting(db_session, event, requester, target, "the request can no longer be withdrawn")
+            _keep_pair_meeting(db_session, event, requester, target, _NO_WITHDRAWAL)
             db_session.delete(request)
             db_session.flush()
             return
-    raise NotFound(f"{requester} has no request about {target} in {event.code}.", field="target")
+    raise error(NotFound, "not_found.event_request", field="target", requester=requester, target=target,
+                event=event.code)
 
 
-def _keep_pair_meeting(db_session: Session, event: Event, requester: str, target: str, refused: str) -> None:
+def _keep_pair_meeting(db_session: Session, event: Event, requester: str, target: str, refused: Phrase) -> None:
     """A request must not contradict a meeting of the two that took place (it may be why they met again)."""
     if any(_meets(m, requester, target) for m in _held_meetings(db_session, event)):
-        raise Conflict(f"{event.code} already has meeting outcomes, and {requester} and {target} had a meeting "
-                       f"there: {refused}.", field="target")
+        raise error(Conflict, "conflict.event_pair_held", field="target", event=event.code, requester=requester,
+                    target=target, refused=refused)

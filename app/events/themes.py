@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.errors import InvalidInput
 from app.matches.engine import MatchingEngine
 from app.matches.vectors import embed_documents
+from app.messages import error
 from app.roster.models import Need, Seed
 from app.roster.vocab import INDUSTRIES
 from matching import themes as theme_core
@@ -25,7 +26,7 @@ def theme_report(*, db_session: Session, engine: MatchingEngine, k: int = DEFAUL
     weak_below: the best-match score under which a need counts as unmet; by default 0.6 × the median.
     """
     if not 1 <= k <= 50:
-        raise InvalidInput("themes must be between 1 and 50", field="themes")
+        raise error(InvalidInput, "invalid.theme_count", field="themes")
     needs: list[Need] = _rows(db_session, Need, prefecture)
     rows: list[tuple[str, Need | Seed]] = [("need", r) for r in needs]
     rows += [("seed", r) for r in _rows(db_session, Seed, prefecture)]

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from app.auth import service as auth_service
 from app.config import Settings
+from app.events import outcomes, planning
+from app.events import service as event_service
 from app.main import create_app
 from app.matches.engine import MatchingEngine
 from app.roster.exchange import import_roster
@@ -20,7 +22,7 @@ from embeddings.encoder import SentenceTransformerEncoder
 from matching.scheduling import schedule_from_json, validate_schedule
 from matching.vocabulary import load_vocabulary
 from seed import VOCABULARY
-from tests.events.conftest import demo_roster, org
+from tests.events.conftest import demo_roster, make_event, org, with_candidates
 
 # Support bodies, vendors and users from the demo roster: needs on one side, seeds on the other.
 MEMBERS = [org(n) for n in (7, 13, 17, 18, 20, 21, 26, 27, 28, 33, 35, 36, 37, 50, 52, 55, 57, 60, 63, 66)]
@@ -55,7 +57,8 @@ def client(keys: dict[str, str], database_url: str, tmp_path: Path,
 
 def call(client: TestClient, keys: dict[str, str], who: str, method: str, path: str, status: int = 200,
          **kwargs: Any) -> Any:
-    response = client.request(method, path, headers={"X-API-Key": keys[who]}, **kwargs)
+    headers = {"X-API-Key": keys[who], **kwargs.pop("headers", {})}
+    response = client.request(method, path, headers=headers, **kwargs)
     assert response.status_code == status, response.text
     return response
 
@@ -173,3 +176,70 @@ def test_slot_times_with_an_offset_are_venue_times(client: TestClient, keys: dic
         "name": "夜の商談会", "date": "2026-12-10", "venue": "熊本", "tables": 2,
         "plan": {"start": "23:40:00Z", "count": 2, "minutes": 20}}).json()
     assert late["field"] == "count"
+
+
+JA = {"Accept-Language": "ja"}
+
+
+def held_event(session: Session, a: str, b: str) -> tuple[str, int]:
+    """An event where a and b met and the meeting's outcome is recorded: its code and the meeting id."""
+    event = make_event(session, tables=2)
+    for member in (a, b):
+        event_service.add_participant(db_session=session, event=event, organization=member)
+    with_candidates(session, event, {(a, b): 1.0})
+    planning.run_schedule(db_session=session, event=event, time_limit_s=2)
+    meeting = planning.meetings(db_session=session, event=event)[0]
+    outcomes.record_outcome(db_session=session, event=event, meeting=meeting, outcome="cooperation_possible")
+    session.commit()
+    return event.code, meeting.id
+
+
+def test_event_errors_follow_the_language(client: TestClient, keys: dict[str, str], session: Session) -> None:
+    s, me, other = "secretariat", MEMBERS[0], MEMBERS[1]
+    code, _ = held_event(session, me, other)
+
+    def detail(method: str, path: str, status: int, headers: dict[str, str] = JA, **kwargs: Any) -> dict[str, Any]:
+        response = call(client, keys, s, method, path, status, headers=headers, **kwargs)
+        assert response.headers["Content-Language"] == headers.get("Accept-Language", "en")
+        return dict(response.json())
+
+    unknown = detail("GET", "/v1/events/EV-NOPE", 404)
+    assert (unknown["title"], unknown["detail"]) == ("見つかりません",
+                                                     "イベント 'EV-NOPE' はありません。GET /v1/events で一覧できます。")
+    itself = detail("PUT", f"/v1/events/{code}/requests", 422, json={"requester": me, "target": me,
+                                                                      "kind": "must_meet"})
+    assert itself["field"] == "target"
+    assert itself["detail"] == "自分自身への希望は出せません。希望の相手には他の参加者を指定してください。"
+    refused = detail("PUT", f"/v1/events/{code}/requests", 409, json={"requester": me, "target": other,
+                                                                       "kind": "do_not_meet"})
+    assert refused["detail"] == (f"{code} には商談の成果が記録されており、{me} と {other} はそこで商談をしました。"
+                                 "do_not_meet（会わない）の希望はもう出せません。")
+    tables = detail("PATCH", f"/v1/events/{code}", 409, json={"tables": 5})
+    assert (tables["title"], tables["field"]) == ("競合しています", "tables")
+    assert tables["detail"] == (f"{code} には商談の成果が記録されているため、テーブル数（2）はもう変更できません。"
+                                "名称・日付・会場は変更できます。")
+    again = detail("POST", f"/v1/events/{code}/schedule", 409, json={"rescore": False})
+    assert again["detail"] == f"{code} には商談の成果が記録されているため、スケジュールはもう作り直せません。"
+    outcome = {"outcome": "insufficient_interest"}
+    meeting = detail("PUT", f"/v1/events/{code}/meetings/999999/outcome", 404, json=outcome)
+    assert meeting["detail"] == f"{code} に商談 999999 はありません。商談のIDはスケジュールに載っています。"
+    slot = {"name": "商談会", "date": "2026-12-10", "venue": "福岡", "tables": 2,
+            "slots": [{"start": "13:00", "minutes": 25}]}
+    length = detail("POST", "/v1/events", 422, json=slot)
+    assert length["field"] == "slots"
+    assert length["detail"] == "商談の時間枠の長さは15分・20分・30分のいずれかにしてください（25 分は使えません）。"
+    both = detail("POST", "/v1/events", 422, json={**slot, "plan": PLAN})
+    assert both["detail"] == "入力が正しくありません（body）: slots と plan はどちらか一方だけを指定してください"
+
+    # Without Japanese in Accept-Language the same errors keep their English wording.
+    english = {"Accept-Language": "en"}
+    assert detail("GET", "/v1/events/EV-NOPE", 404, english)["detail"] == (
+        "No event 'EV-NOPE'; `GET /v1/events` lists them.")
+    assert detail("POST", "/v1/events", 422, {}, json=slot)["detail"] == (
+        "a meeting slot lasts 15, 20 or 30 minutes, not 25")
+    assert detail("PUT", f"/v1/events/{code}/requests", 409, english, json={
+        "requester": me, "target": other, "kind": "do_not_meet"})["detail"] == (
+        f"{code} already has meeting outcomes, and {me} and {other} had a meeting there: "
+        "a do_not_meet request can no longer be made.")
+    assert detail("PUT", f"/v1/events/{code}/meetings/999999/outcome", 404, english, json=outcome)["detail"] == (
+        f"{code} has no meeting 999999; the schedule lists the meeting ids.")
