@@ -47,7 +47,8 @@ def programs_for_pairs(db_session: Session, pairs: list[tuple[Document, Document
     budgets: dict[str, int | None] = {external_id: budget for external_id, budget in budget_rows}
     catalog = current_catalog(db_session=db_session)
     # A need's pairs share its text, so the programs relevant to it are found once per need.
-    relevant = {need.id: relevant_programs(catalog, need.text) for need, _ in pairs}
+    texts = {need.id: need.text for need, _ in pairs}
+    relevant = {need_id: relevant_programs(catalog, text) for need_id, text in texts.items()}
     return [top_for_pair(db_session=db_session, need_org=members[need.org.id], seed_org=members[seed.org.id],
                          need_text=need.text, limit=limit, investment_jpy=budgets.get(need.id),
                          catalog=relevant[need.id])
