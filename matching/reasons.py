@@ -11,6 +11,17 @@ INDUSTRY_JA = {
     "L": "学術研究・専門サービス", "M": "宿泊・飲食サービス業", "N": "生活関連サービス業", "O": "教育・学習支援業",
     "P": "医療・福祉", "Q": "複合サービス事業", "R": "サービス業", "S": "公務", "T": "その他",
 }
+INDUSTRY_EN = {
+    "A": "agriculture and forestry", "B": "fisheries", "C": "mining", "D": "construction", "E": "manufacturing",
+    "F": "utilities", "G": "information and communications", "H": "transport", "I": "wholesale and retail",
+    "J": "finance and insurance", "K": "real estate and leasing", "L": "research and professional services",
+    "M": "hotels and restaurants", "N": "personal services", "O": "education", "P": "health and welfare",
+    "Q": "compound services", "R": "services", "S": "public administration", "T": "other industries",
+}
+PREFECTURE_EN = {
+    "福岡県": "Fukuoka", "佐賀県": "Saga", "長崎県": "Nagasaki", "熊本県": "Kumamoto", "大分県": "Oita",
+    "宮崎県": "Miyazaki", "鹿児島県": "Kagoshima", "沖縄県": "Okinawa", "山口県": "Yamaguchi", "東京都": "Tokyo",
+}
 MAX_ITEMS = 3
 SIMILARITY_NOTEWORTHY = 0.35
 
@@ -31,6 +42,7 @@ def build_reasons(match: Match, vocabulary: Vocabulary, query_industry: str | No
         pairs.sort(key=lambda pair: vocabulary.kind(pair[1]) == "problem")
         reasons.append({"type": "solves", "links": [
             {"need_concept": vocabulary.label(n), "seed_concept": vocabulary.label(sd),
+             "need_concept_en": vocabulary.label(n, "en"), "seed_concept_en": vocabulary.label(sd, "en"),
              "seed_offers": vocabulary.kind(sd) != "problem"}
             for n, sd in pairs[:MAX_ITEMS]]})
     if match.shared_terms:
@@ -38,7 +50,8 @@ def build_reasons(match: Match, vocabulary: Vocabulary, query_industry: str | No
     reasons.append({"type": "semantic_similarity", "similarity": round(match.similarity, 3)})
     if match.structure.get("industry") == 1.0 and query_industry:
         reasons.append({"type": "industry_experience", "industry": query_industry,
-                        "label": INDUSTRY_JA.get(query_industry, query_industry)})
+                        "label": INDUSTRY_JA.get(query_industry, query_industry),
+                        "label_en": INDUSTRY_EN.get(query_industry, query_industry)})
     region = match.structure.get("region")
     if region:
         reasons.append({"type": "region", "same_prefecture": region == 1.0, "prefecture": match.doc.org.prefecture})
@@ -69,3 +82,33 @@ def reason_sentence(reasons: list[dict[str, Any]]) -> str:
         region = by_type["region"]
         parts.append(f"同じ{region['prefecture']}の会員です" if region["same_prefecture"] else "同じ九州の会員です")
     return "。".join(parts) + "。"
+
+
+def reason_sentence_en(reasons: list[dict[str, Any]]) -> str:
+    """The same sentence in English, for the pages' English mode and English-speaking members."""
+    parts: list[str] = []
+    by_type = {r["type"]: r for r in reasons}
+    if "solves" in by_type:
+        link = by_type["solves"]["links"][0]
+        need = link.get("need_concept_en", link["need_concept"])
+        seed = link.get("seed_concept_en", link["seed_concept"])
+        parts.append(f"{seed} answers the problem of {need}" if link.get("seed_offers", True)
+                     else f"{need} and {seed} are related problems")
+    if "shared_concepts" in by_type:
+        labels = ", ".join(c.get("label_en") or c["label"] for c in by_type["shared_concepts"]["concepts"])
+        parts.append(f"both are about {labels}")
+    elif "shared_terms" in by_type:
+        parts.append("both use the words " + ", ".join(f"“{t}”" for t in by_type["shared_terms"]["terms"][:3]))
+    similarity = by_type["semantic_similarity"]["similarity"]
+    if not parts or similarity >= SIMILARITY_NOTEWORTHY:
+        parts.append(f"the texts are close in meaning (similarity {similarity:.2f})")
+    if "industry_experience" in by_type:
+        experience = by_type["industry_experience"]
+        parts.append(f"it has worked in {experience.get('label_en') or experience['label']}")
+    if "region" in by_type:
+        region = by_type["region"]
+        prefecture = PREFECTURE_EN.get(region["prefecture"], region["prefecture"])
+        parts.append(f"the member is also in {prefecture}" if region["same_prefecture"]
+                     else "the member is also in Kyushu")
+    sentences = [p[0].upper() + p[1:] for p in parts]
+    return ". ".join(sentences) + "."

@@ -23,6 +23,7 @@ class MatchRead(BaseModel):
     channels: dict[str, float] = Field(description="per-channel scores: dense, lexical, vocabulary, structure")
     reasons: list[dict[str, Any]] = Field(description="concepts, terms, similarity, industry, region")
     reason_text: str = Field(description="一文の理由（日本語）")
+    reason_text_en: str = Field(description="the same reason in English")
     programs: list[dict[str, Any]] | None = Field(
         default=None, description="need–seed pairs: top support programs (status, conditions, estimated support)")
 

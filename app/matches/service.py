@@ -11,7 +11,7 @@ from app.programs.service import applicant_of, current_catalog, relevant_program
 from app.roster.models import Need, Organization
 from matching.documents import Document
 from matching.ranker import Match
-from matching.reasons import build_reasons, reason_sentence
+from matching.reasons import build_reasons, reason_sentence, reason_sentence_en
 
 PAIRS_PER_POSTING = 10
 OTHER_PAIRS_SHARE = 0.25
@@ -32,6 +32,7 @@ def match_payload(engine: MatchingEngine, match: Match, query_industry: str | No
         "channels": {k: round(v, 4) for k, v in match.channels.items()},
         "reasons": reasons,
         "reason_text": reason_sentence(reasons),
+        "reason_text_en": reason_sentence_en(reasons),
     }
 
 

@@ -6,7 +6,7 @@ from matching.channels import concept_overlap, structure_score
 from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
 from matching.ranker import Query, Weights, rank
-from matching.reasons import build_reasons, reason_sentence
+from matching.reasons import build_reasons, reason_sentence, reason_sentence_en
 from matching.vocabulary import Concept, Vocabulary
 
 VOCAB = Vocabulary(
@@ -70,6 +70,10 @@ def test_a_seed_side_match_names_the_needs_problem_and_the_seeds_answer() -> Non
     link = next(r for r in build_reasons(matches[0], VOCAB, "E") if r["type"] == "solves")["links"][0]
     assert (link["need_concept"], link["seed_concept"]) == ("突発停止", "予知保全")
     assert "「突発停止」の課題に「予知保全」で応えられます" in reason_sentence(build_reasons(matches[0], VOCAB, "E"))
+    english = reason_sentence_en(build_reasons(matches[0], VOCAB, "E"))
+    assert english.startswith("Predictive maintenance answers the problem of unplanned downtime.")
+    assert "It has worked in manufacturing." in english
+    assert english.endswith("The member is also in Fukuoka.")
 
 
 def test_own_organization_is_never_returned() -> None:

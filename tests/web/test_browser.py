@@ -221,4 +221,7 @@ def test_keyboard_alone_runs_a_search_in_english(browser: Any, live_server: str)
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=2).first.inner_text().startswith("Results")
     assert page.locator("html").get_attribute("lang") == "en"
+    reason = page.locator("article.result .reason span[lang=en]").first.inner_text()  # the reason in English
+    assert reason[0].isascii()
+    assert reason.endswith(".")
     context.close()
