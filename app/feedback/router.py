@@ -1,6 +1,8 @@
 """Feedback endpoints: members and the secretariat say what came of a pair; the secretariat sees the totals."""
 
-from fastapi import APIRouter, Depends, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
 
 from app.auth.dependencies import SecretariatKey, WriterKey, current_key
 from app.dependencies import SessionDep
@@ -9,6 +11,7 @@ from app.feedback.schemas import FeedbackCreate, FeedbackRead, FeedbackSummary
 from app.organizations import service as organization_service
 from app.postings import service as posting_service
 from app.roster.models import Need, Seed
+from app.schemas import Page, PaginationDep, Reference
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"], dependencies=[Depends(current_key)])
 
@@ -24,6 +27,18 @@ def give_feedback(key: WriterKey, feedback_in: FeedbackCreate, db_session: Sessi
                                               note=feedback_in.note, organization=organization,
                                               api_key_id=key.key_id)
     return FeedbackRead.of(feedback)
+
+
+@router.get("", response_model=Page[FeedbackRead], summary="Feedback given, newest first")
+def list_feedback(key: WriterKey, db_session: SessionDep, page: PaginationDep,
+                  need: Annotated[Reference | None, Query(description="only statements on this need")] = None,
+                  seed: Annotated[Reference | None, Query(description="only statements on this seed")] = None,
+                  ) -> Page[FeedbackRead]:
+    """記録した反応の履歴（新しい順）。会員は自分の団体の記録だけ、事務局はすべてを見られます。"""
+    rows, total = feedback_service.list_feedback(
+        db_session=db_session, organization=None if key.is_secretariat else key.organization, need=need, seed=seed,
+        limit=page.limit, offset=page.offset)
+    return Page(items=[FeedbackRead.of(f) for f in rows], total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/summary", response_model=FeedbackSummary, summary="Feedback per seed and need")

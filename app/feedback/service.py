@@ -3,7 +3,7 @@
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Forbidden, InvalidInput
@@ -36,6 +36,24 @@ def give_feedback(*, db_session: Session, need: Need, seed: Seed, status: str, n
 def _latest(rows: Iterable[Feedback]) -> dict[tuple[int | None, int, int], Feedback]:
     """The current statement per (giver, need, seed): rows must come oldest first (id order)."""
     return {(f.organization_id, f.need_id, f.seed_id): f for f in rows}
+
+
+def list_feedback(*, db_session: Session, organization: str | None, need: str | None = None,
+                  seed: str | None = None, limit: int, offset: int) -> tuple[list[Feedback], int]:
+    """Statements newest first: a member's own (organization = its id), or everyone's (None, the secretariat)."""
+    query = select(Feedback)
+    if organization is not None:
+        query = query.join(Organization, Feedback.organization_id == Organization.id).where(
+            Organization.external_id == organization)
+    if need is not None:
+        query = query.where(Feedback.need_id.in_(select(Need.id).where(Need.external_id == need)))
+    if seed is not None:
+        query = query.where(Feedback.seed_id.in_(select(Seed.id).where(Seed.external_id == seed)))
+    total = db_session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db_session.scalars(query.options(selectinload(Feedback.need), selectinload(Feedback.seed),
+                                            selectinload(Feedback.organization))
+                              .order_by(Feedback.id.desc()).limit(limit).offset(offset))
+    return list(rows), total
 
 
 def summary(*, db_session: Session) -> dict[str, list[dict[str, object]]]:

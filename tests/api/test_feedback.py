@@ -98,3 +98,22 @@ def test_feedback_is_refused_for_pairs_that_are_not_the_members(client: TestClie
                       headers=world.headers("member"))
     assert bad.status_code == 422
     assert bad.json()["field"] == "status"
+
+
+def test_members_read_back_their_own_feedback_only(client: TestClient, world: World) -> None:
+    _feedback(client, world, "member", "N-A1", "S-B1", "interested")
+    _feedback(client, world, "member", "N-A1", "S-B1", "contacted")
+    _feedback(client, world, "other_member", "N-A1", "S-B1", "interested")  # ORG-B's own seed
+
+    mine = client.get("/v1/feedback", headers=world.headers("member")).json()
+    assert mine["total"] == 2
+    assert [(f["status"], f["organization"]) for f in mine["items"]] == [("contacted", "ORG-A"),
+                                                                         ("interested", "ORG-A")]
+    theirs = client.get("/v1/feedback", headers=world.headers("other_member")).json()
+    assert [f["organization"] for f in theirs["items"]] == ["ORG-B"]
+    everything = client.get("/v1/feedback", params={"seed": "S-B1", "limit": 2}, headers=world.headers("secretariat"))
+    assert everything.json()["total"] == 3
+    assert len(everything.json()["items"]) == 2
+    other_need = client.get("/v1/feedback", params={"need": "N-C1"}, headers=world.headers("secretariat"))
+    assert other_need.json()["total"] == 0
+    assert client.get("/v1/feedback", headers=world.headers("lab")).status_code == 403

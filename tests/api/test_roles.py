@@ -61,6 +61,7 @@ CASES = [
     Case("DELETE", "/v1/keys/{member_key}", only(secretariat=204, member=204)),
     Case("POST", "/v1/feedback", only(secretariat=201, member=201), {"need": "N-A1", "seed": "S-C1",
                                                                      "status": "interested"}),
+    Case("GET", "/v1/feedback", only(secretariat=200, member=200, other_member=200)),
     Case("GET", "/v1/feedback/summary", only(secretariat=200)),
     Case("GET", "/v1/programs", EVERYONE),
     Case("GET", "/v1/programs/monozukuri-general", EVERYONE),
