@@ -37,13 +37,13 @@ def build_reasons(match: Match, vocabulary: Vocabulary, query_industry: str | No
     if overlap.linked:
         # Links run from the query's concept to the document's; when the document is a need, swap them.
         pairs = [(d, q) if match.doc.kind == "need" else (q, d) for q, d in overlap.linked]
-        # A link whose seed side offers something (a technology, an application, support) explains the
-        # match best; problem-to-problem links only say that the two are about related troubles.
-        pairs.sort(key=lambda pair: vocabulary.kind(pair[1]) == "problem")
+        # A problem of the need met by something the seed offers (a technology, an application, support)
+        # explains the match best; links between two offers, or two problems, only say they are related.
+        pairs.sort(key=lambda pair: (vocabulary.kind(pair[1]) == "problem", vocabulary.kind(pair[0]) != "problem"))
         reasons.append({"type": "solves", "links": [
             {"need_concept": vocabulary.label(n), "seed_concept": vocabulary.label(sd),
              "need_concept_en": vocabulary.label(n, "en"), "seed_concept_en": vocabulary.label(sd, "en"),
-             "seed_offers": vocabulary.kind(sd) != "problem"}
+             "need_is_problem": vocabulary.kind(n) == "problem", "seed_offers": vocabulary.kind(sd) != "problem"}
             for n, sd in pairs[:MAX_ITEMS]]})
     if match.shared_terms:
         reasons.append({"type": "shared_terms", "terms": list(match.shared_terms[:5])})
@@ -62,10 +62,12 @@ def reason_sentence(reasons: list[dict[str, Any]]) -> str:
     """One short Japanese sentence a member reads next to the match."""
     parts: list[str] = []
     by_type = {r["type"]: r for r in reasons}
-    if "solves" in by_type:
-        link = by_type["solves"]["links"][0]
-        if link.get("seed_offers", True):
+    link = _leading_link(by_type)
+    if link is not None:
+        if _answers(link):
             parts.append(f"「{link['need_concept']}」の課題に「{link['seed_concept']}」で応えられます")
+        elif link.get("seed_offers", True):
+            parts.append(f"「{link['need_concept']}」に関連する「{link['seed_concept']}」を扱っています")
         else:
             parts.append(f"「{link['need_concept']}」と「{link['seed_concept']}」は関連する課題です")
     if "shared_concepts" in by_type:
@@ -88,12 +90,16 @@ def reason_sentence_en(reasons: list[dict[str, Any]]) -> str:
     """The same sentence in English, for the pages' English mode and English-speaking members."""
     parts: list[str] = []
     by_type = {r["type"]: r for r in reasons}
-    if "solves" in by_type:
-        link = by_type["solves"]["links"][0]
+    link = _leading_link(by_type)
+    if link is not None:
         need = link.get("need_concept_en", link["need_concept"])
         seed = link.get("seed_concept_en", link["seed_concept"])
-        parts.append(f"{seed} answers the problem of {need}" if link.get("seed_offers", True)
-                     else f"{need} and {seed} are related problems")
+        if _answers(link):
+            parts.append(f"{seed} answers the problem of {need}")
+        elif link.get("seed_offers", True):
+            parts.append(f"it offers {seed}, related to {need}")
+        else:
+            parts.append(f"{need} and {seed} are related problems")
     if "shared_concepts" in by_type:
         labels = ", ".join(c.get("label_en") or c["label"] for c in by_type["shared_concepts"]["concepts"])
         parts.append(f"both are about {labels}")
@@ -112,3 +118,17 @@ def reason_sentence_en(reasons: list[dict[str, Any]]) -> str:
                      else "the member is also in Kyushu")
     sentences = [p[0].upper() + p[1:] for p in parts]
     return ". ".join(sentences) + "."
+
+
+def _answers(link: dict[str, Any]) -> bool:
+    """A problem of the need that the seed's offer answers (older payloads lack the flags: assume so)."""
+    return bool(link.get("need_is_problem", True) and link.get("seed_offers", True))
+
+
+def _leading_link(by_type: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The link the sentence opens with: an answered problem always; a weaker link only when the two
+    sides share no concept (shared concepts say more than a loose relation)."""
+    if "solves" not in by_type:
+        return None
+    link: dict[str, Any] = by_type["solves"]["links"][0]
+    return link if _answers(link) or "shared_concepts" not in by_type else None

@@ -76,6 +76,18 @@ def test_a_seed_side_match_names_the_needs_problem_and_the_seeds_answer() -> Non
     assert english.endswith("The member is also in Fukuoka.")
 
 
+def test_a_link_between_two_offers_is_called_related_not_an_answer() -> None:
+    need = Document("N2", "need", "予知保全を導入したい", "予知保全の仕組みを探しています", USER)
+    matches = rank(Query.of(need), _corpus(_seed("S1", VENDOR, "振動センサー")), {"S1": 0.2}, Weights(), limit=5)
+    reasons = build_reasons(matches[0], VOCAB, "E")
+    assert reason_sentence(reasons).startswith("「予知保全」に関連する「振動センシング」を扱っています。")
+    assert reason_sentence_en(reasons).startswith("It offers vibration sensing, related to predictive maintenance.")
+    # With a concept in common, the shared concept leads instead of the loose link.
+    both = rank(Query.of(need), _corpus(_seed("S2", VENDOR, "振動センサーで予知保全")), {"S2": 0.2}, Weights(),
+                limit=5)
+    assert reason_sentence(build_reasons(both[0], VOCAB, "E")).startswith("予知保全が共通しています。")
+
+
 def test_own_organization_is_never_returned() -> None:
     own = _seed("S-own", USER, "振動センサーによる予知保全")
     corpus = _corpus(own, _seed("S1", VENDOR, "観光案内アプリ"))
