@@ -156,7 +156,8 @@ def rank(
     def match(row: int) -> Match:
         doc = view.docs[row]
         overlap = concept_overlap(query_tagging, corpus.taggings[doc.id], corpus.vocabulary, corpus.concept_stats)
-        shared = tuple(sorted(query_terms & corpus.bm25.terms_of(doc.id), key=len, reverse=True))
+        # Longest first, then in character order: set order varies between processes, reasons must not.
+        shared = tuple(sorted(query_terms & corpus.bm25.terms_of(doc.id), key=lambda t: (-len(t), t)))
         channels = {"dense": float(z_dense[row]), "lexical": float(z_lexical[row]),
                     "vocabulary": float(vocabulary[row]), "structure": float(structure[row])}
         similarity = 0.0 if np.isnan(cosine[row]) else float(cosine[row])
