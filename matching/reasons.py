@@ -1,5 +1,7 @@
 """Why a match was made: structured reasons and one short Japanese sentence built from them."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from matching.ranker import Match
@@ -58,66 +60,83 @@ def build_reasons(match: Match, vocabulary: Vocabulary, query_industry: str | No
     return reasons
 
 
+@dataclass(frozen=True)
+class _Phrasing:
+    """How one language words each part of the reason sentence."""
+
+    suffix: str  # the language's label keys: "" (label) or "_en" (label_en), falling back to Japanese
+    answers: Callable[[str, str], str]  # (need concept, seed concept)
+    offers: Callable[[str, str], str]
+    related: Callable[[str, str], str]
+    shared_concepts: Callable[[list[str]], str]
+    shared_terms: Callable[[list[str]], str]
+    similar: Callable[[float], str]
+    industry: Callable[[str], str]
+    region: Callable[[str | None], str]  # the shared prefecture, or None for Kyushu
+    join: Callable[[list[str]], str]
+
+    def text(self, item: dict[str, Any], key: str) -> str:
+        return str(item.get(key + self.suffix) or item[key])
+
+
+JA = _Phrasing(
+    suffix="",
+    answers=lambda need, seed: f"「{need}」の課題に「{seed}」で応えられます",
+    offers=lambda need, seed: f"「{need}」に関連する「{seed}」を扱っています",
+    related=lambda need, seed: f"「{need}」と「{seed}」は関連する課題です",
+    shared_concepts=lambda labels: f"{'・'.join(labels)}が共通しています",
+    shared_terms=lambda terms: f"「{'」「'.join(terms)}」が共通しています",
+    similar=lambda similarity: f"内容の意味が近い（類似度{similarity:.2f}）です",
+    industry=lambda label: f"{label}での実績があります",
+    region=lambda prefecture: f"同じ{prefecture}の会員です" if prefecture else "同じ九州の会員です",
+    join=lambda parts: "。".join(parts) + "。",
+)
+EN = _Phrasing(
+    suffix="_en",
+    answers=lambda need, seed: f"{seed} answers the problem of {need}",
+    offers=lambda need, seed: f"it offers {seed}, related to {need}",
+    related=lambda need, seed: f"{need} and {seed} are related problems",
+    shared_concepts=lambda labels: f"both are about {', '.join(labels)}",
+    shared_terms=lambda terms: "both use the words " + ", ".join(f"“{t}”" for t in terms),
+    similar=lambda similarity: f"the texts are close in meaning (similarity {similarity:.2f})",
+    industry=lambda label: f"it has worked in {label}",
+    region=lambda prefecture: (f"the member is also in {PREFECTURE_EN.get(prefecture, prefecture)}" if prefecture
+                               else "the member is also in Kyushu"),
+    join=lambda parts: ". ".join(p[0].upper() + p[1:] for p in parts) + ".",
+)
+
+
 def reason_sentence(reasons: list[dict[str, Any]]) -> str:
     """One short Japanese sentence a member reads next to the match."""
-    parts: list[str] = []
-    by_type = {r["type"]: r for r in reasons}
-    link = _leading_link(by_type)
-    if link is not None:
-        if _answers(link):
-            parts.append(f"「{link['need_concept']}」の課題に「{link['seed_concept']}」で応えられます")
-        elif link.get("seed_offers", True):
-            parts.append(f"「{link['need_concept']}」に関連する「{link['seed_concept']}」を扱っています")
-        else:
-            parts.append(f"「{link['need_concept']}」と「{link['seed_concept']}」は関連する課題です")
-    if "shared_concepts" in by_type:
-        labels = "・".join(c["label"] for c in by_type["shared_concepts"]["concepts"])
-        parts.append(f"{labels}が共通しています")
-    elif "shared_terms" in by_type:
-        parts.append(f"「{'」「'.join(by_type['shared_terms']['terms'][:3])}」が共通しています")
-    similarity = by_type["semantic_similarity"]["similarity"]
-    if not parts or similarity >= SIMILARITY_NOTEWORTHY:
-        parts.append(f"内容の意味が近い（類似度{similarity:.2f}）です")
-    if "industry_experience" in by_type:
-        parts.append(f"{by_type['industry_experience']['label']}での実績があります")
-    if "region" in by_type:
-        region = by_type["region"]
-        parts.append(f"同じ{region['prefecture']}の会員です" if region["same_prefecture"] else "同じ九州の会員です")
-    return "。".join(parts) + "。"
+    return _sentence(reasons, JA)
 
 
 def reason_sentence_en(reasons: list[dict[str, Any]]) -> str:
     """The same sentence in English, for the pages' English mode and English-speaking members."""
+    return _sentence(reasons, EN)
+
+
+def _sentence(reasons: list[dict[str, Any]], say: _Phrasing) -> str:
     parts: list[str] = []
     by_type = {r["type"]: r for r in reasons}
     link = _leading_link(by_type)
     if link is not None:
-        need = link.get("need_concept_en", link["need_concept"])
-        seed = link.get("seed_concept_en", link["seed_concept"])
-        if _answers(link):
-            parts.append(f"{seed} answers the problem of {need}")
-        elif link.get("seed_offers", True):
-            parts.append(f"it offers {seed}, related to {need}")
-        else:
-            parts.append(f"{need} and {seed} are related problems")
+        need, seed = say.text(link, "need_concept"), say.text(link, "seed_concept")
+        phrase = say.answers if _answers(link) else say.offers if link.get("seed_offers", True) else say.related
+        parts.append(phrase(need, seed))
     if "shared_concepts" in by_type:
-        labels = ", ".join(c.get("label_en") or c["label"] for c in by_type["shared_concepts"]["concepts"])
-        parts.append(f"both are about {labels}")
+        parts.append(say.shared_concepts([say.text(c, "label") for c in by_type["shared_concepts"]["concepts"]]))
     elif "shared_terms" in by_type:
-        parts.append("both use the words " + ", ".join(f"“{t}”" for t in by_type["shared_terms"]["terms"][:3]))
+        parts.append(say.shared_terms(by_type["shared_terms"]["terms"][:3]))
     similarity = by_type["semantic_similarity"]["similarity"]
     if not parts or similarity >= SIMILARITY_NOTEWORTHY:
-        parts.append(f"the texts are close in meaning (similarity {similarity:.2f})")
+        parts.append(say.similar(similarity))
     if "industry_experience" in by_type:
-        experience = by_type["industry_experience"]
-        parts.append(f"it has worked in {experience.get('label_en') or experience['label']}")
+        parts.append(say.industry(say.text(by_type["industry_experience"], "label")))
     if "region" in by_type:
         region = by_type["region"]
-        prefecture = PREFECTURE_EN.get(region["prefecture"], region["prefecture"])
-        parts.append(f"the member is also in {prefecture}" if region["same_prefecture"]
-                     else "the member is also in Kyushu")
-    sentences = [p[0].upper() + p[1:] for p in parts]
-    return ". ".join(sentences) + "."
+        parts.append(say.region(region["prefecture"] if region["same_prefecture"] else None))
+    return say.join(parts)
 
 
 def _answers(link: dict[str, Any]) -> bool:
