@@ -212,14 +212,7 @@ def test_rerun_keeps_published_meetings_after_late_changes(session: Session, mem
 
 
 def test_outcomes_feed_feedback_and_the_report(session: Session, members: list[str]) -> None:
-    event = make_event(session)
-    add(session, event, G, B, C, D)
-    need = session.scalars(select(Need).join(Organization).where(Organization.external_id == G)).one()
-    seed = session.scalars(select(Seed).join(Organization).where(Organization.external_id == B)).one()
-    planning.store_candidates(db_session=session, event=event, scores=[
-        PairScore(G, B, 2.0, [{"need": need.external_id, "seed": seed.external_id, "score": 2.0}]),
-        PairScore(C, D, 1.0)])
-    run(session, event)
+    event, need, seed = _scheduled(session)
     rows = {frozenset((m.a_org.external_id, m.b_org.external_id)): m
             for m in planning.meetings(db_session=session, event=event)}
     outcomes.record_outcome(db_session=session, event=event, meeting=rows[frozenset((G, B))],
@@ -240,9 +233,9 @@ def test_outcomes_feed_feedback_and_the_report(session: Session, members: list[s
         planning.run_schedule(db_session=session, event=event)
 
 
-def _held(session: Session, *ids: str) -> Event:
-    """An event of G, B, C, D (and `ids`) whose meetings were scheduled, published and all took place; G–B rests
-    on G's need and B's seed, so its outcome becomes `met` feedback."""
+def _scheduled(session: Session, *ids: str) -> tuple[Event, Need, Seed]:
+    """An event of G, B, C, D (and `ids`) with its meetings scheduled; G–B rests on G's need and B's seed, so
+    its outcome becomes `met` feedback on that pair (returned with the event)."""
     event = make_event(session)
     add(session, event, G, B, C, D, *ids)
     need = session.scalars(select(Need).join(Organization).where(Organization.external_id == G)).one()
@@ -251,6 +244,12 @@ def _held(session: Session, *ids: str) -> Event:
         PairScore(G, B, 2.0, [{"need": need.external_id, "seed": seed.external_id, "score": 2.0}]),
         PairScore(C, D, 1.0)])
     run(session, event)
+    return event, need, seed
+
+
+def _held(session: Session, *ids: str) -> Event:
+    """The scheduled event of `_scheduled`, published, with every meeting taken place."""
+    event, _, _ = _scheduled(session, *ids)
     planning.publish(db_session=session, event=event)
     for meeting in planning.meetings(db_session=session, event=event):
         outcomes.record_outcome(db_session=session, event=event, meeting=meeting, outcome="cooperation_possible")
