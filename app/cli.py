@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from tqdm import tqdm
 
 from app import migrate
-from app.cli_support import cli_session, fail
+from app.cli_support import cli_session, fail, fail_with_problems
 from app.config import get_settings
 from app.db import normalize_url
 from app.errors import AppError
@@ -84,9 +84,7 @@ def import_command(
     try:
         report = run_import(file, prune=prune, dry_run=dry_run)
     except RosterInvalid as exc:
-        for problem in exc.problems:
-            typer.echo(f"error: {problem}", err=True)
-        fail(f"{len(exc.problems)} problem(s); nothing was imported.")
+        fail_with_problems(exc.problems, "nothing was imported")
     except AppError as exc:
         fail(exc.message)
     if dry_run:

@@ -1,6 +1,6 @@
 """What every command-line group shares: a database session per command, and failing with a message."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import NoReturn
 
@@ -16,6 +16,14 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print a message users can act on and exit non-zero."""
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
+
+
+def fail_with_problems(problems: Sequence[object], nothing_done: str, *, source: str | None = None) -> NoReturn:
+    """Print every problem of an input file, one per line, then exit non-zero saying nothing was done."""
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    where = f" in {source}" if source else ""
+    fail(f"{len(problems)} problem(s){where}; {nothing_done}.")
 
 
 @contextmanager

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
 from app import migrate
-from app.cli_support import fail
+from app.cli_support import fail, fail_with_problems
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.errors import AppError
@@ -131,7 +131,7 @@ def _read_qrels(path: Path) -> dict[str, Any]:
     try:
         document = read_qrels(path)
     except QrelsInvalid as exc:
-        _report_problems(exc.problems, path)
+        fail_with_problems(exc.problems, "nothing was evaluated", source=path.name)
     for warning in qrels_warnings(document):
         typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
     return document
@@ -143,15 +143,9 @@ def _roster_errors(path: Path) -> Iterator[None]:
     try:
         yield
     except RosterInvalid as exc:
-        _report_problems([str(p) for p in exc.problems], path)
+        fail_with_problems(exc.problems, "nothing was evaluated", source=path.name)
     except AppError as exc:
         fail(exc.message)
-
-
-def _report_problems(problems: list[str], path: Path) -> NoReturn:
-    for problem in problems:
-        typer.echo(f"error: {problem}", err=True)
-    fail(f"{len(problems)} problem(s) in {path.name}; nothing was evaluated.")
 
 
 def _known_judgments(qrels_doc: dict[str, Any], roster_doc: dict[str, Any], roster_name: str,
