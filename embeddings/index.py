@@ -38,10 +38,14 @@ class VectorIndex:
 
     @property
     def faiss_index(self) -> faiss.Index:
-        """The underlying FAISS index, compacted first so that it holds each live vector under its id."""
+        """The underlying FAISS index, for saving (call compact() first)."""
+        return self._index
+
+    def compact(self) -> None:
+        """Rebuild if HNSW holds retired vectors or fresh labels, so that each live vector sits under its id
+        (what a snapshot stores and restore() expects)."""
         if self.retired or any(label != item_id for item_id, label in self._label_of.items()):
             self.rebuild()
-        return self._index
 
     @property
     def kind(self) -> str:

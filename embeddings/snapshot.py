@@ -50,6 +50,7 @@ def save_snapshot(root: Path, indexes: dict[str, VectorIndex], *, model_id: str,
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
     files: dict[str, Path] = {}
     for name, index in indexes.items():
+        index.compact()
         ids, vectors = index.matrix()
         np.save(staging / f"{name}.ids.npy", ids)
         np.save(staging / f"{name}.vectors.npy", vectors)
