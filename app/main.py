@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth.dependencies import current_key, require_secretariat
 from app.auth.router import router as keys_router
+from app.collector import COLLECTOR
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.events.router import router as events_router
@@ -70,16 +71,20 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        COLLECTOR.start()  # see app.collector: collection at safe points only, never inside an allocation
         engine = make_engine(settings.database_url)
-        app.state.settings = settings
-        app.state.engine = engine
-        app.state.session_factory = make_session_factory(engine)
-        if matching is None and load_matching:
-            app.state.matching = await run_in_threadpool(_start_matching, settings, app)
-        else:
-            app.state.matching = matching
-        yield
-        engine.dispose()
+        try:
+            app.state.settings = settings
+            app.state.engine = engine
+            app.state.session_factory = make_session_factory(engine)
+            if matching is None and load_matching:
+                app.state.matching = await run_in_threadpool(_start_matching, settings, app)
+            else:
+                app.state.matching = matching
+            yield
+        finally:
+            engine.dispose()
+            COLLECTOR.stop()
 
     app = FastAPI(title="iotmatch", version="0.1.0", lifespan=lifespan, description=DESCRIPTION)
 
