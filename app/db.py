@@ -38,18 +38,30 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+# How long a SQLite writer waits for another to finish before giving up with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_WROTE = "iotmatch_wrote"
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # The driver reads outside transactions and begins one just before the first write, so a transaction's
+    # first statement takes the write lock and waits for it (busy_timeout) rather than failing. WAL: readers
+    # never wait for the writer, nor it for them. (A :memory: database keeps its own journal mode.)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite gets foreign keys and cross-thread use for the API's thread pool."""
+    """An engine for the URL; SQLite gets foreign keys, WAL, writers that wait their turn, and cross-thread
+    use for the API's thread pool."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        event.listen(engine, "connect", _configure_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -57,6 +69,29 @@ def make_engine(url: str) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def has_written(session: Session) -> bool:
+    """Whether the session's open transaction has written rows (and so, on SQLite, holds the write lock:
+    another connection of the same request that writes would wait for it forever)."""
+    return bool(session.info.get(_WROTE, False))
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
 
 
 @contextmanager

@@ -220,10 +220,17 @@ class MatchingEngine:
             versions = {i: (r.external_id, r.updated_at, r.organization.updated_at) for i, r in rows.items()}
             known = self._versions[kind]
             gone = [i for i in known if i not in versions]
-            changed = [i for i, v in versions.items() if known.get(i) != v]
+            changed = [rows[i] for i, v in versions.items() if known.get(i) != v]
+            # Vectors first: if embedding fails, nothing below has run and the indexes are as they were,
+            # so a document is never searchable without its vector.
+            embedded = [r for r in changed if embed or r.id not in self.vectors[kind]]
+            vectors = (embed_documents(session, self.encoder, [r.text for r in embedded],
+                                       show_progress=show_progress, stats=self.embedding_cache)
+                       if embedded else None)
             self._remove(kind, gone)
-            if changed:
-                self._upsert(session, kind, [rows[i] for i in changed], embed=embed, show_progress=show_progress)
+            self._upsert(kind, changed)
+            if vectors is not None:
+                self.vectors[kind].upsert([r.id for r in embedded], vectors)
             self._versions[kind] = versions
 
     def _remove(self, kind: str, ids: list[int]) -> None:
@@ -233,19 +240,13 @@ class MatchingEngine:
             self.corpora[kind].remove(external_id)
             self._external[kind].pop(external_id, None)
 
-    def _upsert(self, session: Session, kind: str, rows: list[Need | Seed], *, embed: bool,
-                show_progress: bool) -> None:
+    def _upsert(self, kind: str, rows: list[Need | Seed]) -> None:
         for row in rows:
             old = self._versions[kind].get(row.id)
             if old and old[0] != row.external_id:
                 self.corpora[kind].remove(old[0])
             self.corpora[kind].add(to_document(row, kind))
             self._external[kind][row.external_id] = row.id
-        need_vectors = [r for r in rows if embed or r.id not in self.vectors[kind]]
-        if need_vectors:
-            vectors = embed_documents(session, self.encoder, [r.text for r in need_vectors],
-                                      show_progress=show_progress, stats=self.embedding_cache)
-            self.vectors[kind].upsert([r.id for r in need_vectors], vectors)
 
     # --- ranking ---------------------------------------------------------------------------------
 
