@@ -19,7 +19,7 @@ from app.errors import AppError
 from app.labs import service as lab_service
 from app.programs import service as program_service
 from app.roster.exchange import export_roster, import_roster
-from app.roster.files import read_roster_file, write_roster_file
+from app.roster.files import is_spreadsheet, read_roster_file, write_roster_file
 from app.roster.validation import RosterInvalid
 
 cli = typer.Typer(help="iotmatch: business matching for the Kyushu IoT community.", no_args_is_help=True)
@@ -68,7 +68,8 @@ def run_import(path: Path, *, prune: bool, dry_run: bool = False) -> dict[str, A
     data = read_roster_file(path)
     records = len(data.get("organizations") or []) if isinstance(data, dict) else 0
     with cli_session() as session:
-        report = import_roster(session, data, prune=prune, progress=_progress(records))
+        report = import_roster(session, data, prune=prune, progress=_progress(records),
+                               from_sheet=is_spreadsheet(path))
         if dry_run:
             session.rollback()
     return report.as_dict()
