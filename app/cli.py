@@ -3,20 +3,22 @@
 import json
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from tqdm import tqdm
 
 from app import migrate
 from app.cli_support import cli_session, fail, fail_with_problems
 from app.config import get_settings
 from app.db import normalize_url
-from app.errors import AppError
+from app.errors import AppError, Conflict
 from app.labs import service as lab_service
+from app.messages import error
 from app.programs import service as program_service
 from app.roster.exchange import export_roster, import_roster
 from app.roster.files import is_spreadsheet, read_roster_file, write_roster_file
@@ -27,6 +29,8 @@ db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 
 PROGRESS_THRESHOLD = 200  # records; smaller files import too fast for a bar to help
+# Attempts of an import that another import of the same members overtook (it then sees their records).
+IMPORT_ATTEMPTS = 3
 
 
 @db_cli.command("upgrade")
@@ -63,16 +67,38 @@ def _progress(total: int) -> Any:
     return lambda items: tqdm(items, total=total, desc="importing", unit="org", file=sys.stderr)
 
 
+def _overtaken(exc: DBAPIError) -> bool:
+    """Whether a write failed because another transaction wrote the same members first (or held them)."""
+    if isinstance(exc, IntegrityError):  # the file was checked, so a duplicate id is one added meanwhile
+        return True
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in ("40001", "40P01") or "database is locked" in str(exc.orig)
+
+
 def run_import(path: Path, *, prune: bool, dry_run: bool = False) -> dict[str, Any]:
-    """Import one roster file (or only report what it would change); raises RosterInvalid or AppError."""
+    """Import one roster file (or only report what it would change); raises RosterInvalid or AppError.
+
+    When another import writes the same new members at the same moment, this one starts again and finds
+    them (so it updates or leaves them); Conflict if that keeps happening.
+    """
     data = read_roster_file(path)
+    from_sheet = is_spreadsheet(path)
     records = len(data.get("organizations") or []) if isinstance(data, dict) else 0
-    with cli_session() as session:
-        report = import_roster(session, data, prune=prune, progress=_progress(records),
-                               from_sheet=is_spreadsheet(path))
-        if dry_run:
-            session.rollback()
-    return report.as_dict()
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        try:
+            with cli_session() as session:
+                report = import_roster(session, data, prune=prune, progress=_progress(records),
+                                       from_sheet=from_sheet)
+                if dry_run:
+                    session.rollback()
+            return report.as_dict()
+        except DBAPIError as exc:
+            if not _overtaken(exc):
+                raise
+            if attempt == IMPORT_ATTEMPTS:
+                raise error(Conflict, "roster.changed_underneath") from exc
+            time.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")
 
 
 @cli.command("import")

@@ -431,6 +431,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{where} が Excel のセルに入る {limit} 文字を超えています（該当 {count} 件）。ブックは書き出していません。"
         "JSON か CSV で書き出してください。",
     ),
+    "roster.changed_underneath": (
+        "The roster changed while this import ran (another import or edit of the same members at the same "
+        "time), so nothing was imported. Run the command again.",
+        "取り込みの最中に名簿が変わりました（同じ会員を同時に取り込んだか編集した操作があります）。"
+        "何も取り込んでいません。もう一度実行してください。",
+    ),
 }
 
 
