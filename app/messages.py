@@ -437,6 +437,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "取り込みの最中に名簿が変わりました（同じ会員を同時に取り込んだか編集した操作があります）。"
         "何も取り込んでいません。もう一度実行してください。",
     ),
+    "cli.problem": ("error: {problem}", "エラー: {problem}"),
+    "cli.nothing_imported": (
+        "{count} problem(s); nothing was imported.",
+        "問題が {count} 件あります。何も取り込んでいません。",
+    ),
+    "cli.import_counts": (
+        "{kind}: {created} created, {updated} updated, {unchanged} unchanged",
+        "{kind}: 新規 {created} 件、更新 {updated} 件、変更なし {unchanged} 件",
+    ),
+    "cli.import_missing": (
+        "  {count} not in the file (kept; use --prune to remove): {ids}",
+        "  ファイルにないもの {count} 件（残しています。削除するには --prune）: {ids}",
+    ),
+    "cli.import_removed": ("  {count} removed: {ids}", "  削除 {count} 件: {ids}"),
+    "cli.import_dry_run": (
+        "dry run: the file is valid; nothing was written. It would change:",
+        "試行（--dry-run）: ファイルに問題はありません。何も書き込んでいません。取り込むと次のとおり変わります:",
+    ),
+    "cli.import_progress": ("importing", "取り込み中"),
+    "cli.export_wrote": (
+        "wrote {count} organizations to {path}",
+        "{count} 会員を {path} に書き出しました。",
+    ),
 }
 
 
