@@ -3,23 +3,25 @@
 import json
 import re
 import sys
+import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from tqdm import tqdm
 
 from app import migrate
-from app.cli_support import cli_session, fail, fail_with_problems
+from app.cli_support import cli_language, cli_session, fail, message
 from app.config import get_settings
 from app.db import normalize_url
-from app.errors import AppError
+from app.errors import AppError, Conflict
 from app.labs import service as lab_service
+from app.messages import Phrase, error, render
 from app.programs import service as program_service
 from app.roster.exchange import export_roster, import_roster
-from app.roster.files import read_roster_file, write_roster_file
+from app.roster.files import is_spreadsheet, read_roster_file, write_roster_file
 from app.roster.validation import RosterInvalid
 
 cli = typer.Typer(help="iotmatch: business matching for the Kyushu IoT community.", no_args_is_help=True)
@@ -27,6 +29,11 @@ db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 
 PROGRESS_THRESHOLD = 200  # records; smaller files import too fast for a bar to help
+# Attempts of an import that another import of the same members overtook (it then sees their records).
+IMPORT_ATTEMPTS = 3
+KINDS = {"organizations": Phrase("organizations", "会員"), "needs": Phrase("needs", "ニーズ"),
+         "seeds": Phrase("seeds", "シーズ")}
+LangOption = Annotated[str | None, typer.Option("--lang", help="messages in ja or en (default: from LANG / LC_ALL)")]
 
 
 @db_cli.command("upgrade")
@@ -57,21 +64,51 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision i
     typer.echo(f"database at {revision}")
 
 
-def _progress(total: int) -> Any:
+def _progress(total: int, lang: str) -> Any:
     if total < PROGRESS_THRESHOLD:
         return iter
-    return lambda items: tqdm(items, total=total, desc="importing", unit="org", file=sys.stderr)
+    desc = render("cli.import_progress", lang, {})
+    return lambda items: tqdm(items, total=total, desc=desc, unit="org", file=sys.stderr)
 
 
-def run_import(path: Path, *, prune: bool, dry_run: bool = False) -> dict[str, Any]:
-    """Import one roster file (or only report what it would change); raises RosterInvalid or AppError."""
+def _overtaken(exc: DBAPIError) -> bool:
+    """Whether a write failed because another transaction wrote the same members first (or held them)."""
+    if isinstance(exc, IntegrityError):  # the file was checked, so a duplicate id is one added meanwhile
+        return True
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in ("40001", "40P01") or "database is locked" in str(exc.orig)
+
+
+def run_import(path: Path, *, prune: bool, dry_run: bool = False, lang: str = "en") -> dict[str, Any]:
+    """Import one roster file (or only report what it would change); raises RosterInvalid or AppError.
+
+    When another import writes the same new members at the same moment, this one starts again and finds
+    them (so it updates or leaves them); Conflict if that keeps happening.
+    """
     data = read_roster_file(path)
+    from_sheet = is_spreadsheet(path)
     records = len(data.get("organizations") or []) if isinstance(data, dict) else 0
-    with cli_session() as session:
-        report = import_roster(session, data, prune=prune, progress=_progress(records))
-        if dry_run:
-            session.rollback()
-    return report.as_dict()
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        try:
+            with cli_session() as session:
+                report = import_roster(session, data, prune=prune, progress=_progress(records, lang),
+                                       from_sheet=from_sheet)
+                if dry_run:
+                    session.rollback()
+            return report.as_dict()
+        except DBAPIError as exc:
+            if not _overtaken(exc):
+                raise
+            if attempt == IMPORT_ATTEMPTS:
+                raise error(Conflict, "roster.changed_underneath") from exc
+            time.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _fail_with_roster_problems(exc: RosterInvalid, lang: str) -> NoReturn:
+    for problem in exc.problems:
+        typer.echo(render("cli.problem", lang, {"problem": problem.text(lang)}), err=True)
+    fail(render("cli.nothing_imported", lang, {"count": len(exc.problems)}))
 
 
 @cli.command("import")
@@ -79,41 +116,47 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="roster .json, .xlsx, or a folder of CSV files")],
     prune: Annotated[bool, typer.Option(help="remove members, needs and seeds the file no longer lists")] = False,
     dry_run: Annotated[bool, typer.Option(help="check the file and report what would change, writing nothing")] = False,
+    lang: LangOption = None,
 ) -> None:
     """Import a roster (upsert by id). Any invalid record aborts the whole import."""
+    language = cli_language(lang)
     try:
-        report = run_import(file, prune=prune, dry_run=dry_run)
+        report = run_import(file, prune=prune, dry_run=dry_run, lang=language)
     except RosterInvalid as exc:
-        fail_with_problems(exc.problems, "nothing was imported")
+        _fail_with_roster_problems(exc, language)
     except AppError as exc:
-        fail(exc.message)
+        fail(message(exc, language))
     if dry_run:
-        typer.echo("dry run: the file is valid; nothing was written. It would change:")
-    _print_import_report(report, prune)
+        typer.echo(render("cli.import_dry_run", language, {}))
+    _print_import_report(report, prune, language)
 
 
-def _print_import_report(report: dict[str, Any], prune: bool) -> None:
-    for kind in ("organizations", "needs", "seeds"):
-        typer.echo(f"{kind}: {report['created'][kind]} created, {report['updated'][kind]} updated, "
-                   f"{report['unchanged'][kind]} unchanged")
+def _print_import_report(report: dict[str, Any], prune: bool, lang: str) -> None:
+    for kind, label in KINDS.items():
+        typer.echo(render("cli.import_counts", lang, {
+            "kind": label, "created": report["created"][kind], "updated": report["updated"][kind],
+            "unchanged": report["unchanged"][kind]}))
         missing = report["missing"][kind]
         if missing:
-            verb = "removed" if prune else "not in the file (kept; use --prune to remove)"
-            typer.echo(f"  {len(missing)} {verb}: {', '.join(missing[:20])}{' …' if len(missing) > 20 else ''}")
+            ids = f"{', '.join(missing[:20])}{' …' if len(missing) > 20 else ''}"
+            code = "cli.import_removed" if prune else "cli.import_missing"
+            typer.echo(render(code, lang, {"count": len(missing), "ids": ids}))
 
 
 @cli.command("export")
 def export_command(
     file: Annotated[Path, typer.Argument(help="output .json or .xlsx, or a folder for CSV files")],
+    lang: LangOption = None,
 ) -> None:
     """Export the whole roster in the exchange format (or as a workbook or CSV files)."""
+    language = cli_language(lang)
     with cli_session() as session:
         roster = export_roster(session)
     try:
         write_roster_file(roster, file)
     except AppError as exc:
-        fail(exc.message)
-    typer.echo(f"wrote {len(roster['organizations'])} organizations to {file}")
+        fail(message(exc, language))
+    typer.echo(render("cli.export_wrote", language, {"count": len(roster["organizations"]), "path": file}))
 
 
 @cli.command("seed")
@@ -125,10 +168,11 @@ def seed_command() -> None:
     with cli_session() as session:
         lab_service.upsert_labs(db_session=session, labs_in=labs)
         programs_added = program_service.ensure_catalog(db_session=session)
-    report = run_import(DEMO_ROSTER, prune=False)
+    language = cli_language(None)
+    report = run_import(DEMO_ROSTER, prune=False, lang=language)
     typer.echo(f"labs: {len(labs)}")
     typer.echo(f"support programs: {programs_added} added")
-    _print_import_report(report, prune=False)
+    _print_import_report(report, prune=False, lang=language)
 
 
 @cli.command("serve")

@@ -1,5 +1,6 @@
 """What every command-line group shares: a database session per command, and failing with a message."""
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import NoReturn
@@ -10,6 +11,28 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.errors import AppError
+from app.messages import DEFAULT_LANGUAGE, LANGUAGES, render
+
+# The locale variables in the order POSIX gives them precedence.
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def cli_language(option: str | None) -> str:
+    """The language of a command's messages: --lang, else the locale (ja… is Japanese), else English."""
+    if option is not None:
+        if option not in LANGUAGES:
+            raise typer.BadParameter(f"use one of {', '.join(LANGUAGES)}", param_hint="--lang")
+        return option
+    for name in LOCALE_VARIABLES:
+        value = os.environ.get(name)
+        if value:
+            return "ja" if value.lower().startswith("ja") else DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+def message(error: AppError, lang: str) -> str:
+    """An error's message in the language, when it comes from the catalogue; as raised otherwise."""
+    return render(error.code, lang, error.params) if error.code else error.message
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

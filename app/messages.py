@@ -374,6 +374,92 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "themes must be between 1 and 50",
         "themes（テーマの数）は1〜50にしてください。",
     ),
+    # Roster files (iotmatch import / export).
+    "roster.no_such_file": (
+        "{path} does not exist",
+        "{path} はありません。",
+    ),
+    "roster.unreadable": (
+        "{path} cannot be read ({reason}): check that you may read it",
+        "{path} を読めません（{reason}）。読み取りの権限を確かめてください。",
+    ),
+    "roster.cannot_write": (
+        "{path} cannot be written ({reason}): check that its folder exists and you may write there",
+        "{path} に書き出せません（{reason}）。フォルダーがあり、書き込みの権限があるか確かめてください。",
+    ),
+    "roster.unknown_kind": (
+        "{name}: use a .json or .xlsx file, or a folder with organizations.csv, needs.csv and seeds.csv",
+        "{name}: .json か .xlsx のファイル、または organizations.csv・needs.csv・seeds.csv を入れたフォルダーを"
+        "指定してください。",
+    ),
+    "roster.unknown_output": (
+        "{name}: write a .json or .xlsx file, or a folder (a name without a suffix) for organizations.csv, "
+        "needs.csv and seeds.csv",
+        "{name}: 書き出し先は .json か .xlsx のファイル、または CSV（organizations.csv・needs.csv・seeds.csv）を"
+        "入れるフォルダー（拡張子のない名前）にしてください。",
+    ),
+    "roster.json_not_utf8": (
+        "{name} is not UTF-8 text (an invalid byte at offset {position}): save it as UTF-8 and import again",
+        "{name} は UTF-8 のテキストではありません（{position} バイト目が不正）。"
+        "UTF-8 で保存し直して取り込んでください。",
+    ),
+    "roster.json_invalid": (
+        "{name} is not valid JSON (line {line}, column {column}): {reason}",
+        "{name} は正しいJSONではありません（{line} 行 {column} 文字目）: {reason}",
+    ),
+    "roster.json_too_deep": (
+        "{name} nests lists and objects more than {limit} levels deep; a roster needs six. Check that it is the "
+        "roster file",
+        "{name} は配列やオブジェクトの入れ子が {limit} 段を超えています（名簿は6段です）。"
+        "名簿のファイルか確かめてください。",
+    ),
+    "roster.json_number": (
+        "{name} holds a number too long to read ({reason})",
+        "{name} に桁数が多すぎて読めない数値があります（{reason}）。",
+    ),
+    "roster.xlsx_unreadable": (
+        "{name} cannot be read as an Excel workbook (.xlsx): it is damaged, password-protected, or another "
+        "kind of file under an .xlsx name. Open it in Excel and save it as \"Excel ブック (*.xlsx)\", or save "
+        "its sheets as CSV UTF-8 files in a folder and import the folder",
+        "{name} を Excel ブック（.xlsx）として読めません。壊れている、パスワードで保護されている、または別の形式の"
+        "ファイルに .xlsx の名前が付いています。Excel で開いて「Excel ブック (*.xlsx)」として保存し直すか、各シートを"
+        "CSV UTF-8 でフォルダーに保存してそのフォルダーを取り込んでください。",
+    ),
+    "roster.xlsx_cell_too_long": (
+        "{where} is longer than {limit} characters, the most an Excel cell holds ({count} such value(s)), so no "
+        "workbook was written: export as JSON or as CSV files",
+        "{where} が Excel のセルに入る {limit} 文字を超えています（該当 {count} 件）。ブックは書き出していません。"
+        "JSON か CSV で書き出してください。",
+    ),
+    "roster.changed_underneath": (
+        "The roster changed while this import ran (another import or edit of the same members at the same "
+        "time), so nothing was imported. Run the command again.",
+        "取り込みの最中に名簿が変わりました（同じ会員を同時に取り込んだか編集した操作があります）。"
+        "何も取り込んでいません。もう一度実行してください。",
+    ),
+    "cli.problem": ("error: {problem}", "エラー: {problem}"),
+    "cli.nothing_imported": (
+        "{count} problem(s); nothing was imported.",
+        "問題が {count} 件あります。何も取り込んでいません。",
+    ),
+    "cli.import_counts": (
+        "{kind}: {created} created, {updated} updated, {unchanged} unchanged",
+        "{kind}: 新規 {created} 件、更新 {updated} 件、変更なし {unchanged} 件",
+    ),
+    "cli.import_missing": (
+        "  {count} not in the file (kept; use --prune to remove): {ids}",
+        "  ファイルにないもの {count} 件（残しています。削除するには --prune）: {ids}",
+    ),
+    "cli.import_removed": ("  {count} removed: {ids}", "  削除 {count} 件: {ids}"),
+    "cli.import_dry_run": (
+        "dry run: the file is valid; nothing was written. It would change:",
+        "試行（--dry-run）: ファイルに問題はありません。何も書き込んでいません。取り込むと次のとおり変わります:",
+    ),
+    "cli.import_progress": ("importing", "取り込み中"),
+    "cli.export_wrote": (
+        "wrote {count} organizations to {path}",
+        "{count} 会員を {path} に書き出しました。",
+    ),
 }
 
 
@@ -475,6 +561,34 @@ REASONS_JA: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern)
      "補助率のない補助金は rate_note_ja に理由を書いてください"),
     (r"unknown (?P<what>\S+) (?P<value>.+): one of (?P<allowed>.+)",
      "{what} の値 {value} は使えません（{allowed} のいずれか）"),
+    (r"id is required \(a non-empty string\)", "ID は必須です（空でない文字列）"),
+    (r"id is longer than (?P<limit>\d+) characters", "ID は {limit} 文字以内にしてください"),
+    (r"id (?P<value>.+) may hold only letters, digits, '-', '_' and '\.', starting with a letter or digit "
+     r"\(like ORG-0001\); no spaces, '/', '\?', '#', '%' or full-width symbols, so the API can address it",
+     "ID {value} に使えるのは文字・数字と「-」「_」「.」だけで、先頭は文字か数字です（例: ORG-0001）。"
+     "API で指定できるよう、空白・「/」「?」「#」「%」・全角の記号は使えません"),
+    (r"duplicate id (?P<value>.+), already used by (?P<where>.+)", "ID {value} が重複しています（{where} で使用済み）"),
+    (r"the file must hold a JSON object", "ファイルの中身は JSON のオブジェクトにしてください"),
+    (r"must be (?P<expected>'[^']*'), got (?P<value>.+)", "{expected} にしてください（{value} です）"),
+    (r"must be at most (?P<limit>\d+)", "{limit} 以下にしてください"),
+    (r"sheet is missing", "シートがありません"),
+    (r"file is missing", "ファイルがありません"),
+    (r"missing column\(s\): (?P<columns>.+)", "見出しの行に列 {columns} がありません"),
+    (r"names no organization in the organizations sheet", "organizations シートにない会員の ID です"),
+    (r"is neither UTF-8 nor Shift_JIS \(CP932\) text: .*",
+     "UTF-8 でも Shift_JIS（CP932）でもありません。Excel で「CSV UTF-8 (コンマ区切り) (*.csv)」として保存し直して"
+     "取り込んでください"),
+    (r"cannot be read \((?P<reason>.+)\): check that you may read it",
+     "読めません（{reason}）。読み取りの権限を確かめてください"),
+    (r"is not a readable CSV file \(line (?P<line>\d+): (?P<reason>.+)\): .*",
+     "CSV として読めません（{line} 行目: {reason}）。Excel で「CSV UTF-8 (コンマ区切り) (*.csv)」として保存し直して"
+     "ください"),
+    (r"has more than (?P<limit>[\d,]+) rows: .*",
+     "{limit} 行を超えています（1 シート {limit} 行まで）。データより下の空の行を削除するか、ファイルを分けてください"),
+    (r"has a value in column (?P<column>[A-Z]+) \(row (?P<row>\d+)\): a roster sheet uses at most "
+     r"(?P<limit>\d+) columns; delete the cells beyond column (?P<last>[A-Z]+)",
+     "{column} 列（{row} 行目）に値があります。名簿のシートは {limit} 列までです。"
+     "{last} 列より右のセルを削除してください"),
     (r"give either slots or plan, not both", "slots と plan はどちらか一方だけを指定してください"),
     (r"give the time slots: slots \(a list\) or plan \(start, count, minutes, breaks\)",
      "時間枠を slots（一覧）または plan（開始・枠数・長さ・休憩）で指定してください"),

@@ -1,4 +1,8 @@
-"""The schedule as files: self-contained JSON, CSV, Excel and a printable A4 HTML page."""
+"""The schedule as files: self-contained JSON, CSV, Excel and a printable A4 HTML page.
+
+Spreadsheets hold members' own text (names), so every cell goes through app.roster.cells: no text runs as a
+formula in the secretariat's Excel.
+"""
 
 import csv
 import io
@@ -14,12 +18,13 @@ from app.errors import InvalidInput
 from app.events import outcomes, planning
 from app.events.models import Event
 from app.messages import choices, error
+from app.roster.cells import append_xlsx_row, csv_row
 from matching.scheduling import agenda_rows, schedule_to_json
 
 Format = Literal["json", "csv", "xlsx", "html"]
 FORMATS: dict[str, str] = {
     "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",  # with a BOM, which Japanese Excel needs to read UTF-8
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "html": "text/html; charset=utf-8",
 }
@@ -45,9 +50,13 @@ def export_document(*, db_session: Session, event: Event) -> dict[str, Any]:
 
 
 def export_csv(*, db_session: Session, event: Event, view: GridView = "list") -> str:
-    """One CSV: a row per meeting (list), per participant (participant) or per table (table)."""
+    """One CSV: a row per meeting (list), per participant (participant) or per table (table).
+
+    UTF-8 with a BOM, as the roster's CSV files: without it Japanese Excel reads the names as Shift_JIS.
+    """
     out = io.StringIO()
-    csv.writer(out).writerows(_rows(db_session, event, view))
+    out.write("\ufeff")
+    csv.writer(out).writerows(csv_row(row) for row in _rows(db_session, event, view))
     return out.getvalue()
 
 
@@ -69,7 +78,7 @@ def export_xlsx(*, db_session: Session, event: Event) -> bytes:
         assert sheet is not None
         sheet.title = title
         for row in _rows(db_session, event, view):  # type: ignore[arg-type]
-            sheet.append(row)
+            append_xlsx_row(sheet, row)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "B2"
@@ -77,10 +86,11 @@ def export_xlsx(*, db_session: Session, event: Event) -> bytes:
     agendas.append(["participant", "name", "start", "minutes", "table", "partner", "partner name", "note"])
     for entry in _agendas(db_session, event):
         if not entry["meetings"]:
-            agendas.append([entry["organization"], entry["name"], "", "", "", "", "", entry["no_meeting_reason"]])
+            append_xlsx_row(agendas, [entry["organization"], entry["name"], "", "", "", "", "",
+                                      entry["no_meeting_reason"]])
         for m in entry["meetings"]:
-            agendas.append([entry["organization"], entry["name"], m["start"], m["minutes"], m["table"],
-                            m["partner"]["id"], m["partner"]["name"], ""])
+            append_xlsx_row(agendas, [entry["organization"], entry["name"], m["start"], m["minutes"], m["table"],
+                                      m["partner"]["id"], m["partner"]["name"], ""])
     for cell in agendas[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")

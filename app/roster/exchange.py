@@ -62,6 +62,30 @@ def _assign(obj: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
+def _blank(value: Any) -> bool:
+    return value is None or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def _from_sheet(obj: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """The values of a spreadsheet row for a stored record, given what a spreadsheet cannot say.
+
+    An empty cell stands for an absent, null, empty or blank value alike, so it keeps the stored one of those;
+    keys the format does not define have no column, so the stored ones stay; and which keys the source spelled
+    out stays as it was unless the row changes the record.
+    """
+    merged = {k: v for k, v in values.items() if k not in ("source_keys", "extra")}
+    kept = set()
+    for key, value in values.items():
+        if key in merged and value is None and _blank(getattr(obj, key)):
+            merged[key] = getattr(obj, key)
+            kept.add(key)
+    merged["extra"] = obj.extra
+    if obj.source_keys is not None and any(getattr(obj, k) != v for k, v in merged.items()):
+        merged["source_keys"] = values["source_keys"] + [
+            k for k in obj.source_keys if k not in values["source_keys"] and k.replace(".", "_") in kept]
+    return merged
+
+
 def _org_values(rec: dict[str, Any]) -> dict[str, Any]:
     contact = rec.get("contact") or {}
     keys = [k for k in rec if k in ORG_KEYS] + [f"contact.{k}" for k in contact if k in CONTACT_KEYS]
@@ -90,6 +114,7 @@ class _Run:
 
     report: ImportReport
     prune: bool
+    from_sheet: bool
     existing: dict[str, dict[str, Any]]
     in_file: dict[str, set[str]]
 
@@ -111,6 +136,8 @@ def _upsert_postings(
         values = _posting_values(rec, known, columns)
         values["position"] = position
         obj = run.existing[kind].get(rec["id"])
+        if obj is not None and run.from_sheet:
+            values = _from_sheet(obj, values)
         if obj is None:
             obj = model(external_id=rec["id"], **values)
             report.created[kind] += 1
@@ -135,11 +162,14 @@ def _upsert_postings(
 
 def import_roster(
     session: Session, data: Any, *, prune: bool = False, progress: Callable[[Iterable[Any]], Iterable[Any]] = iter,
+    from_sheet: bool = False,
 ) -> ImportReport:
     """Upsert every record by external id; raises RosterInvalid (changing nothing) if any record is invalid.
 
     Members absent from the file are reported, and removed only with prune. The whole roster is loaded once
-    and written in one flush, so a large file costs a few queries, not several per member.
+    and written in one flush, so a large file costs a few queries, not several per member. from_sheet: the
+    document was read from a spreadsheet, so an empty cell does not change a stored empty value and keys the
+    format does not define are kept (see _from_sheet); re-importing an export then changes nothing.
     """
     problems = validate_roster(data)
     if problems:
@@ -147,7 +177,7 @@ def import_roster(
     orgs = {o.external_id: o for o in session.scalars(
         select(Organization).options(selectinload(Organization.needs), selectinload(Organization.seeds)))}
     run = _Run(
-        report=ImportReport(), prune=prune,
+        report=ImportReport(), prune=prune, from_sheet=from_sheet,
         existing={"needs": {p.external_id: p for o in orgs.values() for p in o.needs},
                   "seeds": {p.external_id: p for o in orgs.values() for p in o.seeds}},
         in_file={kind: {p["id"] for rec in data["organizations"] for p in rec.get(kind) or []}
@@ -159,6 +189,8 @@ def import_roster(
         listed.add(rec["id"])
         values = _org_values(rec)
         org = orgs.get(rec["id"])
+        if org is not None and from_sheet:
+            values = _from_sheet(org, values)
         if org is None:
             org = Organization(external_id=rec["id"], **values)
             session.add(org)

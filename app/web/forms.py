@@ -1,15 +1,14 @@
 """Need and seed forms: read the fields, validate them with the API's schemas, report errors per field."""
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from app.postings.schemas import NeedCreate, NeedUpdate, SeedCreate, SeedUpdate
+from app.roster.cells import decode_list, encode_list
 from app.roster.models import Need, Seed
 
-TAG_SEPARATORS = re.compile(r"[,、，\n]")
 MODELS: dict[tuple[str, bool], type[BaseModel]] = {
     ("need", True): NeedCreate, ("need", False): NeedUpdate,
     ("seed", True): SeedCreate, ("seed", False): SeedUpdate,
@@ -32,7 +31,7 @@ class PostingForm:
     def of(cls, posting: Need | Seed) -> "PostingForm":
         """The form filled with a stored posting."""
         form = cls("need" if isinstance(posting, Need) else "seed", posting.title, posting.description,
-                   "、".join(posting.tags or ()))
+                   encode_list(posting.tags or (), "、"))
         if isinstance(posting, Need):
             form.budget_jpy = "" if posting.budget_jpy is None else str(posting.budget_jpy)
         else:
@@ -41,7 +40,7 @@ class PostingForm:
 
     def values(self) -> dict[str, Any]:
         """The request the form stands for, in the API's field names."""
-        tags = [t.strip() for t in TAG_SEPARATORS.split(self.tags) if t.strip()]
+        tags = decode_list(self.tags)  # the rule of the roster's spreadsheets, so exports read back the same
         values: dict[str, Any] = {"title": self.title.strip(), "description": self.description.strip(),
                                   "tags": tags or None}
         if self.kind == "need":

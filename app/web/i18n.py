@@ -70,7 +70,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "edit_seed": ("シーズを編集", "Edit seed"),
     "title": ("タイトル", "Title"),
     "description": ("内容", "Description"),
-    "tags_help": ("読点（、）またはカンマで区切って入力", "Separate with commas"),
+    "tags_help": ("読点（、）・カンマ・セミコロンで区切って入力", "Separate with commas or semicolons"),
     "budget_help": ("円、数字のみ（任意）", "Yen, digits only (optional)"),
     "served_help": ("対応できる業種を選んでください（複数可）", "Choose the industries you serve"),
     "save": ("保存", "Save"),

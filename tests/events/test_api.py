@@ -121,7 +121,8 @@ def test_secretariat_runs_an_event_and_members_take_part(client: TestClient, key
     xlsx = call(client, keys, s, "GET", f"/v1/events/{code}/export?format=xlsx")
     assert load_workbook(io.BytesIO(xlsx.content))["Meetings"].max_row == len(meetings) + 1
     assert "size: A4" in call(client, keys, s, "GET", f"/v1/events/{code}/export?format=html").text
-    assert call(client, keys, s, "GET", f"/v1/events/{code}/export?format=csv&view=table").text.startswith("table,")
+    assert call(client, keys, s, "GET", f"/v1/events/{code}/export?format=csv&view=table").content.startswith(
+        "\ufefftable,".encode())
     call(client, keys, s, "GET", f"/v1/events/{code}/export?format=pdf", 422)
     call(client, keys, me, "GET", f"/v1/events/{code}/export?format=json", 403)
 

@@ -59,7 +59,7 @@ def test_create_request_schedule_export_outcome(event: str, tmp_path: Path) -> N
     workbook = tmp_path / "schedule.xlsx"
     run("export", event, "--format", "xlsx", "-o", str(workbook))
     assert load_workbook(workbook)["By participant"].max_row == 5
-    assert run("export", event, "--format", "csv").startswith("slot,start,minutes,table,a,b,value")
+    assert run("export", event, "--format", "csv").startswith("\ufeffslot,start,minutes,table,a,b,value")
     assert "<!DOCTYPE html>" in run("export", event, "--format", "html")
     run("export", event, "--format", "xlsx", code=2)
 

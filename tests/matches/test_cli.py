@@ -138,7 +138,7 @@ def test_eval_lists_every_roster_problem_like_import(cli_env: dict[str, str], tm
 
 @pytest.mark.parametrize(("name", "content", "expected"), [
     ("absent.json", None, "does not exist"),
-    ("roster.json", "{not json", "roster.json is not UTF-8 JSON"),
+    ("roster.json", "{not json", "roster.json is not valid JSON (line 1, column 2)"),
     ("roster.txt", "{}", "use a .json or .xlsx file"),
 ])
 def test_eval_reports_an_unreadable_roster(cli_env: dict[str, str], tmp_path: Path, name: str,

@@ -212,7 +212,7 @@ def test_csv_saved_by_japanese_excel_in_cp932_imports(cli_env: dict[str, str], t
 def test_csv_in_another_encoding_is_a_clean_error(cli_env: dict[str, str], tmp_path: Path, encoding: str) -> None:
     result = runner.invoke(cli, ["import", str(_csv_folder(tmp_path, ORG_CSV.encode(encoding)))])
     err = _failed_cleanly(result)
-    assert "organizations.csv is neither UTF-8 nor Shift_JIS (CP932) text" in err
+    assert "error: csv / organizations.csv: is neither UTF-8 nor Shift_JIS (CP932) text" in err
     assert "CSV UTF-8" in err
     assert _export(tmp_path)["organizations"] == []
 
