@@ -30,6 +30,7 @@ from app.programs.catalog import (
     load_catalog,
 )
 from app.programs.company_size import (
+    STARTUP_MAX_YEARS,
     TYPE_LABELS_JA,
     Judgement,
     applicant_types,
@@ -177,9 +178,22 @@ class _Context:
         group = [(m, applicant_types(m, request.as_of)) for m in members]
         return cls(request, group, normalize(request.need_text or ""))
 
+    # the applicant's verdicts under a program's own founding line for startups, computed once per line
+    startup_lines: dict[int, dict[ApplicantType, Judgement]] = field(default_factory=dict)
+
     @property
     def verdicts(self) -> dict[ApplicantType, Judgement]:
         return self.group[0][1]
+
+    def verdicts_for(self, program: Program) -> dict[ApplicantType, Judgement]:
+        """The applicant's types as this program sees them: its own startup line if it states one."""
+        years = program.eligibility.founded_within_years
+        if years is None or years == STARTUP_MAX_YEARS:
+            return self.verdicts
+        if years not in self.startup_lines:
+            self.startup_lines[years] = applicant_types(self.request.applicant, self.request.as_of,
+                                                        startup_max_years=years)
+        return self.startup_lines[years]
 
 
 @dataclass
@@ -244,7 +258,7 @@ def _check_window(program: Program, ctx: _Context, out: _Findings) -> None:
 
 
 def _check_applicant_type(program: Program, ctx: _Context, out: _Findings) -> None:
-    verdict = best_judgement(ctx.verdicts, program.eligibility.applicant_types)
+    verdict = best_judgement(ctx.verdicts_for(program), program.eligibility.applicant_types)
     accepted = "・".join(TYPE_LABELS_JA[t] for t in program.eligibility.applicant_types)
     reason = verdict.reason_ja if verdict.value else f"{verdict.reason_ja}。この施策の対象は{accepted}です"
     out.add(verdict.value, "applicant_type", reason)
