@@ -50,6 +50,7 @@ __all__ = [
     "normalize",
     "rank_key",
     "suggest_programs",
+    "suggest_with_partners",
 ]
 
 
@@ -160,10 +161,30 @@ _STATUS_ORDER = {Status.ELIGIBLE: 0, Status.NEEDS_CONFIRMATION: 1, Status.INELIG
 
 def suggest_programs(catalog: Sequence[Program], request: SuggestionRequest) -> list[ProgramSuggestion]:
     """Judge every program and rank them by fit (rank_key): the suggested ones first."""
-    context = _Context.of(request)
-    suggestions = [_evaluate(program, context) for program in catalog]
-    # sorted() is stable, so programs that fit equally keep the catalog's order
-    return sorted(suggestions, key=rank_key)
+    return suggest_with_partners(catalog, request, [request.partners])[0]
+
+
+def suggest_with_partners(
+    catalog: Sequence[Program], request: SuggestionRequest, partner_groups: Sequence[Sequence[Applicant]]
+) -> list[list[ProgramSuggestion]]:
+    """suggest_programs for the request once per group of partners (in place of request.partners).
+
+    A program without consortium or partner conditions is judged the same whoever the partners are, so it is
+    judged once (a need's matched pairs share most of the work).
+    """
+    alone = _Context.of(request.model_copy(update={"partners": []}))
+    shared = {p.id: _evaluate(p, alone) for p in catalog if not _depends_on_partners(p)}
+    ranked = []
+    for partners in partner_groups:
+        context = alone.with_partners(partners)
+        judged = [shared[p.id] if p.id in shared else _evaluate(p, context) for p in catalog]
+        # sorted() is stable, so programs that fit equally keep the catalog's order
+        ranked.append(sorted(judged, key=rank_key))
+    return ranked
+
+
+def _depends_on_partners(program: Program) -> bool:
+    return program.eligibility.consortium is not None or program.eligibility.partners is not None
 
 
 def rank_key(suggestion: ProgramSuggestion) -> tuple[bool, int, float, int, int]:
@@ -182,6 +203,8 @@ class _Context:
     request: SuggestionRequest
     group: list[tuple[Applicant, dict[ApplicantType, Judgement]]]  # applicant first, then partners
     ask: NeedAsk
+    # the applicant's verdicts under a program's own founding line for startups, computed once per line
+    startup_lines: dict[int, dict[ApplicantType, Judgement]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, request: SuggestionRequest) -> _Context:
@@ -189,13 +212,16 @@ class _Context:
         group = [(m, applicant_types(m, request.as_of)) for m in members]
         return cls(request, group, read_need(request.need_text, request.need_concepts))
 
+    def with_partners(self, partners: Sequence[Applicant]) -> _Context:
+        """The same applicant and need with these partners (the applicant's verdicts reused)."""
+        request = self.request.model_copy(update={"partners": list(partners)})
+        group = [self.group[0], *((m, applicant_types(m, request.as_of)) for m in partners)]
+        return _Context(request, group, self.ask, self.startup_lines)
+
     @property
     def need(self) -> str:
         """The need's text, normalized."""
         return self.ask.text
-
-    # the applicant's verdicts under a program's own founding line for startups, computed once per line
-    startup_lines: dict[int, dict[ApplicantType, Judgement]] = field(default_factory=dict)
 
     @property
     def verdicts(self) -> dict[ApplicantType, Judgement]:

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 from app.programs.catalog import Program, Purpose
 
@@ -106,16 +107,22 @@ class NeedAsk:
 
 def read_need(text: str | None, concepts: Mapping[str, str] | None = None) -> NeedAsk:
     """What the need asks for, from its words and the vocabulary concepts (id → kind) found in it."""
-    norm = normalize(text or "")
+    return _read_need(text or "", tuple(sorted((concepts or {}).items())))
+
+
+@lru_cache(maxsize=1024)
+def _read_need(text: str, concepts: tuple[tuple[str, str], ...]) -> NeedAsk:
+    # a need is read once for all its matched pairs
+    norm = normalize(text)
     asked: dict[Purpose, str] = {}
     for purpose, terms in _purpose_forms():
         found = next((term for term, form in terms if form in norm), None)
         if found:
             asked[purpose] = found
-    for concept_id, kind in sorted((concepts or {}).items()):
+    for concept_id, kind in concepts:
         for purpose in CONCEPT_PURPOSES.get(concept_id, KIND_PURPOSES.get(kind, ())):
             asked.setdefault(purpose, concept_id)
-    return NeedAsk(norm, asked)
+    return NeedAsk(norm, MappingProxyType(asked))  # shared by the cache, so read-only
 
 
 def relevance(program: Program, ask: NeedAsk) -> tuple[float, list[str], list[Purpose]]:

@@ -20,7 +20,14 @@ from app.errors import Conflict, InvalidInput, NotFound
 from app.messages import Phrase, choices, error, validation_reasons
 from app.programs.catalog import DEFAULT_CATALOG_PATH, CatalogError, Flag, Program, load_catalog, parse_catalog
 from app.programs.company_size import TYPE_LABELS_JA, applicant_types, company_size, yen_ja
-from app.programs.eligibility import Applicant, ProgramSuggestion, Status, SuggestionRequest, suggest_programs
+from app.programs.eligibility import (
+    Applicant,
+    ProgramSuggestion,
+    Status,
+    SuggestionRequest,
+    suggest_programs,
+    suggest_with_partners,
+)
 from app.programs.models import ProgramRecord, ProgramRevision
 from app.programs.relevance import PURPOSE_JA, NeedAsk, read_need, relevance
 from app.roster.models import Need, Organization
@@ -503,19 +510,39 @@ def top_for_pair(
     Members are Organization rows, Applicants or roster ids; need_text is the need's need_text(). Each says
     whether the partner helps to qualify (joint R&D, consortia).
     """
+    return top_for_pairs(db_session=db_session, need_org=need_org, seed_orgs=[seed_org], need_text=need_text,
+                         limit=limit, investment_jpy=investment_jpy, as_of=as_of, catalog=catalog)[0]
+
+
+def top_for_pairs(
+    *,
+    db_session: Session,
+    need_org: Organization | Applicant | str,
+    seed_orgs: Sequence[Organization | Applicant | str],
+    need_text: str | None,
+    limit: int = 3,
+    investment_jpy: int | None = None,
+    as_of: date | None = None,
+    catalog: Sequence[Program] | None = None,
+) -> list[list[dict[str, Any]]]:
+    """top_for_pair for one need and each of several seeds' members, judging once what partners cannot change."""
     applicant = _as_applicant(db_session, need_org)
-    partner = _as_applicant(db_session, seed_org)
-    partners = [] if partner.id == applicant.id else [partner]
-    request = SuggestionRequest(applicant=applicant, partners=partners, need_text=need_text,
-                                need_concepts=need_concepts(need_text), investment_jpy=investment_jpy,
-                                as_of=as_of or date.today())
+    groups: list[list[Applicant]] = []
+    for seed_org in seed_orgs:
+        partner = _as_applicant(db_session, seed_org)
+        groups.append([] if partner.id == applicant.id else [partner])
+    request = SuggestionRequest(applicant=applicant, need_text=need_text, need_concepts=need_concepts(need_text),
+                                investment_jpy=investment_jpy, as_of=as_of or date.today())
     programs = catalog if catalog is not None else current_catalog(db_session=db_session)
     if need_text:
         # Only programs relevant to the need can be suggested, so only they are judged.
         programs = relevant_programs(programs, need_text)
-    top = [s for s in suggest_programs(programs, request) if s.suggested][:limit]
-    return [_pair_record(s, bool(partners) and any(c.code in _PAIR_CODES for c in s.met + s.unconfirmed))
-            for s in top]
+    tops = []
+    for partners, ranked in zip(groups, suggest_with_partners(programs, request, groups), strict=True):
+        top = [s for s in ranked if s.suggested][:limit]
+        tops.append([_pair_record(s, bool(partners) and any(c.code in _PAIR_CODES for c in s.met + s.unconfirmed))
+                     for s in top])
+    return tops
 
 
 def relevant_programs(catalog: Sequence[Program], need_text: str) -> list[Program]:
