@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 from app.programs import service
 from app.programs.catalog import Program, Purpose
 from app.programs.eligibility import Status, SuggestionRequest, suggest_programs
-from app.programs.relevance import read_need
+from app.programs.relevance import CONCEPT_PURPOSES, KIND_PURPOSES, read_need
 from app.roster.exchange import import_roster
 from app.roster.vocab import FORMAT
+from matching.vocabulary import KINDS, load_vocabulary
+from seed import VOCABULARY
 from tests.programs.applicants import MAN, OKU, SUMMER_2018, company
 from tests.programs.members import member, need
 
@@ -68,10 +70,19 @@ def test_a_programs_keywords_alone_never_make_it_relevant() -> None:
         ("社員旅行の行き先が決まらない", set()),
         ("公設試と共同研究して試作したい", {Purpose.JOINT_RD}),
         ("創業100年の老舗です", set()),  # 創業 alone is not an ask for startup support
+        ("夜のうちに作物が盗まれる。セキュリティ対策として何ができるか", set()),  # theft: no cyber security
+        ("工場のパソコンのサイバー対策を点検したい", {Purpose.SECURITY}),
     ],
 )
 def test_what_a_need_asks_for_in_words(text: str, asks: set[Purpose]) -> None:
     assert set(read_need(text).purposes) == asks
+
+
+def test_every_concept_named_for_a_purpose_is_in_the_shipped_vocabulary() -> None:
+    vocabulary = load_vocabulary(VOCABULARY)
+
+    assert set(CONCEPT_PURPOSES) <= set(vocabulary.concepts)
+    assert set(KIND_PURPOSES) <= set(KINDS)
 
 
 def test_concepts_of_the_vocabulary_ask_by_their_kind_or_by_their_own_purposes() -> None:
