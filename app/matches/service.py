@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.matches.engine import Filters, MatchingEngine
-from app.programs.service import applicant_of, current_catalog, relevant_programs, top_for_pair
+from app.programs.service import applicant_of, current_catalog, top_for_pairs
 from app.roster.models import Need, Organization
 from matching.documents import Document
 from matching.ranker import Match
@@ -47,13 +47,19 @@ def programs_for_pairs(db_session: Session, pairs: list[tuple[Document, Document
     budget_rows = db_session.execute(select(Need.external_id, Need.budget_jpy).where(Need.external_id.in_(need_ids)))
     budgets: dict[str, int | None] = {external_id: budget for external_id, budget in budget_rows}
     catalog = current_catalog(db_session=db_session)
-    # A need's pairs share its text, so the programs relevant to it are found once per need.
-    texts = {need.id: need.text for need, _ in pairs}
-    relevant = {need_id: relevant_programs(catalog, text) for need_id, text in texts.items()}
-    return [top_for_pair(db_session=db_session, need_org=members[need.org.id], seed_org=members[seed.org.id],
-                         need_text=need.text, limit=limit, investment_jpy=budgets.get(need.id),
-                         catalog=relevant[need.id])
-            for need, seed in pairs]
+    # A need's pairs share its text and its member, so they are judged together.
+    positions: dict[str, list[int]] = {}
+    for position, (need, _) in enumerate(pairs):
+        positions.setdefault(need.id, []).append(position)
+    found: list[list[dict[str, Any]]] = [[] for _ in pairs]
+    for at in positions.values():
+        need = pairs[at[0]][0]
+        tops = top_for_pairs(db_session=db_session, need_org=members[need.org.id],
+                             seed_orgs=[members[pairs[i][1].org.id] for i in at], need_text=need.text, limit=limit,
+                             investment_jpy=budgets.get(need.id), catalog=catalog)
+        for i, top in zip(at, tops, strict=True):
+            found[i] = top
+    return found
 
 
 def organization_exists(db_session: Session, org_id: str) -> bool:

@@ -206,6 +206,9 @@ class TaxBenefit(_Strict):
 
 class Eligibility(_Strict):
     applicant_types: list[ApplicantType] = Field(min_length=1)
+    # For startup applicants: at most this many years since founding (by founded year), as the program
+    # states; without it the service's founding-stage line applies (company_size.STARTUP_MAX_YEARS).
+    founded_within_years: int | None = Field(default=None, ge=0)
     industries: CodeRequirement | None = None
     prefectures: CodeRequirement | None = None
     prerequisites: list[Requirement] = []
@@ -214,6 +217,12 @@ class Eligibility(_Strict):
     partners: PartnerRequirement | None = None
     activity: TermRequirement | None = None
     min_investment_jpy: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _founding_line_for_startups(self) -> Eligibility:
+        if self.founded_within_years is not None and ApplicantType.STARTUP not in self.applicant_types:
+            raise ValueError("founded_within_years needs startup among applicant_types")
+        return self
 
 
 class Program(_Strict):

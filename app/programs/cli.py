@@ -12,7 +12,7 @@ from app.errors import AppError
 from app.programs import service
 from app.programs.catalog import Flag
 from app.programs.company_size import yen_ja
-from app.programs.eligibility import date_ja
+from app.programs.eligibility import Status, date_ja
 
 CLI_ACTOR = "cli"
 programs_cli = typer.Typer(help="Support programs: suggestions and the catalog.", no_args_is_help=True)
@@ -39,7 +39,7 @@ def suggest_command(
     flags: Annotated[list[Flag] | None, typer.Option("--flag", help="a choice that changes rates (repeat)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
-    """Judge every support program for a member: status, reasons and the estimated support."""
+    """Judge every support program for a member, ranked by fit (as the API and the page): status, reasons, support."""
     try:
         with cli_session() as db_session:
             result = service.suggest(
@@ -65,25 +65,38 @@ def _print_suggestions(result: dict[str, Any]) -> None:
         unsure = "・".join(t["label_ja"] for t in member["applicant_types"] if t["value"] is None)
         kinds = sure + (f"（要確認: {unsure}）" if unsure else "")
         typer.echo(f"{member['name']} ({member['id']}): {kinds or '区分不明'}")
-    if result["need"]:
-        typer.echo(f"課題 {result['need']['id']}: {result['need']['title']}")
+    need = result["need"]
+    if need:
+        typer.echo(f"課題 {need['id']}: {need['title']}")
+        asks = "・".join(f"{a['purpose_ja']}（{a['because']}）" for a in need["asks"])
+        typer.echo(f"求めていること: {asks or '読み取れません'}")
     investment = result["investment_jpy"]
     spent = f"{yen_ja(investment)}（{_SOURCES[result['investment_source']]}）" if investment is not None else "未入力"
     day = datetime.strptime(result["as_of"], "%Y-%m-%d").date()
     typer.echo(f"投資額 {spent} / 判定日 {date_ja(day)}")
-    for status, label in service.STATUS_JA.items():
-        group = [p for p in result["programs"] if p["status"] == status.value]
-        typer.echo(f"\n{label}（{len(group)}件）")
-        for program in group:
-            typer.echo(f"  {program['program_id']}  {program['name']}")
-            figures = [program["rate_ja"], program["cap_ja"] and f"上限{program['cap_ja']}",
-                       program["estimated_support_ja"] and f"見込み{program['estimated_support_ja']}"]
-            if any(figures) and status.value != "ineligible":
-                typer.echo("    " + "・".join(f for f in figures if f))
-            buckets = ("conflicting",) if status.value == "ineligible" else ("met", "unconfirmed")
-            for bucket in buckets:
-                for condition in program[bucket]:
-                    typer.echo(f"    {_MARKS[bucket]} {condition['reason_ja']}")
+    # The same ranked list as the API and the member's page: the suggested programs, best fit first.
+    suggested = service.suggested_programs(result)
+    typer.echo(f"\n{'課題に合う支援制度' if need else '使えそうな支援制度'}（{len(suggested)}件、合う順）")
+    if not suggested:
+        typer.echo("  該当しそうな支援制度は見つかりませんでした。")
+    for rank, program in enumerate(suggested, 1):
+        typer.echo(f"  {rank}. {program['program_id']}  {program['name']}  [{program['status_ja']}]")
+        figures = [program["rate_ja"], program["cap_ja"] and f"上限{program['cap_ja']}",
+                   program["estimated_support_ja"] and f"見込み{program['estimated_support_ja']}"]
+        if any(figures):
+            typer.echo("     " + "・".join(f for f in figures if f))
+        for bucket in ("met", "unconfirmed"):
+            for condition in program[bucket]:
+                typer.echo(f"     {_MARKS[bucket]} {condition['reason_ja']}")
+    unrelated = [p for p in result["programs"] if not p["suggested"] and p["status"] != "ineligible"]
+    if unrelated:
+        typer.echo(f"\n課題と関連の薄い制度（{len(unrelated)}件）: {', '.join(p['program_id'] for p in unrelated)}")
+    refused = [p for p in result["programs"] if p["status"] == "ineligible"]
+    typer.echo(f"\n{service.STATUS_JA[Status.INELIGIBLE]}（{len(refused)}件）")
+    for program in refused:
+        typer.echo(f"  {program['program_id']}  {program['name']}")
+        for condition in program["conflicting"]:
+            typer.echo(f"    {_MARKS['conflicting']} {condition['reason_ja']}")
 
 
 @programs_cli.command("import")

@@ -19,7 +19,9 @@ from app.roster.vocab import INDUSTRIES
 OKU = 100_000_000
 MAN = 10_000
 MIDSIZE_CAPITAL = (1 * OKU, 10 * OKU)  # 中堅企業 as the 地域未来投資 material uses it: 資本金1～10億円
-STARTUP_MAX_AGE = 10  # our rule of thumb only; the documents give no age limit, so older → 要確認
+# The founding stage for programs that accept startups without stating a line of their own (years since
+# founding, inclusive); a program states its own with eligibility.founded_within_years.
+STARTUP_MAX_YEARS = 10
 
 
 @dataclass(frozen=True)
@@ -361,8 +363,13 @@ def company_size(profile: ApplicantProfile) -> SizeAssessment | None:
     return assess_profile_size(profile)
 
 
-def applicant_types(profile: ApplicantProfile, as_of: date) -> dict[ApplicantType, Judgement]:
-    """Every applicant type with True / False / None (要確認) and the reason, for one member."""
+def applicant_types(
+    profile: ApplicantProfile, as_of: date, *, startup_max_years: int = STARTUP_MAX_YEARS
+) -> dict[ApplicantType, Judgement]:
+    """Every applicant type with True / False / None (要確認) and the reason, for one member.
+
+    A startup is a company founded at most startup_max_years before the judging day.
+    """
     body = _body_type(profile)
     if body is not None:
         label = TYPE_LABELS_JA[body]
@@ -375,7 +382,7 @@ def applicant_types(profile: ApplicantProfile, as_of: date) -> dict[ApplicantTyp
         return verdicts
     if profile.member_type == "individual":
         return _individual_types(profile)
-    return _company_types(profile, as_of)
+    return _company_types(profile, as_of, startup_max_years)
 
 
 def _body_type(profile: ApplicantProfile) -> ApplicantType | None:
@@ -402,8 +409,9 @@ def assess_profile_size(profile: ApplicantProfile) -> SizeAssessment:
     )
 
 
-def _company_types(profile: ApplicantProfile, as_of: date) -> dict[ApplicantType, Judgement]:
+def _company_types(profile: ApplicantProfile, as_of: date, startup_max_years: int) -> dict[ApplicantType, Judgement]:
     size = assess_profile_size(profile)
+    facts = _facts(profile.capital_jpy, profile.employees)
     verdicts = {t: Judgement(False, f"企業のため{TYPE_LABELS_JA[t]}に当たりません") for t in ApplicantType}
     verdicts.update(
         {
@@ -411,25 +419,29 @@ def _company_types(profile: ApplicantProfile, as_of: date) -> dict[ApplicantType
             ApplicantType.SMALL_BUSINESS: size.small_business,
             ApplicantType.MIDSIZE: size.midsize,
             ApplicantType.LARGE: size.large,
-            ApplicantType.STARTUP: _startup(profile.founded_year, as_of),
+            ApplicantType.STARTUP: _startup(profile.founded_year, as_of, startup_max_years, size.sme, facts),
         }
     )
     return verdicts
 
 
-def _startup(founded_year: int | None, as_of: date) -> Judgement:
+def _startup(founded_year: int | None, as_of: date, max_years: int, sme: Judgement, facts: str) -> Judgement:
+    """Founding-stage startup: the founded year decides; a company beyond the SME lines is past that stage anyway.
+
+    Only an unknown founded year leaves it open (要確認).
+    """
+    stage = f"創業期のスタートアップ（設立{max_years}年以内）"
+    if founded_year is not None:
+        age = as_of.year - founded_year
+        if age < 0:
+            return Judgement(False, f"{founded_year}年設立のため、判定日（{as_of.year}年）にはまだ設立されていません")
+        if age > max_years:
+            return Judgement(False, f"{founded_year}年設立（創業{age}年）のため、{stage}に当たりません")
+    if sme.value is False:
+        return Judgement(False, f"{facts}で中小企業の規模を超えるため、{stage}に当たりません")
     if founded_year is None:
-        return Judgement(None, "設立年が未登録のため、創業期のスタートアップか確認が必要です")
-    age = as_of.year - founded_year
-    if age < 0:
-        return Judgement(False, f"{founded_year}年設立のため、判定日（{as_of.year}年）にはまだ設立されていません")
-    if age <= STARTUP_MAX_AGE:
-        return Judgement(True, f"{founded_year}年設立（創業{age}年）の企業です")
-    return Judgement(
-        None,
-        f"{founded_year}年設立で創業{age}年のため、創業期のスタートアップとして扱われるか確認が必要です"
-        f"（本サービスの目安は創業{STARTUP_MAX_AGE}年以内）",
-    )
+        return Judgement(None, f"設立年が未登録のため、{stage}に当たるか確認が必要です")
+    return Judgement(True, f"{founded_year}年設立（創業{as_of.year - founded_year}年）のため、{stage}に当たります")
 
 
 def _individual_types(profile: ApplicantProfile) -> dict[ApplicantType, Judgement]:

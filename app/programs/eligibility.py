@@ -8,13 +8,11 @@ figure, a partner not yet named), else ``eligible``. Reasons are Japanese senten
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
-from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -30,12 +28,14 @@ from app.programs.catalog import (
     load_catalog,
 )
 from app.programs.company_size import (
+    STARTUP_MAX_YEARS,
     TYPE_LABELS_JA,
     Judgement,
     applicant_types,
     best_judgement,
     yen_ja,
 )
+from app.programs.relevance import NeedAsk, normalize, read_need, relevance
 from app.roster.vocab import INDUSTRIES, MEMBER_TYPES, ROLES, SUPPORT_TYPES
 
 __all__ = [
@@ -47,7 +47,10 @@ __all__ = [
     "SuggestionRequest",
     "evaluate_program",
     "load_catalog",
+    "normalize",
+    "rank_key",
     "suggest_programs",
+    "suggest_with_partners",
 ]
 
 
@@ -112,6 +115,8 @@ class SuggestionRequest(BaseModel):
     applicant: Applicant
     partners: list[Applicant] = []
     need_text: str | None = None
+    # domain-vocabulary concepts found in the need's text (id → kind), which say what the need asks for too
+    need_concepts: dict[str, str] = {}
     investment_jpy: int | None = Field(default=None, ge=0)  # the whole group's total for group programs
     as_of: date
     flags: frozenset[Flag] = frozenset()
@@ -142,9 +147,11 @@ class ProgramSuggestion(BaseModel):
     rate: Fraction | None  # the subsidy rate or tax-credit rate the estimate used
     rate_ja: str | None  # the same for people: 補助率2/3, 税額控除3%
     cap_jpy: int | None  # effective cap, cap additions included
-    relevance: float  # 0..1 from the need text
+    relevance: float  # 0..1 from the need text: zero unless the need asks for one of the program's purposes
     matched_keywords: list[str]
     matched_purposes: list[Purpose]
+    # what the service suggests: not ineligible, and relevant to the need when there is one
+    suggested: bool
     to_prepare: list[str]  # application steps that never block a suggestion
     notes: list[str]
 
@@ -153,11 +160,37 @@ _STATUS_ORDER = {Status.ELIGIBLE: 0, Status.NEEDS_CONFIRMATION: 1, Status.INELIG
 
 
 def suggest_programs(catalog: Sequence[Program], request: SuggestionRequest) -> list[ProgramSuggestion]:
-    """Judge every program; eligible first, then needs_confirmation, then ineligible, each by relevance."""
-    context = _Context.of(request)
-    suggestions = [_evaluate(program, context) for program in catalog]
-    # sorted() is stable, so equal scores keep the catalog's order
-    return sorted(suggestions, key=lambda s: (_STATUS_ORDER[s.status], -s.relevance))
+    """Judge every program and rank them by fit (rank_key): the suggested ones first."""
+    return suggest_with_partners(catalog, request, [request.partners])[0]
+
+
+def suggest_with_partners(
+    catalog: Sequence[Program], request: SuggestionRequest, partner_groups: Sequence[Sequence[Applicant]]
+) -> list[list[ProgramSuggestion]]:
+    """suggest_programs for the request once per group of partners (in place of request.partners).
+
+    A program without consortium or partner conditions is judged the same whoever the partners are, so it is
+    judged once (a need's matched pairs share most of the work).
+    """
+    alone = _Context.of(request.model_copy(update={"partners": []}))
+    shared = {p.id: _evaluate(p, alone) for p in catalog if not _depends_on_partners(p)}
+    ranked = []
+    for partners in partner_groups:
+        context = alone.with_partners(partners)
+        judged = [shared[p.id] if p.id in shared else _evaluate(p, context) for p in catalog]
+        # sorted() is stable, so programs that fit equally keep the catalog's order
+        ranked.append(sorted(judged, key=rank_key))
+    return ranked
+
+
+def _depends_on_partners(program: Program) -> bool:
+    return program.eligibility.consortium is not None or program.eligibility.partners is not None
+
+
+def rank_key(suggestion: ProgramSuggestion) -> tuple[bool, int, float, int, int]:
+    """The one order of fit: suggested first, then by status, relevance to the need, support amount (or cap)."""
+    return (not suggestion.suggested, _STATUS_ORDER[suggestion.status], -suggestion.relevance,
+            -(suggestion.estimated_support_jpy or 0), -(suggestion.cap_jpy or 0))
 
 
 def evaluate_program(program: Program, request: SuggestionRequest) -> ProgramSuggestion:
@@ -169,17 +202,40 @@ def evaluate_program(program: Program, request: SuggestionRequest) -> ProgramSug
 class _Context:
     request: SuggestionRequest
     group: list[tuple[Applicant, dict[ApplicantType, Judgement]]]  # applicant first, then partners
-    need: str
+    ask: NeedAsk
+    # the applicant's verdicts under a program's own founding line for startups, computed once per line
+    startup_lines: dict[int, dict[ApplicantType, Judgement]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, request: SuggestionRequest) -> _Context:
         members = [request.applicant, *request.partners]
         group = [(m, applicant_types(m, request.as_of)) for m in members]
-        return cls(request, group, normalize(request.need_text or ""))
+        return cls(request, group, read_need(request.need_text, request.need_concepts))
+
+    def with_partners(self, partners: Sequence[Applicant]) -> _Context:
+        """The same applicant and need with these partners (the applicant's verdicts reused)."""
+        request = self.request.model_copy(update={"partners": list(partners)})
+        group = [self.group[0], *((m, applicant_types(m, request.as_of)) for m in partners)]
+        return _Context(request, group, self.ask, self.startup_lines)
+
+    @property
+    def need(self) -> str:
+        """The need's text, normalized."""
+        return self.ask.text
 
     @property
     def verdicts(self) -> dict[ApplicantType, Judgement]:
         return self.group[0][1]
+
+    def verdicts_for(self, program: Program) -> dict[ApplicantType, Judgement]:
+        """The applicant's types as this program sees them: its own startup line if it states one."""
+        years = program.eligibility.founded_within_years
+        if years is None or years == STARTUP_MAX_YEARS:
+            return self.verdicts
+        if years not in self.startup_lines:
+            self.startup_lines[years] = applicant_types(self.request.applicant, self.request.as_of,
+                                                        startup_max_years=years)
+        return self.startup_lines[years]
 
 
 @dataclass
@@ -205,7 +261,7 @@ def _evaluate(program: Program, ctx: _Context) -> ProgramSuggestion:
     for check in _CHECKS:
         check(program, ctx, out)
     estimate = _estimate(program, ctx, out)
-    score, keywords, purposes = relevance(program, ctx.need)
+    score, keywords, purposes = relevance(program, ctx.ask)
     status = out.status
     return ProgramSuggestion(
         program_id=program.id,
@@ -222,6 +278,7 @@ def _evaluate(program: Program, ctx: _Context) -> ProgramSuggestion:
         relevance=score,
         matched_keywords=keywords,
         matched_purposes=purposes,
+        suggested=status is not Status.INELIGIBLE and (score > 0 or not ctx.need),
         to_prepare=list(program.eligibility.application_requirements),
         notes=[*out.notes, *program.notes_ja],
     )
@@ -244,7 +301,7 @@ def _check_window(program: Program, ctx: _Context, out: _Findings) -> None:
 
 
 def _check_applicant_type(program: Program, ctx: _Context, out: _Findings) -> None:
-    verdict = best_judgement(ctx.verdicts, program.eligibility.applicant_types)
+    verdict = best_judgement(ctx.verdicts_for(program), program.eligibility.applicant_types)
     accepted = "・".join(TYPE_LABELS_JA[t] for t in program.eligibility.applicant_types)
     reason = verdict.reason_ja if verdict.value else f"{verdict.reason_ja}。この施策の対象は{accepted}です"
     out.add(verdict.value, "applicant_type", reason)
@@ -492,52 +549,7 @@ def _rate_ja(rate: Fraction, percent: bool) -> str:
     return f"補助率{rate}"
 
 
-# --- relevance --------------------------------------------------------------------------------
-
-PURPOSE_TERMS: dict[Purpose, tuple[str, ...]] = {
-    Purpose.IT_TOOLS: ("ITツール", "会計", "POS", "決済", "在庫管理", "顧客管理", "業務効率", "クラウド", "ソフト"),
-    Purpose.EQUIPMENT: ("設備", "機械", "装置", "ロボット", "センサー", "工作機械", "生産ライン"),
-    Purpose.DATA_LINKAGE: ("データ", "共有", "見える化", "可視化", "連携"),
-    Purpose.JOINT_RD: ("共同研究", "研究開発", "試作", "実用化", "技術開発", "大学", "公設試", "高専"),
-    Purpose.STARTUP: ("起業", "創業", "スタートアップ", "ベンチャー", "出資"),
-    Purpose.EXPERT_ADVICE: ("専門家", "相談", "助言", "アドバイス", "カイゼン", "改善", "伴走"),
-    Purpose.TRAINING: ("人材育成", "研修", "教育", "講座", "スキル", "学び直し", "技能"),
-    Purpose.FINANCING: ("融資", "資金", "借入", "運転資金"),
-    Purpose.REGIONAL_INVESTMENT: ("地域経済", "地域未来投資", "牽引", "地域の中核"),
-    Purpose.SECURITY: ("セキュリティ", "サイバー", "情報漏えい", "不正アクセス"),
-    Purpose.HIRING: ("人材確保", "採用", "人手不足", "求人"),
-    Purpose.MARKET_EXPANSION: ("販路", "海外", "輸出", "市場", "売上"),
-    Purpose.DEMONSTRATION: ("実証", "検証", "実験"),
-    Purpose.SUCCESSION: ("事業承継", "後継者", "事業引継ぎ"),
-}
-
-
-def relevance(program: Program, need: str) -> tuple[float, list[str], list[Purpose]]:
-    """Score 0..1 from program keywords (weight 1) and purposes (0.5) found in the normalized need text."""
-    if not need:
-        return 0.0, [], []
-    keyword_forms, purpose_forms = _search_terms(tuple(program.keywords), tuple(program.purposes))
-    keywords = [k for k, form in keyword_forms if form in need]
-    purposes = [p for p, forms in purpose_forms if any(form in need for form in forms)]
-    raw = len(keywords) + 0.5 * len(purposes)
-    return round(raw / (raw + 2), 3), keywords, purposes
-
-
-@lru_cache(maxsize=1024)
-def _search_terms(keywords: tuple[str, ...], purposes: tuple[Purpose, ...]) -> tuple[
-        tuple[tuple[str, str], ...], tuple[tuple[Purpose, tuple[str, ...]], ...]]:
-    """A program's keywords and purpose terms in normalized form, computed once per catalog entry."""
-    return (tuple((k, normalize(k)) for k in keywords),
-            tuple((p, tuple(normalize(t) for t in PURPOSE_TERMS[p])) for p in purposes))
-
-
 # --- helpers ----------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4096)
-def normalize(text: str) -> str:
-    """NFKC, lower case, no spaces: ＩｏＴ and iot, 全角 and 半角 compare equal (memoized: keywords repeat)."""
-    return "".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
 def held(certifications: Sequence[str], names: Sequence[str]) -> str | None:

@@ -82,9 +82,17 @@ class MemberRead(BaseModel):
     applicant_types: list[ApplicantTypeRead] = Field(description="該当する（または要確認の）申請者区分と理由")
 
 
+class NeedAskRead(BaseModel):
+    purpose: str = Field(description="施策の目的の区分（catalog の purposes と同じ値）")
+    purpose_ja: str
+    because: str = Field(description="そう読み取った課題の言葉、または用語集の概念名")
+
+
 class NeedRef(BaseModel):
     id: str
     title: str
+    asks: list[NeedAskRead] = Field(
+        description="課題が求めていること（タイトル・説明・タグから）。関連度はこれと施策の目的で決まります")
 
 
 class ProgramSuggestionRead(BaseModel):
@@ -106,9 +114,11 @@ class ProgramSuggestionRead(BaseModel):
     rate_ja: str | None
     cap_jpy: int | None = Field(description="上限額（加算を含む）")
     cap_ja: str | None
-    relevance: float = Field(description="課題の文章との関連度 0〜1")
+    relevance: float = Field(description="課題との関連度 0〜1。課題が施策の目的のどれかを求めていなければ 0")
     matched_keywords: list[str]
-    matched_purposes: list[str]
+    matched_purposes: list[str] = Field(description="課題が求めている、この施策の目的")
+    suggested: bool = Field(description="提案する施策か: 対象外でなく、課題があればそれに関連するもの。"
+                                        "マイページ・CLI はこの施策をこの順に示します")
     to_prepare: list[str] = Field(description="申請時に準備すること（判定には影響しません）")
     notes: list[str]
     ministry: str
@@ -126,7 +136,10 @@ class SuggestionRead(BaseModel):
     as_of: date
     flags: list[str]
     counts: dict[str, int] = Field(description="判定ごとの件数")
-    programs: list[ProgramSuggestionRead] = Field(description="対象になる見込み・要確認・対象外の順、各々関連度順")
+    suggested: int = Field(description="提案する施策（suggested）の件数")
+    programs: list[ProgramSuggestionRead] = Field(
+        description="すべての施策を合う順に: 提案する施策が先、それぞれ判定（対象になる見込み・要確認・対象外）、"
+        "課題との関連度、支援見込額（なければ上限額）の順")
 
 
 class ProgramRead(BaseModel):

@@ -3,6 +3,8 @@
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -12,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.config import get_settings
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.messages import Phrase, choices, error, validation_reasons
@@ -22,12 +25,14 @@ from app.programs.eligibility import (
     ProgramSuggestion,
     Status,
     SuggestionRequest,
-    normalize,
-    relevance,
     suggest_programs,
+    suggest_with_partners,
 )
 from app.programs.models import ProgramRecord, ProgramRevision
+from app.programs.relevance import PURPOSE_JA, NeedAsk, read_need, relevance
 from app.roster.models import Need, Organization
+from matching.vocabulary import Vocabulary, load_vocabulary
+from seed import VOCABULARY
 
 SEED_ACTOR = "seed"
 STATUS_JA = {
@@ -35,7 +40,6 @@ STATUS_JA = {
     Status.NEEDS_CONFIRMATION: "要確認",
     Status.INELIGIBLE: "対象外",
 }
-_STATUS_RANK = {Status.ELIGIBLE: 0, Status.NEEDS_CONFIRMATION: 1, Status.INELIGIBLE: 2}
 _PAIR_CODES = {"partner", "consortium_size"}  # conditions the seed's member helps to meet
 _EXPORT_HEADER = (
     "# Support-program catalog exported from iotmatch; `iotmatch programs import` reads it back.\n"
@@ -398,6 +402,30 @@ def suggestion_record(suggestion: ProgramSuggestion, program: Program) -> dict[s
     return data
 
 
+def need_text(need: Need) -> str:
+    """Title, description and tags: the words that say what a need asks for (as the matching engine reads them)."""
+    return "\n".join([need.title, need.description, " ".join(need.tags or [])])
+
+
+def need_concepts(text: str | None) -> dict[str, str]:
+    """The domain-vocabulary concepts a need's text mentions, id → kind (the configured vocabulary)."""
+    if not text:
+        return {}
+    return dict(_concepts(get_settings().vocabulary_path or VOCABULARY, text))
+
+
+@lru_cache(maxsize=4)
+def _vocabulary(path: Path) -> Vocabulary:
+    return load_vocabulary(path)
+
+
+@lru_cache(maxsize=2048)
+def _concepts(path: Path, text: str) -> tuple[tuple[str, str], ...]:
+    # a need's pairs share its text, so it is tagged once
+    vocabulary = _vocabulary(path)
+    return tuple(sorted((cid, vocabulary.kind(cid)) for cid in vocabulary.tag(text).ids))
+
+
 def suggest(
     *,
     db_session: Session,
@@ -408,9 +436,11 @@ def suggest(
     as_of: date | None = None,
     flags: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """Judge every active program for a member (with partners and one of its needs); plain data, best first.
+    """Judge every active program for a member (with partners and one of its needs), ranked by fit; plain data.
 
-    Without investment_jpy the need's budget is used when it has one.
+    This is the one ranking the API, the CLI and the member's page show: the suggested programs (not
+    ineligible and, with a need, relevant to it) first, then the rest, each part by status, relevance and
+    support amount (eligibility.rank_key). Without investment_jpy the need's budget is used when it has one.
     """
     org = get_organization(db_session=db_session, org_id=org_id)
     need = _get_need(db_session, need_id, org) if need_id else None
@@ -423,10 +453,12 @@ def suggest(
     if investment_jpy is None and need is not None and need.budget_jpy is not None:
         investment_jpy, source = need.budget_jpy, "need_budget"
     day = as_of or date.today()
+    text = need_text(need) if need else None
     request = SuggestionRequest(
         applicant=applicant_of(org),
         partners=[applicant_of(p) for p in partners],
-        need_text=need.text if need else None,
+        need_text=text,
+        need_concepts=need_concepts(text),
         investment_jpy=investment_jpy,
         as_of=day,
         flags=_flags(flags),
@@ -436,15 +468,30 @@ def suggest(
     programs = [suggestion_record(s, by_id[s.program_id]) for s in suggest_programs(catalog, request)]
     return {
         "organization": member_record(request.applicant, day),
-        "need": None if need is None else {"id": need.external_id, "title": need.title},
+        "need": None if need is None else {"id": need.external_id, "title": need.title,
+                                           "asks": asks_record(read_need(text, request.need_concepts))},
         "partners": [member_record(p, day) for p in request.partners],
         "investment_jpy": investment_jpy,
         "investment_source": source,
         "as_of": day.isoformat(),
         "flags": sorted(f.value for f in request.flags),
         "counts": {status.value: sum(p["status"] == status.value for p in programs) for status in Status},
+        "suggested": sum(p["suggested"] for p in programs),
         "programs": programs,
     }
+
+
+def asks_record(ask: NeedAsk) -> list[dict[str, str]]:
+    """What a need asks for, each purpose with the words (or the vocabulary concept, by its label) that said so."""
+    vocabulary = _vocabulary(get_settings().vocabulary_path or VOCABULARY)
+    return [{"purpose": purpose.value, "purpose_ja": PURPOSE_JA[purpose],
+             "because": vocabulary.label(why) if why in vocabulary.concepts else why}
+            for purpose, why in ask.purposes.items()]
+
+
+def suggested_programs(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The programs of a suggest() result that are suggested, in rank order (what the pages list)."""
+    return [p for p in result["programs"] if p["suggested"]]
 
 
 def top_for_pair(
@@ -458,35 +505,50 @@ def top_for_pair(
     as_of: date | None = None,
     catalog: Sequence[Program] | None = None,
 ) -> list[dict[str, Any]]:
-    """The best eligible / needs-confirmation programs for a matched pair, the seed's member as partner.
+    """The first suggested programs for a matched pair, the seed's member as partner, in suggest()'s order.
 
-    Members are Organization rows, Applicants or roster ids. With a need text only programs it is relevant to
-    count; programs the partner helps to qualify for (joint R&D, consortia) come first within a status.
+    Members are Organization rows, Applicants or roster ids; need_text is the need's need_text(). Each says
+    whether the partner helps to qualify (joint R&D, consortia).
     """
+    return top_for_pairs(db_session=db_session, need_org=need_org, seed_orgs=[seed_org], need_text=need_text,
+                         limit=limit, investment_jpy=investment_jpy, as_of=as_of, catalog=catalog)[0]
+
+
+def top_for_pairs(
+    *,
+    db_session: Session,
+    need_org: Organization | Applicant | str,
+    seed_orgs: Sequence[Organization | Applicant | str],
+    need_text: str | None,
+    limit: int = 3,
+    investment_jpy: int | None = None,
+    as_of: date | None = None,
+    catalog: Sequence[Program] | None = None,
+) -> list[list[dict[str, Any]]]:
+    """top_for_pair for one need and each of several seeds' members, judging once what partners cannot change."""
     applicant = _as_applicant(db_session, need_org)
-    partner = _as_applicant(db_session, seed_org)
-    partners = [] if partner.id == applicant.id else [partner]
-    request = SuggestionRequest(applicant=applicant, partners=partners, need_text=need_text,
+    groups: list[list[Applicant]] = []
+    for seed_org in seed_orgs:
+        partner = _as_applicant(db_session, seed_org)
+        groups.append([] if partner.id == applicant.id else [partner])
+    request = SuggestionRequest(applicant=applicant, need_text=need_text, need_concepts=need_concepts(need_text),
                                 investment_jpy=investment_jpy, as_of=as_of or date.today())
     programs = catalog if catalog is not None else current_catalog(db_session=db_session)
     if need_text:
-        # Only programs the need's text is relevant to are shown, so only they are judged.
+        # Only programs relevant to the need can be suggested, so only they are judged.
         programs = relevant_programs(programs, need_text)
-    ranked = []
-    for suggestion in suggest_programs(programs, request):
-        if suggestion.status is Status.INELIGIBLE or (need_text and suggestion.relevance == 0):
-            continue
-        uses_partner = bool(partners) and any(c.code in _PAIR_CODES for c in suggestion.met + suggestion.unconfirmed)
-        ranked.append((uses_partner, suggestion))
-    ranked.sort(key=lambda item: (_STATUS_RANK[item[1].status], not item[0], -item[1].relevance,
-                                  -(item[1].estimated_support_jpy or 0)))
-    return [_pair_record(suggestion, uses_partner) for uses_partner, suggestion in ranked[:limit]]
+    tops = []
+    for partners, ranked in zip(groups, suggest_with_partners(programs, request, groups), strict=True):
+        top = [s for s in ranked if s.suggested][:limit]
+        tops.append([_pair_record(s, bool(partners) and any(c.code in _PAIR_CODES for c in s.met + s.unconfirmed))
+                     for s in top])
+    return tops
 
 
 def relevant_programs(catalog: Sequence[Program], need_text: str) -> list[Program]:
-    """The programs whose keywords or purposes the need's text mentions."""
-    need = normalize(need_text)
-    return [program for program in catalog if relevance(program, need)[0] > 0]
+    """The programs for which the need asks (one of their purposes)."""
+    ask = read_need(need_text, need_concepts(need_text))
+    return [program for program in catalog if relevance(program, ask)[0] > 0]
 
 
 def _as_applicant(db_session: Session, member: Organization | Applicant | str) -> Applicant:

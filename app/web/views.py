@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.feedback.models import Feedback
 from app.matches.engine import Filters, MatchingEngine
 from app.matches.service import match_payload, programs_for_pairs
+from app.programs import service as program_service
 from app.roster.models import Need, Organization, Seed
 from matching.ranker import Match
 
@@ -83,23 +84,31 @@ class PostingView:
 
     posting: Need | Seed
     results: list[ResultView]
+    programs: list[dict[str, Any]] = field(default_factory=list)  # a need's suggested programs, best fit first
 
 
 def need_views(engine: MatchingEngine, db_session: Session, org: Organization, statuses: dict[tuple[str, str], str],
                limit: int) -> list[PostingView]:
-    """Each need with its best seeds, their reasons, programs for the pair and the member's status."""
+    """Each need with its suggested programs, its best seeds, their reasons, programs for the pair and the status.
+
+    A need's programs are the API's and the CLI's suggestions for the member and the need (one service call).
+    """
     views = []
     for need in org.needs:
+        suggestion = program_service.suggest(db_session=db_session, org_id=org.external_id, need_id=need.external_id)
+        programs = program_service.suggested_programs(suggestion)
         if need.external_id not in engine.corpora["need"].docs:
-            views.append(PostingView(need, []))
+            views.append(PostingView(need, [], programs))
             continue
         doc = engine.document("need", need.external_id)
         matches = engine.match_need(need.external_id, limit=limit)
-        programs = programs_for_pairs(db_session, [(doc, m.doc) for m in matches])
-        results = [result_view(engine, m, doc.org.industry, p) for m, p in zip(matches, programs, strict=True)]
+        # every suggestion for each pair, so the page can show those the partner helps to qualify for
+        pair_programs = programs_for_pairs(db_session, [(doc, m.doc) for m in matches],
+                                           limit=len(program_service.current_catalog(db_session=db_session)))
+        results = [result_view(engine, m, doc.org.industry, p) for m, p in zip(matches, pair_programs, strict=True)]
         for r in results:
             r.status = statuses.get((need.external_id, r.doc.id))
-        views.append(PostingView(need, results))
+        views.append(PostingView(need, results, programs))
     return views
 
 

@@ -39,10 +39,14 @@ def test_manufacturer_text_report(roster: None) -> None:
     assert "九州精工株式会社 (ORG-MFG): 中小企業" in out
     assert "課題 N-MFG: IoTセンサーの設備導入" in out
     assert "投資額 800万円（ニーズの予算） / 判定日 2018年7月1日" in out
-    eligible = out.split("対象になる見込み")[1].split("要確認（")[0]
-    assert "monozukuri-general" in eligible
-    assert "補助率1/2・上限1,000万円・見込み400万円" in eligible
-    assert "✓ 資本金2億円・従業員150人のため中小企業に該当します" in eligible
+    assert "求めていること: 設備投資（設備導入）" in out
+    ranked = out.split("課題に合う支援制度（")[1].split("課題と関連の薄い制度")[0]
+    first = ranked.split("  2. ")[0]
+    assert first.startswith("5件、合う順）\n  1. monozukuri-general  ものづくり・商業・サービス経営力向上支援事業")
+    assert "[対象になる見込み]" in first
+    assert "補助率1/2・上限1,000万円・見込み400万円" in first
+    assert "✓ 資本金2億円・従業員150人のため中小企業に該当します" in first
+    assert "security" not in ranked
 
 
 def test_manufacturer_json_report(roster: None) -> None:

@@ -177,10 +177,14 @@ def test_every_program_is_judged_and_ordered(catalog: list[Program]) -> None:
 
     assert {s.program_id for s in results} == {p.id for p in catalog}
     rank = {Status.ELIGIBLE: 0, Status.NEEDS_CONFIRMATION: 1, Status.INELIGIBLE: 2}
-    keys = [(rank[s.status], -s.relevance) for s in results]
+    keys = [(not s.suggested, rank[s.status], -s.relevance, -(s.estimated_support_jpy or 0), -(s.cap_jpy or 0))
+            for s in results]
     assert keys == sorted(keys)
+    suggested = [s for s in results if s.suggested]
+    assert suggested == results[:len(suggested)]
+    assert all(s.status is not Status.INELIGIBLE and s.relevance > 0 for s in suggested)
+    assert not any(s.status is not Status.INELIGIBLE and s.relevance > 0 for s in results[len(suggested):])
     assert results[0].status is Status.ELIGIBLE
-    assert results[0].relevance > 0
 
 
 def test_missing_certification_needs_confirmation_and_recorded_one_counts(catalog: list[Program]) -> None:

@@ -6,12 +6,14 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, InvalidInput, NotFound
 from app.programs import service
 from app.programs.catalog import load_catalog
 from app.roster.exchange import import_roster
+from app.roster.models import Need
 from tests.programs.members import MAN, OKU, ROSTER, by_program
 
 SUMMER_2018 = date(2018, 7, 1)
@@ -176,3 +178,23 @@ def test_suggest_takes_flags_and_refuses_unknown_ones(db_session: Session) -> No
     assert result["flags"] == ["wage_increase"]
     with pytest.raises(InvalidInput, match="flags are uses_expert"):
         service.suggest(db_session=db_session, org_id="ORG-CI", flags=["bribe"])
+
+
+def test_pairs_get_the_suggestions_of_suggest_with_that_partner_in_the_same_order(db_session: Session) -> None:
+    need = db_session.scalar(select(Need).where(Need.external_id == "N-A"))
+    assert need is not None
+    partners = ["ORG-B", "ORG-LAB", "ORG-BIG", "ORG-A"]  # the last is the need's own member: no partner
+
+    tops = service.top_for_pairs(db_session=db_session, need_org="ORG-A", seed_orgs=partners, limit=26,
+                                 need_text=service.need_text(need), as_of=SUMMER_2018)
+
+    for partner, top in zip(partners, tops, strict=True):
+        with_partner = [] if partner == "ORG-A" else [partner]
+        result = service.suggest(db_session=db_session, org_id="ORG-A", need_id="N-A", partner_ids=with_partner,
+                                 as_of=SUMMER_2018)
+        assert [p["program_id"] for p in top] == [p["program_id"] for p in service.suggested_programs(result)]
+        assert [p["status"] for p in top] == [p["status"] for p in service.suggested_programs(result)]
+    by_partner = {partner: {p["program_id"]: p for p in top} for partner, top in zip(partners, tops, strict=True)}
+    assert by_partner["ORG-B"]["monozukuri-data-linkage"]["uses_partner"] is True  # two SMEs: a consortium
+    assert by_partner["ORG-A"]["monozukuri-data-linkage"]["uses_partner"] is False  # alone: partners still open
+    assert "monozukuri-data-linkage" not in by_partner["ORG-LAB"]  # a 公設試 is no consortium member
