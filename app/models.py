@@ -7,6 +7,7 @@ from app.feedback.models import Feedback
 from app.labs.models import Lab
 from app.matches.models import EmbeddingCache
 from app.programs.models import ProgramRecord, ProgramRevision
+from app.roster.ids import IdCounter
 from app.roster.models import Need, Organization, Seed
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "EventRequest",
     "EventSlot",
     "Feedback",
+    "IdCounter",
     "Lab",
     "Need",
     "Organization",

@@ -9,7 +9,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from app.auth import service as auth_service
 from app.auth.models import ApiKey
-from app.db import session_scope, utcnow
+from app.db import utcnow
 from app.dependencies import SessionDep
 from app.errors import Forbidden, InvalidInput
 from app.messages import either, error, render
@@ -73,9 +73,11 @@ def current_key(request: Request, db_session: SessionDep,
                           params={"per_minute": per_minute, "retry_after": retry_after})
     now = utcnow()
     if auth_service.needs_touch(key, now):
-        # Its own short transaction, so the use is recorded even when the route then fails.
-        with session_scope(request.app.state.session_factory) as touch_session:
-            auth_service.touch_key(db_session=touch_session, key_id=key.id, now=now)
+        # Committed at once, so the use is recorded even when the route then fails. The request's own session
+        # has only read the key so far; a second session would hold a second connection, and enough concurrent
+        # requests each holding one while waiting for another would drain the pool.
+        auth_service.touch_key(db_session=db_session, key_id=key.id, now=now)
+        db_session.commit()
     return principal
 
 
