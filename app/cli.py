@@ -1,6 +1,5 @@
 """The iotmatch command line: the same services the API calls."""
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -16,11 +15,10 @@ from app.cli_support import cli_session, fail, fail_with_problems
 from app.config import get_settings
 from app.db import normalize_url
 from app.errors import AppError
-from app.labs import service as lab_service
-from app.programs import service as program_service
 from app.roster.exchange import export_roster, import_roster
 from app.roster.files import read_roster_file, write_roster_file
 from app.roster.validation import RosterInvalid
+from app.seeding import service as seeding
 
 cli = typer.Typer(help="iotmatch: business matching for the Kyushu IoT community.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -118,17 +116,16 @@ def export_command(
 
 @cli.command("seed")
 def seed_command() -> None:
-    """Load the shipped community data: labs, demo members, support programs (safe to run again)."""
-    from seed import DEMO_ROSTER, LABS
-
-    labs = json.loads(LABS.read_text(encoding="utf-8"))["labs"]
+    """Load the shipped community data (labs, demo members, support programs) into a new database, once."""
     with cli_session() as session:
-        lab_service.upsert_labs(db_session=session, labs_in=labs)
-        programs_added = program_service.ensure_catalog(db_session=session)
-    report = run_import(DEMO_ROSTER, prune=False)
-    typer.echo(f"labs: {len(labs)}")
-    typer.echo(f"support programs: {programs_added} added")
-    _print_import_report(report, prune=False)
+        report = seeding.load_shipped_data(db_session=session)
+    if not report.loaded:
+        typer.echo("seed data already loaded; nothing changed")
+        return
+    for part, loaded in report.loaded.items():
+        typer.echo(f"{part}: loaded {loaded}")
+    for part, existing in report.kept.items():
+        typer.echo(f"{part}: not loaded, the database already has {existing} (the seed never changes them)")
 
 
 @cli.command("serve")

@@ -9,6 +9,7 @@ from app.matches.models import EmbeddingCache
 from app.programs.models import ProgramRecord, ProgramRevision
 from app.roster.ids import IdCounter
 from app.roster.models import Need, Organization, Seed
+from app.seeding.models import SeedLoad
 
 __all__ = [
     "ApiKey",
@@ -28,4 +29,5 @@ __all__ = [
     "ProgramRecord",
     "ProgramRevision",
     "Seed",
+    "SeedLoad",
 ]
