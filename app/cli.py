@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from tqdm import tqdm
 
 from app import migrate
-from app.cli_support import cli_session, fail, fail_with_problems
+from app.cli_support import cli_session, existing_database_url, fail, fail_with_problems
 from app.config import get_settings
 from app.db import normalize_url
 from app.errors import AppError
@@ -44,14 +44,14 @@ def db_revision(
     """Write a new migration from the differences between the models and the database (which must be at head)."""
     if not re.fullmatch(r"\d{4}_[a-z0-9_]+", revision_id):
         fail(f"--id {revision_id!r}: use the next number and a slug, e.g. 0006_events")
-    path = migrate.revision(get_settings().database_url, message, revision_id)
+    path = migrate.revision(existing_database_url(), message, revision_id)
     typer.echo(f"wrote {path}; review it, then `iotmatch db upgrade`")
 
 
 @db_cli.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision id, or 'base'")]) -> None:
     """Step the schema back to REVISION ('base' drops every table)."""
-    migrate.downgrade(get_settings().database_url, revision)
+    migrate.downgrade(existing_database_url(), revision)
     typer.echo(f"database at {revision}")
 
 
@@ -134,16 +134,19 @@ def serve_command(
     port: Annotated[int | None, typer.Option(help="port")] = None,
 ) -> None:
     """Run the HTTP API and web pages with uvicorn."""
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    existing_database_url()
+
     import uvicorn
 
     from app.main import create_app
     from app.observability import configure_logging
 
-    settings = get_settings()
     configure_logging(settings.log_level)
     # uvicorn's loggers go to the JSON handler; the app writes its own access log with the request id.
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level=settings.log_level, log_config=None, access_log=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level, log_config=None,
+                access_log=False)
 
 
 def _register_subcommands() -> None:
