@@ -1,6 +1,8 @@
 """The iotmatch command line: the same services the API calls."""
 
+import errno
 import re
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -128,6 +130,22 @@ def seed_command() -> None:
         typer.echo(f"{part}: not loaded, the database already has {existing} (the seed never changes them)")
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Fail in plain words when the service could not listen there, before it spends a minute loading the model."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a closed port is free
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            other = 8001 if port != 8001 else 8002
+            how = (f"Start it on another port: `iotmatch serve --port {other}`, or set IOTMATCH_PORT "
+                   f"(`IOTMATCH_PORT={other} make run`).")
+            if exc.errno == errno.EADDRINUSE:
+                fail(f"port {port} on {host} is already in use (is iotmatch already running?). {how}")
+            fail(f"cannot listen on {host}:{port}: {exc.strerror}. {how} The address is --host or IOTMATCH_HOST.")
+
+
 @cli.command("serve")
 def serve_command(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
@@ -137,6 +155,7 @@ def serve_command(
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
     existing_database_url()
+    check_port_free(host, port)
 
     import uvicorn
 

@@ -1,6 +1,10 @@
-"""The command line outside the checkout: no stray empty databases."""
+"""The command line outside the checkout: no stray empty databases, and a taken port said in plain words."""
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +15,7 @@ from app.cli import cli
 from app.config import get_settings
 from app.roster.vocab import FORMAT
 
+ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 NEED_A_DATABASE = [["keys", "list"], ["export", "out.json"], ["events", "list"], ["programs", "list"], ["seed"],
                    ["import", "roster.json"], ["match", "--all"], ["index", "rebuild"], ["db", "downgrade", "base"],
@@ -46,3 +51,21 @@ def test_only_db_upgrade_creates_the_database(elsewhere: Path) -> None:
     assert (elsewhere / "iotmatch.db").stat().st_size > 0
     listed = runner.invoke(cli, ["keys", "list"])
     assert listed.exit_code == 0, listed.output
+
+
+def test_serve_on_a_taken_port_says_how_to_change_it_before_loading_anything(cli_env: dict[str, str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        # A process of its own, so what it imported before giving up is its own.
+        script = ("import sys\nfrom app.cli import main\ntry:\n    main()\nfinally:\n"
+                  "    print('model loaded' if 'torch' in sys.modules else 'nothing loaded', file=sys.stderr)")
+        env = os.environ | cli_env | {"PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+        done = subprocess.run([sys.executable, "-c", script, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                              capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 1, done.stderr
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+    assert "--port" in done.stderr and "IOTMATCH_PORT" in done.stderr
+    assert done.stderr.strip().endswith("nothing loaded")
+    assert "{" not in done.stderr + done.stdout  # plain words, not JSON log lines
