@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from app.auth import service as auth_service
 from app.dependencies import SessionDep
@@ -100,6 +100,12 @@ def organization_page(org_id: str, visitor: VisitorDep, db_session: SessionDep) 
     org: Organization = organization_service.get_organization(db_session=db_session, external_id=org_id)
     show_contact = visitor.principal is not None and visitor.principal.owns(org.id)
     return page(visitor, "organization.html", org=org, show_contact=show_contact)
+
+
+@router.get("/favicon.ico", name="favicon")
+def favicon() -> Response:
+    """What browsers ask for on pages that name no icon (JSON, the API reference): the site's SVG icon."""
+    return RedirectResponse("/static/favicon.svg", status_code=308)
 
 
 @router.get("/signin", name="signin")
