@@ -171,11 +171,13 @@ def serve_command(
 def _register_subcommands() -> None:
     from app.auth import cli as keys_cli
     from app.events import cli as events_cli
+    from app.labs import cli as labs_cli
     from app.matches import cli as match_cli
     from app.programs import cli as programs_cli
 
     keys_cli.register(cli)
     events_cli.register(cli)
+    labs_cli.register(cli)
     match_cli.register(cli)
     programs_cli.register(cli)
 

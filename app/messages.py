@@ -91,6 +91,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Program {id!r} is retired; POST /v1/programs with its document restores it.",
         "施策 {id!r} は廃止されています。その文書を POST /v1/programs に送ると復活します。",
     ),
+    "invalid.origin": (
+        "{origin!r} is not a web origin: give scheme://host[:port] as browsers send it, e.g. "
+        "https://iot-lab.example.jp (no path, no trailing slash).",
+        "{origin!r} はオリジンではありません。ブラウザが送る形 scheme://host[:port]（例: https://iot-lab.example.jp、"
+        "パスや末尾の / なし）で指定してください。",
+    ),
     "invalid.prefecture": (
         "prefecture {value!r} is not one of the 47 prefectures (kanji, e.g. 福岡県) nor 'all'.",
         "prefecture {value!r} は47都道府県名（漢字、例: 福岡県）でも 'all' でもありません。",
