@@ -19,6 +19,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         f"No API key was sent. Send your key as {KEY_HEADERS}.",
         f"APIキーが送られていません。{KEY_HEADERS} ヘッダーでキーを送ってください。",
     ),
+    "auth.scheme": (
+        f"The Authorization header holds no API key. Send your key as {KEY_HEADERS}.",
+        f"Authorization ヘッダーにAPIキーがありません。{KEY_HEADERS} ヘッダーでキーを送ってください。",
+    ),
     "auth.unknown": (
         f"The API key is not valid. Send the key you were given as {KEY_HEADERS}; "
         "the secretariat can issue a new one.",

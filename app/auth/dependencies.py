@@ -11,7 +11,7 @@ from app.auth import service as auth_service
 from app.auth.models import ApiKey
 from app.db import utcnow
 from app.dependencies import SessionDep
-from app.errors import Forbidden, InvalidInput
+from app.errors import Forbidden, InvalidInput, Unauthorized
 from app.messages import either, error, render
 from app.ratelimit import RateLimited, RateLimiter
 from app.roster.vocab import INDUSTRIES, PREFECTURES
@@ -55,11 +55,29 @@ class Principal:
         return self.is_secretariat or (self.role == "member" and self.organization_id == organization_id)
 
 
+def sent_token(request: Request, bearer: HTTPAuthorizationCredentials | None, header: str | None) -> str | None:
+    """The key the request sent: `Authorization: Bearer …`, `X-API-Key`, or a bare `Authorization: iotm_…`.
+
+    A key sent without the word Bearer is unmistakable by its prefix, so it is taken as meant; any other
+    Authorization scheme is refused with how to send the key, not as if nothing had been sent.
+    """
+    if bearer is not None:
+        return bearer.credentials
+    if header:
+        return header
+    raw = request.headers.get("authorization", "").strip()
+    if raw.startswith(f"{auth_service.TOKEN_PREFIX}_"):
+        return raw
+    if raw:
+        raise error(Unauthorized, "auth.scheme")
+    return None
+
+
 def current_key(request: Request, db_session: SessionDep,
                 bearer: HTTPAuthorizationCredentials | None = Security(bearer_scheme),
                 header: str | None = Security(header_scheme)) -> Principal:
     """The caller's live key, from `Authorization: Bearer` or `X-API-Key`; 401 otherwise, 429 over its rate."""
-    key = auth_service.authenticate(db_session=db_session, token=bearer.credentials if bearer else header)
+    key = auth_service.authenticate(db_session=db_session, token=sent_token(request, bearer, header))
     principal = Principal.of(key)
     # Seen by the CORS middleware (a lab's origins only for its own key) and the access log.
     request.state.principal = principal
