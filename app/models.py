@@ -10,6 +10,7 @@ from app.programs.models import ProgramRecord, ProgramRevision
 from app.roster.ids import IdCounter
 from app.roster.models import Need, Organization, Seed
 from app.seeding.models import SeedLoad
+from app.web.models import WebSignIn
 
 __all__ = [
     "ApiKey",
@@ -30,4 +31,5 @@ __all__ = [
     "ProgramRevision",
     "Seed",
     "SeedLoad",
+    "WebSignIn",
 ]

@@ -73,7 +73,7 @@ class Visitor:
 
 
 def _signed_in_key(db_session: Any, session: web_session.WebSession) -> ApiKey | None:
-    if session.key_id is None:
+    if session.key_id is None or not web_session.is_live(db_session, session):
         return None
     key = db_session.get(ApiKey, session.key_id, options=[selectinload(ApiKey.organization),
                                                           selectinload(ApiKey.lab)])
@@ -81,7 +81,7 @@ def _signed_in_key(db_session: Any, session: web_session.WebSession) -> ApiKey |
 
 
 def get_visitor(request: Request, db_session: SessionDep) -> Visitor:
-    """The visitor; a key revoked since sign-in leaves them signed out."""
+    """The visitor; a key revoked since sign-in, or a session signed out since, leaves them signed out."""
     session = web_session.load(request)
     key = _signed_in_key(db_session, session)
     if session.key_id is not None and key is None:

@@ -132,15 +132,15 @@ def signin(visitor: VisitorDep, db_session: SessionDep, api_key: Annotated[str, 
                             "The API key is not valid or was revoked; check the key the secretariat gave you.")
         return page(visitor, "signin.html", status_code=401, next=safe_next(next, ""),
                     error=message.message_ja if visitor.lang == "ja" else message.message)
-    visitor.session = web_session.signed_in(key.id)
+    visitor.session = web_session.signed_in(db_session, key.id)
     return redirect(visitor, safe_next(next, _landing(key.role)))
 
 
 @router.post("/signout", name="signout")
-def signout(visitor: VisitorDep, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
-    """End the session."""
+def signout(visitor: VisitorDep, db_session: SessionDep, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """End the session, on the server too: the old cookie no longer signs anyone in."""
     web_session.check_csrf(visitor.session, csrf)
-    visitor.session = web_session.WebSession(changed=True)
+    visitor.session = web_session.signed_out(db_session, visitor.session)
     return redirect(visitor, "/signin?signed_out=1")
 
 
