@@ -66,6 +66,7 @@ def test_serve_on_a_taken_port_says_how_to_change_it_before_loading_anything(cli
                               capture_output=True, text=True, env=env, timeout=120, check=False)
     assert done.returncode == 1, done.stderr
     assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
-    assert "--port" in done.stderr and "IOTMATCH_PORT" in done.stderr
+    assert "--port" in done.stderr
+    assert "IOTMATCH_PORT" in done.stderr
     assert done.stderr.strip().endswith("nothing loaded")
     assert "{" not in done.stderr + done.stdout  # plain words, not JSON log lines
