@@ -86,6 +86,9 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
     install_problem_handlers(app)
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.state.auth_failures = RateLimiter(settings.auth_failures_per_minute, max(1, settings.auth_failures_per_minute))
+    app.state.anonymous_searches = RateLimiter(settings.anonymous_searches_per_minute,
+                                               settings.anonymous_search_burst)
     app.state.metrics = Metrics(app.state)
     app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

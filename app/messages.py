@@ -219,6 +219,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Something went wrong on our side and was logged; please try again later.",
         "サーバー側で問題が起きました（記録済み）。しばらくしてからもう一度お試しください。",
     ),
+    "auth.throttled": (
+        "Too many failed authentications from your address (at most {per_minute} a minute); try again in "
+        "{retry_after} s with the key the secretariat gave you.",
+        "このアドレスからの認証の失敗が多すぎます（1分あたり最大 {per_minute} 回）。{retry_after} 秒後に、"
+        "事務局から受け取ったキーでもう一度お試しください。",
+    ),
     "rate.limited": (
         "Too many requests with this key (at most {per_minute} a minute); try again in {retry_after} s.",
         "このキーからのリクエストが多すぎます（1分あたり最大 {per_minute} 件）。"

@@ -246,7 +246,7 @@ class Problem(BaseModel):
 COMMON_PROBLEMS = {
     "413": "the request body is larger than the limit",
     "422": "a parameter or a field of the body is invalid; `field` names it",
-    "429": "too many requests with this key; see Retry-After",
+    "429": "too many requests with this key, or failed authentications from this address; see Retry-After",
 }
 KEYED_PROBLEMS = {"401": "no key, an unknown key or a revoked key", "403": "the key's role may not do this"}
 
