@@ -127,7 +127,7 @@ def seed_command() -> None:
     for part, loaded in report.loaded.items():
         typer.echo(f"{part}: loaded {loaded}")
     for part, existing in report.kept.items():
-        typer.echo(f"{part}: not loaded, the database already has {existing} (the seed never changes them)")
+        typer.echo(f"{part}: not loaded; the database has its own ({existing}), which the seed never changes")
 
 
 def check_port_free(host: str, port: int) -> None:

@@ -108,7 +108,7 @@ def test_seed_leaves_a_roster_from_elsewhere_and_deleted_members_alone(cli_env: 
 
     first = runner.invoke(cli, ["seed"])
     assert first.exit_code == 0, first.output
-    assert "members: not loaded, the database already has 1" in first.output
+    assert "members: not loaded; the database has its own (1), which the seed never changes" in first.output
     assert _counts(engine)["organizations"] == 1
     assert _counts(engine)["labs"] == 12
 
