@@ -16,13 +16,24 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+# Stamps inside the venv: pip runs again only when pyproject.toml changed (the package is installed editable, so
+# code changes need no reinstall), and `git status` stays clean. The dev install includes the plain one.
+INSTALLED := $(VENV)/.installed
+INSTALLED_DEV := $(VENV)/.installed-dev
+
+install: $(INSTALLED)
+
+install-dev: $(INSTALLED_DEV)
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet $(TORCH)
 	$(BIN)/pip install --quiet -e .
+	touch $@
 
-install-dev: $(BIN)/python
+$(INSTALLED_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet $(TORCH)
 	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(INSTALLED) $@
 
 run: install
 	$(BIN)/iotmatch db upgrade

@@ -1,7 +1,8 @@
 """The iotmatch command line: the same services the API calls."""
 
-import json
+import errno
 import re
+import socket
 import sys
 import time
 from pathlib import Path
@@ -13,16 +14,15 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, Program
 from tqdm import tqdm
 
 from app import migrate
-from app.cli_support import cli_language, cli_session, fail, message
+from app.cli_support import cli_language, cli_session, existing_database_url, fail, message
 from app.config import get_settings
 from app.db import normalize_url
 from app.errors import AppError, Conflict
-from app.labs import service as lab_service
 from app.messages import Phrase, error, render
-from app.programs import service as program_service
 from app.roster.exchange import export_roster, import_roster
 from app.roster.files import is_spreadsheet, read_roster_file, write_roster_file
 from app.roster.validation import RosterInvalid
+from app.seeding import service as seeding
 
 cli = typer.Typer(help="iotmatch: business matching for the Kyushu IoT community.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -53,14 +53,14 @@ def db_revision(
     """Write a new migration from the differences between the models and the database (which must be at head)."""
     if not re.fullmatch(r"\d{4}_[a-z0-9_]+", revision_id):
         fail(f"--id {revision_id!r}: use the next number and a slug, e.g. 0006_events")
-    path = migrate.revision(get_settings().database_url, message, revision_id)
+    path = migrate.revision(existing_database_url(), message, revision_id)
     typer.echo(f"wrote {path}; review it, then `iotmatch db upgrade`")
 
 
 @db_cli.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision id, or 'base'")]) -> None:
     """Step the schema back to REVISION ('base' drops every table)."""
-    migrate.downgrade(get_settings().database_url, revision)
+    migrate.downgrade(existing_database_url(), revision)
     typer.echo(f"database at {revision}")
 
 
@@ -161,18 +161,32 @@ def export_command(
 
 @cli.command("seed")
 def seed_command() -> None:
-    """Load the shipped community data: labs, demo members, support programs (safe to run again)."""
-    from seed import DEMO_ROSTER, LABS
-
-    labs = json.loads(LABS.read_text(encoding="utf-8"))["labs"]
+    """Load the shipped community data (labs, demo members, support programs) into a new database, once."""
     with cli_session() as session:
-        lab_service.upsert_labs(db_session=session, labs_in=labs)
-        programs_added = program_service.ensure_catalog(db_session=session)
-    language = cli_language(None)
-    report = run_import(DEMO_ROSTER, prune=False, lang=language)
-    typer.echo(f"labs: {len(labs)}")
-    typer.echo(f"support programs: {programs_added} added")
-    _print_import_report(report, prune=False, lang=language)
+        report = seeding.load_shipped_data(db_session=session)
+    if not report.loaded:
+        typer.echo("seed data already loaded; nothing changed")
+        return
+    for part, loaded in report.loaded.items():
+        typer.echo(f"{part}: loaded {loaded}")
+    for part, existing in report.kept.items():
+        typer.echo(f"{part}: not loaded; the database has its own ({existing}), which the seed never changes")
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail in plain words when the service could not listen there, before it spends a minute loading the model."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: a closed port is free
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            other = 8001 if port != 8001 else 8002
+            how = (f"Start it on another port: `iotmatch serve --port {other}`, or set IOTMATCH_PORT "
+                   f"(`IOTMATCH_PORT={other} make run`).")
+            if exc.errno == errno.EADDRINUSE:
+                fail(f"port {port} on {host} is already in use (is iotmatch already running?). {how}")
+            fail(f"cannot listen on {host}:{port}: {exc.strerror}. {how} The address is --host or IOTMATCH_HOST.")
 
 
 @cli.command("serve")
@@ -181,26 +195,32 @@ def serve_command(
     port: Annotated[int | None, typer.Option(help="port")] = None,
 ) -> None:
     """Run the HTTP API and web pages with uvicorn."""
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    existing_database_url()
+    check_port_free(host, port)
+
     import uvicorn
 
     from app.main import create_app
     from app.observability import configure_logging
 
-    settings = get_settings()
     configure_logging(settings.log_level)
     # uvicorn's loggers go to the JSON handler; the app writes its own access log with the request id.
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level=settings.log_level, log_config=None, access_log=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level, log_config=None,
+                access_log=False)
 
 
 def _register_subcommands() -> None:
     from app.auth import cli as keys_cli
     from app.events import cli as events_cli
+    from app.labs import cli as labs_cli
     from app.matches import cli as match_cli
     from app.programs import cli as programs_cli
 
     keys_cli.register(cli)
     events_cli.register(cli)
+    labs_cli.register(cli)
     match_cli.register(cli)
     programs_cli.register(cli)
 

@@ -3,13 +3,15 @@
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 
 import typer
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from app.db import make_engine, make_session_factory, session_scope
+from app.db import make_engine, make_session_factory, normalize_url, session_scope
 from app.errors import AppError
 from app.messages import DEFAULT_LANGUAGE, LANGUAGES, render
 
@@ -49,13 +51,38 @@ def fail_with_problems(problems: Sequence[object], nothing_done: str, *, source:
     fail(f"{len(problems)} problem(s){where}; {nothing_done}.")
 
 
+def missing_sqlite_file(database_url: str) -> Path | None:
+    """The SQLite file the URL names if it does not exist (None for other databases and in-memory ones)."""
+    url = make_url(normalize_url(database_url))
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:") or url.query.get("mode") == "memory":
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path.resolve()
+
+
+def existing_database_url(database_url: str | None = None) -> str:
+    """The database URL (the configured one by default); fails with what to do when it names a SQLite file that
+    does not exist.
+
+    Connecting would create an empty file (in the working directory by default) and then fail on the missing
+    tables; only `iotmatch db upgrade` creates the database.
+    """
+    database_url = database_url or get_settings().database_url
+    missing = missing_sqlite_file(database_url)
+    if missing is not None:
+        fail(f"no database at {missing}: run `iotmatch db upgrade` first, or set IOTMATCH_DATABASE_URL to the "
+             "database to use.")
+    return database_url
+
+
 @contextmanager
 def cli_session(*, report_errors: bool = False) -> Iterator[Session]:
     """A session on the configured database that commits when the block succeeds.
 
     With report_errors, an AppError raised in the block ends the command with its message.
     """
-    engine = make_engine(get_settings().database_url)
+    engine = make_engine(existing_database_url())
     try:
         with session_scope(make_session_factory(engine)) as session:
             yield session

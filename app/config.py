@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     cors_refresh_seconds: float = Field(default=10.0, description="How long the labs' allowed origins are cached.")
     rate_limit_per_minute: int = Field(default=600, ge=0, description="Requests per minute per API key; 0 = no limit.")
     rate_limit_burst: int = Field(default=60, ge=1, description="Requests a key may make at once before the limit.")
+    auth_failures_per_minute: int = Field(
+        default=10, ge=0, description="Failed authentications (an unknown or revoked API key, a failed sign-in) "
+        "per minute per client address; past them every attempt from that address gets 429 with Retry-After "
+        "until the count drops. 0 = no limit.")
+    anonymous_searches_per_minute: int = Field(
+        default=12, ge=0, description="Searches per minute per client address by visitors without a key (the "
+        "search page, the lab embed); each runs the language model. Over it: 429 with Retry-After. 0 = no limit.")
+    anonymous_search_burst: int = Field(
+        default=6, ge=1, description="Searches a visitor without a key may make at once before that limit.")
 
     host: str = Field(default="127.0.0.1", description="Address `iotmatch serve` binds to.")
     port: int = Field(default=8000, description="Port `iotmatch serve` listens on.")

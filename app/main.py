@@ -24,7 +24,7 @@ from app.matches.router import router as matches_router
 from app.observability import Metrics, RequestContextMiddleware
 from app.organizations.router import router as organizations_router
 from app.postings.router import needs_router, seeds_router
-from app.problems import RequestGuardMiddleware, install_problem_handlers
+from app.problems import NoSniffMiddleware, RequestGuardMiddleware, install_problem_handlers
 from app.programs.router import admin_router as programs_admin_router
 from app.programs.router import router as programs_router
 from app.ratelimit import RateLimiter
@@ -91,12 +91,16 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
     install_problem_handlers(app)
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.state.auth_failures = RateLimiter(settings.auth_failures_per_minute, max(1, settings.auth_failures_per_minute))
+    app.state.anonymous_searches = RateLimiter(settings.anonymous_searches_per_minute,
+                                               settings.anonymous_search_burst)
     app.state.metrics = Metrics(app.state)
     app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
-    # Added last, so it is outermost: errors and 413s reach lab sites with their CORS headers too.
+    # Added after the others, so it wraps them: errors and 413s reach lab sites with their CORS headers too.
     app.state.allowed_origins = AllowedOrigins(settings.cors_refresh_seconds)
     app.add_middleware(LabCorsMiddleware, origins=app.state.allowed_origins)
+    app.add_middleware(NoSniffMiddleware)  # outermost of all: on the CORS middleware's own answers too
 
     app.include_router(matches_router, dependencies=[Depends(current_key)])
     app.include_router(programs_router, dependencies=[Depends(current_key)])

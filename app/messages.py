@@ -19,6 +19,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         f"No API key was sent. Send your key as {KEY_HEADERS}.",
         f"APIキーが送られていません。{KEY_HEADERS} ヘッダーでキーを送ってください。",
     ),
+    "auth.scheme": (
+        f"The Authorization header holds no API key. Send your key as {KEY_HEADERS}.",
+        f"Authorization ヘッダーにAPIキーがありません。{KEY_HEADERS} ヘッダーでキーを送ってください。",
+    ),
     "auth.unknown": (
         f"The API key is not valid. Send the key you were given as {KEY_HEADERS}; "
         "the secretariat can issue a new one.",
@@ -90,6 +94,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "conflict.program_retired": (
         "Program {id!r} is retired; POST /v1/programs with its document restores it.",
         "施策 {id!r} は廃止されています。その文書を POST /v1/programs に送ると復活します。",
+    ),
+    "invalid.origin": (
+        "{origin!r} is not a web origin: give scheme://host[:port] as browsers send it, e.g. "
+        "https://iot-lab.example.jp (no path, no trailing slash).",
+        "{origin!r} はオリジンではありません。ブラウザが送る形 scheme://host[:port]（例: https://iot-lab.example.jp、"
+        "パスや末尾の / なし）で指定してください。",
     ),
     "invalid.prefecture": (
         "prefecture {value!r} is not one of the 47 prefectures (kanji, e.g. 福岡県) nor 'all'.",
@@ -208,6 +218,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "http.internal": (
         "Something went wrong on our side and was logged; please try again later.",
         "サーバー側で問題が起きました（記録済み）。しばらくしてからもう一度お試しください。",
+    ),
+    "auth.throttled": (
+        "Too many failed authentications from your address (at most {per_minute} a minute); try again in "
+        "{retry_after} s with the key the secretariat gave you.",
+        "このアドレスからの認証の失敗が多すぎます（1分あたり最大 {per_minute} 回）。{retry_after} 秒後に、"
+        "事務局から受け取ったキーでもう一度お試しください。",
     ),
     "rate.limited": (
         "Too many requests with this key (at most {per_minute} a minute); try again in {retry_after} s.",

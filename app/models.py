@@ -7,7 +7,10 @@ from app.feedback.models import Feedback
 from app.labs.models import Lab
 from app.matches.models import EmbeddingCache
 from app.programs.models import ProgramRecord, ProgramRevision
+from app.roster.ids import IdCounter
 from app.roster.models import Need, Organization, Seed
+from app.seeding.models import SeedLoad
+from app.web.models import WebSignIn
 
 __all__ = [
     "ApiKey",
@@ -20,10 +23,13 @@ __all__ = [
     "EventRequest",
     "EventSlot",
     "Feedback",
+    "IdCounter",
     "Lab",
     "Need",
     "Organization",
     "ProgramRecord",
     "ProgramRevision",
     "Seed",
+    "SeedLoad",
+    "WebSignIn",
 ]

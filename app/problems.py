@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -52,6 +52,8 @@ def problem(status: int, detail: str, *, lang: str = "en", field: str | None = N
     body.update(extra)
     response = JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
     response.headers["Content-Language"] = lang
+    # Also here, not only in NoSniffMiddleware: a 500 is sent from outside every middleware.
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -204,6 +206,27 @@ class RequestGuardMiddleware:
         await problem(413, detail, lang=lang, headers={"Connection": "close"})(scope, receive, send)
 
 
+class NoSniffMiddleware:
+    """`X-Content-Type-Options: nosniff` on every response: browsers take each answer as the type it declares."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_nosniff(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "x-content-type-options" not in headers:
+                    headers["X-Content-Type-Options"] = "nosniff"
+            await send(message)
+
+        await self.app(scope, receive, send_nosniff)
+
+
 class Problem(BaseModel):
     """RFC 9457 problem details: every error of the API has this shape."""
 
@@ -223,7 +246,7 @@ class Problem(BaseModel):
 COMMON_PROBLEMS = {
     "413": "the request body is larger than the limit",
     "422": "a parameter or a field of the body is invalid; `field` names it",
-    "429": "too many requests with this key; see Retry-After",
+    "429": "too many requests with this key, or failed authentications from this address; see Retry-After",
 }
 KEYED_PROBLEMS = {"401": "no key, an unknown key or a revoked key", "403": "the key's role may not do this"}
 

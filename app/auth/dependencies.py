@@ -9,11 +9,11 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from app.auth import service as auth_service
 from app.auth.models import ApiKey
-from app.db import session_scope, utcnow
+from app.db import utcnow
 from app.dependencies import SessionDep
-from app.errors import Forbidden, InvalidInput
+from app.errors import Forbidden, InvalidInput, Unauthorized
 from app.messages import either, error, render
-from app.ratelimit import RateLimited, RateLimiter
+from app.ratelimit import RateLimited, RateLimiter, client_address
 from app.roster.vocab import INDUSTRIES, PREFECTURES
 
 ALL = "all"
@@ -55,11 +55,64 @@ class Principal:
         return self.is_secretariat or (self.role == "member" and self.organization_id == organization_id)
 
 
+def sent_token(request: Request, bearer: HTTPAuthorizationCredentials | None, header: str | None) -> str | None:
+    """The key the request sent: `Authorization: Bearer …`, `X-API-Key`, or a bare `Authorization: iotm_…`.
+
+    A key sent without the word Bearer is unmistakable by its prefix, so it is taken as meant; any other
+    Authorization scheme is refused with how to send the key, not as if nothing had been sent.
+    """
+    if bearer is not None:
+        return bearer.credentials
+    if header:
+        return header
+    raw = request.headers.get("authorization", "").strip()
+    if raw.startswith(f"{auth_service.TOKEN_PREFIX}_"):
+        return raw
+    if raw:
+        raise error(Unauthorized, "auth.scheme")
+    return None
+
+
+def auth_throttled(request: Request) -> RateLimited | None:
+    """The 429 to answer when the caller's address has failed to authenticate too often lately, else None.
+
+    Checked before the key, so guessing keys stays slow even when a guess would be right.
+    """
+    failures: RateLimiter | None = getattr(request.app.state, "auth_failures", None)
+    retry_after = failures.peek(client_address(request)) if failures else None
+    if retry_after is None:
+        return None
+    params = {"per_minute": request.app.state.settings.auth_failures_per_minute, "retry_after": retry_after}
+    return RateLimited(render("auth.throttled", "en", params), retry_after=retry_after, code="auth.throttled",
+                       params=params)
+
+
+def count_auth_failure(request: Request) -> None:
+    """Note a failed authentication from the caller's address."""
+    failures: RateLimiter | None = getattr(request.app.state, "auth_failures", None)
+    if failures is not None:
+        failures.hit(client_address(request))
+
+
+def _authenticate(request: Request, db_session: SessionDep, bearer: HTTPAuthorizationCredentials | None,
+                  header: str | None) -> ApiKey:
+    throttled = auth_throttled(request)
+    if throttled is not None:
+        raise throttled
+    try:
+        return auth_service.authenticate(db_session=db_session, token=sent_token(request, bearer, header))
+    except Unauthorized as exc:
+        if exc.code != "auth.missing":  # sending no key is no guess
+            count_auth_failure(request)
+        raise
+
+
 def current_key(request: Request, db_session: SessionDep,
                 bearer: HTTPAuthorizationCredentials | None = Security(bearer_scheme),
                 header: str | None = Security(header_scheme)) -> Principal:
-    """The caller's live key, from `Authorization: Bearer` or `X-API-Key`; 401 otherwise, 429 over its rate."""
-    key = auth_service.authenticate(db_session=db_session, token=bearer.credentials if bearer else header)
+    """The caller's live key, from `Authorization: Bearer` or `X-API-Key`; 401 otherwise, 429 over its rate or
+    after too many failures from the caller's address."""
+    key = _authenticate(request, db_session, bearer, header)
     principal = Principal.of(key)
     # Seen by the CORS middleware (a lab's origins only for its own key) and the access log.
     request.state.principal = principal
@@ -73,9 +126,11 @@ def current_key(request: Request, db_session: SessionDep,
                           params={"per_minute": per_minute, "retry_after": retry_after})
     now = utcnow()
     if auth_service.needs_touch(key, now):
-        # Its own short transaction, so the use is recorded even when the route then fails.
-        with session_scope(request.app.state.session_factory) as touch_session:
-            auth_service.touch_key(db_session=touch_session, key_id=key.id, now=now)
+        # Committed at once, so the use is recorded even when the route then fails. The request's own session
+        # has only read the key so far; a second session would hold a second connection, and enough concurrent
+        # requests each holding one while waiting for another would drain the pool.
+        auth_service.touch_key(db_session=db_session, key_id=key.id, now=now)
+        db_session.commit()
     return principal
 
 

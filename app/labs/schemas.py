@@ -8,7 +8,8 @@ from app.organizations.schemas import Industry
 from app.schemas import RequestModel, Text, UtcDateTime
 
 # scheme://host[:port], as browsers send it in Origin: no path, no trailing slash.
-Origin = Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$", max_length=200)]
+ORIGIN_PATTERN = r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$"
+Origin = Annotated[str, StringConstraints(pattern=ORIGIN_PATTERN, max_length=200)]
 
 
 class LabRead(BaseModel):

@@ -1,12 +1,14 @@
-"""Labs: upsert from the shipped data, list and get."""
+"""Labs: upsert from the shipped data, list and get, and the origins of their sites."""
 
+import re
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 from app.labs.models import Lab
+from app.labs.schemas import ORIGIN_PATTERN
 from app.messages import error
 
 LAB_FIELDS = ("name", "name_en", "prefecture", "city", "member_bodies", "focus_fields", "industries",
@@ -45,3 +47,23 @@ def get_lab(*, db_session: Session, lab_id: str) -> Lab:
     if lab is None:
         raise error(NotFound, "not_found.lab", id=lab_id)
     return lab
+
+
+def allow_origin(*, db_session: Session, lab: Lab, origin: str) -> bool:
+    """Let the lab's site at the origin embed the search and call the API; False if it already could."""
+    if not re.fullmatch(ORIGIN_PATTERN, origin):
+        raise error(InvalidInput, "invalid.origin", field="origin", origin=origin)
+    if origin in (lab.allowed_origins or []):
+        return False
+    lab.allowed_origins = [*(lab.allowed_origins or []), origin]  # a new list, so the JSON column is written
+    db_session.flush()
+    return True
+
+
+def remove_origin(*, db_session: Session, lab: Lab, origin: str) -> bool:
+    """Stop allowing the origin for the lab; False if it was not allowed."""
+    if origin not in (lab.allowed_origins or []):
+        return False
+    lab.allowed_origins = [o for o in lab.allowed_origins if o != origin]
+    db_session.flush()
+    return True

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from app import migrate
-from app.cli_support import fail, fail_with_problems
+from app.cli_support import existing_database_url, fail, fail_with_problems
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.errors import AppError
@@ -31,7 +31,7 @@ index_cli = typer.Typer(help="The vector and lexical indexes.", no_args_is_help=
 
 def open_engine(settings: Settings) -> tuple[MatchingEngine, Any]:
     """An engine synced with the configured database, and the session factory it used."""
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = make_session_factory(make_engine(existing_database_url(settings.database_url)))
     engine = MatchingEngine.from_settings(settings)
     with session_scope(factory) as session:
         engine.start(session)
@@ -49,7 +49,7 @@ def register(cli: typer.Typer) -> None:
 def rebuild_command() -> None:
     """Rebuild the indexes from the database and save a fresh snapshot."""
     settings = get_settings()
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = make_session_factory(make_engine(existing_database_url(settings.database_url)))
     engine = MatchingEngine.from_settings(settings)
     with session_scope(factory) as session:
         engine.rebuild(session, show_progress=True)

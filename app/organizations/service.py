@@ -1,6 +1,5 @@
 """Members: list with filters, get, create, update, delete. Writes keep the record valid in the exchange format."""
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.errors import Conflict, InvalidInput, NotFound
 from app.messages import error, reason
 from app.organizations.schemas import OrganizationCreate, OrganizationUpdate
+from app.roster import ids
 from app.roster.exchange import organization_record
 from app.roster.models import Need, Organization, Seed
 from app.roster.validation import validate_roster
@@ -68,14 +68,14 @@ def get_organization(*, db_session: Session, external_id: str) -> Organization:
     return org
 
 
-def next_external_id(*, db_session: Session, model: type[Organization] | type[Need] | type[Seed],
-                     prefix: str) -> str:
-    """The next free id of the form PREFIX-0001 (one above the highest numbered one)."""
-    pattern = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
-    numbers = [int(m.group(1)) for value in db_session.scalars(
-        select(model.external_id).where(model.external_id.startswith(f"{prefix}-", autoescape=True)))
-        if (m := pattern.match(value))]
-    return f"{prefix}-{max(numbers, default=0) + 1:04d}"
+def new_external_id(*, db_session: Session, model: type[Organization] | type[Need] | type[Seed],
+                    chosen: str | None, kind: str) -> str:
+    """The id a new record gets: the next number of its kind, or the one the request chose (Conflict if taken)."""
+    if chosen is None:
+        return ids.allocate(db_session, ids.PREFIXES[model])
+    ensure_id_free(db_session=db_session, model=model, external_id=chosen, kind=kind)
+    ids.note_used(db_session, [chosen])
+    return chosen
 
 
 def ensure_id_free(*, db_session: Session, model: type[Organization] | type[Need] | type[Seed],
@@ -128,8 +128,8 @@ def _apply(org: Organization, values: dict[str, Any]) -> list[str]:
 def create_organization(*, db_session: Session, organization_in: OrganizationCreate) -> Organization:
     """A new member from the request; Conflict if the id is taken."""
     values = organization_in.model_dump(exclude={"id"})
-    external_id = organization_in.id or next_external_id(db_session=db_session, model=Organization, prefix="ORG")
-    ensure_id_free(db_session=db_session, model=Organization, external_id=external_id, kind="organization")
+    external_id = new_external_id(db_session=db_session, model=Organization, chosen=organization_in.id,
+                                  kind="organization")
     org = Organization(external_id=external_id, needs=[], seeds=[])
     _apply(org, values)
     _check_record(org)

@@ -12,7 +12,6 @@ from app.postings.schemas import NeedCreate, NeedUpdate, SeedCreate, SeedUpdate
 from app.roster.models import Need, Organization, Seed
 
 P = TypeVar("P", Need, Seed)
-ID_PREFIX = {"need": "N", "seed": "S"}
 
 
 def kind_of(model: type[Need] | type[Seed]) -> str:
@@ -46,9 +45,8 @@ def create_posting(*, db_session: Session, model: type[P], organization: Organiz
                    posting_in: NeedCreate | SeedCreate) -> P:
     """A new need or seed at the end of the member's list; Conflict if the id is taken."""
     kind = kind_of(model)
-    external_id = posting_in.id or organization_service.next_external_id(
-        db_session=db_session, model=model, prefix=ID_PREFIX[kind])
-    organization_service.ensure_id_free(db_session=db_session, model=model, external_id=external_id, kind=kind)
+    external_id = organization_service.new_external_id(db_session=db_session, model=model, chosen=posting_in.id,
+                                                       kind=kind)
     current = organization.needs if model is Need else organization.seeds
     posting = model(external_id=external_id, organization=organization,
                     position=max((p.position for p in current), default=-1) + 1,

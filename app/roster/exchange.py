@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app.roster import ids
 from app.roster.models import Need, Organization, Seed
 from app.roster.validation import RosterInvalid, validate_roster
 from app.roster.vocab import FORMAT
@@ -208,6 +209,9 @@ def import_roster(
                 report.removed["organizations"].append(external_id)
                 session.delete(org)
     session.flush()
+    # The file's ids are taken now: later numbered ids start past them, even once these are deleted.
+    ids.note_used(session, [rec["id"] for rec in data["organizations"]] + [
+        p["id"] for kind in ("needs", "seeds") for rec in data["organizations"] for p in rec.get(kind) or []])
     return report
 
 

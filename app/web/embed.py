@@ -18,7 +18,7 @@ from app.roster.models import Seed
 from app.roster.vocab import INDUSTRIES, KYUSHU, PREFECTURES
 from app.web import i18n, views
 from app.web import session as web_session
-from app.web.pages import PAGE_CSP, PageRoute, Visitor, page
+from app.web.pages import PAGE_CSP, PageRoute, Visitor, limit_anonymous_search, page
 from matching.documents import Document
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -60,6 +60,7 @@ def embed_search(request: Request, db_session: SessionDep, engine: EngineDep,
     lab_industries = set(lab_row.industries or ())
     industries = (lab_industries or None) if field == LAB_FIELDS else None if field == ALL else {field}
     if q.strip():
+        limit_anonymous_search(visitor)
         matches = views.search(engine, q.strip(), target="seed", filters=Filters(prefecture=prefecture_filter),
                                limit=CANDIDATES)
         results = [r for r in matches if _in_fields(r.doc, industries)][:RESULTS]

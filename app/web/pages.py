@@ -20,6 +20,7 @@ from app.auth.models import ApiKey
 from app.dependencies import SessionDep
 from app.errors import AppError
 from app.messages import MESSAGES, render
+from app.ratelimit import RateLimiter, client_address
 from app.roster.vocab import INDUSTRIES
 from app.web import i18n
 from app.web import session as web_session
@@ -50,6 +51,14 @@ class PageError(AppError):
         self.message_ja = message_ja
 
 
+class Throttled(PageError):
+    """Too many requests from one address: the page says when to try again, and so does Retry-After."""
+
+    def __init__(self, retry_after: int, message_ja: str, message_en: str) -> None:
+        super().__init__(429, message_ja, message_en)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 @dataclass
 class Visitor:
     """Who is looking at the page, in which language, with which session."""
@@ -73,7 +82,7 @@ class Visitor:
 
 
 def _signed_in_key(db_session: Any, session: web_session.WebSession) -> ApiKey | None:
-    if session.key_id is None:
+    if session.key_id is None or not web_session.is_live(db_session, session):
         return None
     key = db_session.get(ApiKey, session.key_id, options=[selectinload(ApiKey.organization),
                                                           selectinload(ApiKey.lab)])
@@ -81,7 +90,7 @@ def _signed_in_key(db_session: Any, session: web_session.WebSession) -> ApiKey |
 
 
 def get_visitor(request: Request, db_session: SessionDep) -> Visitor:
-    """The visitor; a key revoked since sign-in leaves them signed out."""
+    """The visitor; a key revoked since sign-in, or a session signed out since, leaves them signed out."""
     session = web_session.load(request)
     key = _signed_in_key(db_session, session)
     if session.key_id is not None and key is None:
@@ -94,6 +103,21 @@ def get_visitor(request: Request, db_session: SessionDep) -> Visitor:
 
 
 VisitorDep = Annotated[Visitor, Depends(get_visitor)]
+
+
+def limit_anonymous_search(visitor: Visitor) -> None:
+    """A 429 page when a visitor without a key searches more often from its address than the settings allow.
+
+    Every search runs the language model on the server's few cores; members signed in and API keys must not
+    wait behind a crowd of anonymous searches (those are limited per key instead).
+    """
+    if visitor.principal is not None:
+        return
+    limiter: RateLimiter | None = getattr(visitor.request.app.state, "anonymous_searches", None)
+    retry_after = limiter.hit(client_address(visitor.request)) if limiter else None
+    if retry_after is not None:
+        raise Throttled(retry_after, f"短い間に検索が多すぎます。{retry_after} 秒後にもう一度お試しください。",
+                        f"Too many searches in a short time; please try again in {retry_after} s.")
 
 
 def industry_label(code: str, lang: str) -> str:

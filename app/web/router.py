@@ -5,20 +5,31 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from app.auth import service as auth_service
+from app.auth.dependencies import auth_throttled, count_auth_failure
 from app.dependencies import SessionDep
 from app.errors import InvalidInput, Unauthorized
 from app.matches.dependencies import EngineDep
 from app.matches.engine import Filters
+from app.messages import render
 from app.organizations import service as organization_service
 from app.roster.models import Need, Organization, Seed
 from app.roster.vocab import INDUSTRIES, KYUSHU, PREFECTURES, ROLES
 from app.web import embed, events, member, secretariat, views
 from app.web import session as web_session
 from app.web.member import load_posting
-from app.web.pages import PageError, PageRoute, Visitor, VisitorDep, page, redirect, safe_next
+from app.web.pages import (
+    PageError,
+    PageRoute,
+    Visitor,
+    VisitorDep,
+    limit_anonymous_search,
+    page,
+    redirect,
+    safe_next,
+)
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 STATIC = StaticFiles(directory=Path(__file__).parent / "static")
@@ -46,6 +57,8 @@ def search_page(visitor: VisitorDep, engine: EngineDep, q: Text = "",
     """Free-text search over seeds or needs with prefecture, role and industry filters."""
     filters = search_filters(prefecture, role, industry)
     kind = "seed" if target == "seeds" else "need"
+    if q.strip():
+        limit_anonymous_search(visitor)
     results = views.search(engine, q.strip(), target=kind, filters=filters) if q.strip() else None
     return page(visitor, "search.html", q=q, target=target, kind=kind, filters=filters, results=results,
                 prefectures=PREFECTURE_CHOICES, roles=ROLES, industries=INDUSTRIES)
@@ -66,6 +79,8 @@ def posting_page(kind: Literal["seed", "need"], posting_id: str, visitor: Visito
                  saved: Annotated[str, Query(max_length=16)] = "") -> Response:
     """One need or seed: its member, why it fits the search, and (for members) a feedback form for a pair."""
     posting = load_posting(db_session, kind, posting_id)
+    if q.strip():
+        limit_anonymous_search(visitor)
     why = views.reasons_for(engine, q.strip(), kind, posting_id) if q.strip() else None
     owner = visitor.principal is not None and visitor.principal.owns(posting.organization_id)
     # Feedback is on pairs across members, so a member's own posting offers none.
@@ -102,6 +117,12 @@ def organization_page(org_id: str, visitor: VisitorDep, db_session: SessionDep) 
     return page(visitor, "organization.html", org=org, show_contact=show_contact)
 
 
+@router.get("/favicon.ico", name="favicon")
+def favicon() -> Response:
+    """What browsers ask for on pages that name no icon (JSON, the API reference): the site's SVG icon."""
+    return RedirectResponse("/static/favicon.svg", status_code=308)
+
+
 @router.get("/signin", name="signin")
 def signin_page(visitor: VisitorDep, next: Annotated[str, Query(max_length=500)] = "") -> Response:
     """The sign-in form."""
@@ -118,23 +139,29 @@ def signin(visitor: VisitorDep, db_session: SessionDep, api_key: Annotated[str, 
            next: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Check the key; on success it becomes a fresh session cookie."""
     web_session.check_csrf(visitor.session, csrf)
+    throttled = auth_throttled(visitor.request)
+    if throttled is not None:
+        return page(visitor, "signin.html", status_code=429, headers=throttled.headers, next=safe_next(next, ""),
+                    error=render("auth.throttled", visitor.lang, throttled.params))
     try:
         key = auth_service.authenticate(db_session=db_session, token=api_key)
-    except Unauthorized:
+    except Unauthorized as exc:
+        if exc.code != "auth.missing":
+            count_auth_failure(visitor.request)
         message = PageError(401, "APIキーが正しくないか、無効化されています。"
                                  "事務局から受け取ったキーを確かめてください。",
                             "The API key is not valid or was revoked; check the key the secretariat gave you.")
         return page(visitor, "signin.html", status_code=401, next=safe_next(next, ""),
                     error=message.message_ja if visitor.lang == "ja" else message.message)
-    visitor.session = web_session.signed_in(key.id)
+    visitor.session = web_session.signed_in(db_session, key.id)
     return redirect(visitor, safe_next(next, _landing(key.role)))
 
 
 @router.post("/signout", name="signout")
-def signout(visitor: VisitorDep, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
-    """End the session."""
+def signout(visitor: VisitorDep, db_session: SessionDep, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """End the session, on the server too: the old cookie no longer signs anyone in."""
     web_session.check_csrf(visitor.session, csrf)
-    visitor.session = web_session.WebSession(changed=True)
+    visitor.session = web_session.signed_out(db_session, visitor.session)
     return redirect(visitor, "/signin?signed_out=1")
 
 

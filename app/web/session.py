@@ -1,8 +1,10 @@
-"""The browser session: a signed cookie holding the signed-in key's id and the CSRF token.
+"""The browser session: a signed cookie holding the CSRF token and, once signed in, the key's id and a session id.
 
 The cookie carries no secret of the key itself; each request re-reads the key, so revoking it signs the
-browser out. Set IOTMATCH_SESSION_SECRET so sessions survive a restart and work across processes;
-without it each process signs with a random secret of its own.
+browser out. A signed-in session is also kept on the server (web_sessions), and signing out deletes it: a copy
+of the cookie taken before is refused from then on, not valid until it expires. Set IOTMATCH_SESSION_SECRET so
+sessions survive a restart and work across processes; without it each process signs with a random secret of
+its own.
 """
 
 import base64
@@ -12,12 +14,17 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from fastapi import Request
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.config import get_settings
+from app.db import utcnow
 from app.errors import Forbidden
+from app.web.models import WebSignIn
 
 COOKIE = "iotm_session"
 MAX_AGE_SECONDS = 8 * 3600
@@ -41,11 +48,13 @@ class WebSession:
     key_id: int | None = None
     issued: int = field(default_factory=lambda: int(time.time()))
     changed: bool = False
+    session_id: str | None = None  # names the server-side record of a signed-in session
 
     def encode(self) -> str:
         """The signed cookie value."""
         payload = base64.urlsafe_b64encode(json.dumps(
-            {"c": self.csrf, "k": self.key_id, "i": self.issued}, separators=(",", ":")).encode())
+            {"c": self.csrf, "k": self.key_id, "i": self.issued, "s": self.session_id},
+            separators=(",", ":")).encode())
         return f"{payload.decode()}.{_sign(payload)}"
 
 
@@ -58,10 +67,12 @@ def decode(value: str | None) -> WebSession | None:
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(payload.encode()))
-        session = WebSession(csrf=str(data["c"]), key_id=data["k"], issued=int(data["i"]))
+        session = WebSession(csrf=str(data["c"]), key_id=data["k"], issued=int(data["i"]), session_id=data.get("s"))
     except (ValueError, KeyError, TypeError):
         return None
     if session.key_id is not None and not isinstance(session.key_id, int):
+        return None
+    if session.session_id is not None and not isinstance(session.session_id, str):
         return None
     if time.time() - session.issued > MAX_AGE_SECONDS:
         return None
@@ -73,9 +84,42 @@ def load(request: Request) -> WebSession:
     return decode(request.cookies.get(COOKIE)) or WebSession(changed=True)
 
 
-def signed_in(key_id: int) -> WebSession:
-    """A fresh session for the key: a new CSRF token, so none from before sign-in stays valid."""
-    return WebSession(key_id=key_id, changed=True)
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+def signed_in(db_session: Session, key_id: int) -> WebSession:
+    """A fresh session for the key, recorded on the server: a new CSRF token, so none from before sign-in stays
+    valid. Expired records of any browser are cleared on the way."""
+    now = utcnow()
+    db_session.execute(delete(WebSignIn).where(WebSignIn.expires_at < now))
+    session = WebSession(key_id=key_id, changed=True, session_id=secrets.token_urlsafe(32))
+    assert session.session_id is not None
+    db_session.add(WebSignIn(id_hash=_hash(session.session_id), api_key_id=key_id, created_at=now,
+                             expires_at=now + timedelta(seconds=MAX_AGE_SECONDS)))
+    db_session.flush()
+    return session
+
+
+def is_live(db_session: Session, session: WebSession) -> bool:
+    """Whether the signed-in session is still on record for its key (not signed out, not expired)."""
+    if session.key_id is None or session.session_id is None:
+        return False
+    record = db_session.get(WebSignIn, _hash(session.session_id))
+    if record is None or record.api_key_id != session.key_id:
+        return False
+    expires = record.expires_at
+    now = utcnow()
+    if expires.tzinfo is None:  # SQLite hands back naive datetimes
+        expires = expires.replace(tzinfo=now.tzinfo)
+    return expires > now
+
+
+def signed_out(db_session: Session, session: WebSession) -> WebSession:
+    """End the session on the server and start an anonymous one."""
+    if session.session_id is not None:
+        db_session.execute(delete(WebSignIn).where(WebSignIn.id_hash == _hash(session.session_id)))
+    return WebSession(changed=True)
 
 
 def write(response: Response, request: Request, session: WebSession) -> None:

@@ -113,7 +113,8 @@ def world(session: Session) -> World:
 @pytest.fixture
 def api_settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings on the test database; no rate limit unless a test sets one."""
-    return Settings(database_url=database_url, data_dir=tmp_path / "var", rate_limit_per_minute=0)
+    return Settings(database_url=database_url, data_dir=tmp_path / "var", rate_limit_per_minute=0,
+                    auth_failures_per_minute=0, anonymous_searches_per_minute=0)
 
 
 @pytest.fixture

@@ -247,3 +247,14 @@ def test_unknown_validation_types_keep_the_english_reason() -> None:
                 "input": [1, 2, 3], "ctx": {"field_type": "List", "max_length": 2, "actual_length": 3}}
     assert validation_reason(too_long, "ja") == "2 件以下にしてください（3 件あります）"
     assert validation_reason(too_long, "en") == too_long["msg"]
+
+
+def test_a_key_sent_without_bearer_is_taken_and_other_schemes_say_how(client: TestClient, world: World) -> None:
+    bare = client.get("/v1/labs", headers={"Authorization": world.tokens["lab"]})
+    assert bare.status_code == 200, bare.text
+    assert client.get("/v1/labs", headers={"Authorization": f"  {world.tokens['lab']} "}).status_code == 200
+    body = _problem(client.get("/v1/labs", headers={"Authorization": "Basic dXNlcjpwYXNz"}), 401)
+    assert str(body["detail"]).startswith("The Authorization header holds no API key. Send your key as "
+                                          "`Authorization: Bearer <key>`")
+    wrong = _problem(client.get("/v1/labs", headers={"Authorization": "iotm_00000000_" + "x" * 40}), 401)
+    assert "not valid" in str(wrong["detail"])

@@ -1,8 +1,16 @@
 """Lab keys: read-only, their lab's region and focus industries by default, CORS for their own origins only."""
 
-from fastapi.testclient import TestClient
+import json
+from typing import cast
 
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from app.cli import cli
 from tests.api.conftest import FUKUOKA_ORIGIN, SAGA_ORIGIN, World
+
+runner = CliRunner()
 
 
 def _ids(client: TestClient, world: World, path: str, key: str = "lab", **params: str) -> list[str]:
@@ -89,3 +97,32 @@ def test_secretariat_registers_a_labs_origins(client: TestClient, world: World) 
                        headers=world.headers("secretariat"))
     assert bad.status_code == 422
     assert bad.json()["field"] == "allowed_origins.0"
+
+
+def test_secretariat_allows_a_labs_origin_from_the_command_line(cli_env: dict[str, str], client: TestClient,
+                                                                 world: World) -> None:
+    site = "https://www.saga-iot.example.jp"
+    preflight = {"Origin": site, "Access-Control-Request-Method": "GET"}
+    allowed = runner.invoke(cli, ["labs", "allow-origin", "lab-saga-pref", site + "/"])
+    assert allowed.exit_code == 0, allowed.output
+    assert f"lab-saga-pref: {site} allowed" in allowed.output
+    assert client.options("/v1/needs", headers=preflight).status_code == 204
+    shown = runner.invoke(cli, ["labs", "show", "lab-saga-pref"])
+    assert f"origins: {SAGA_ORIGIN}, " in shown.output
+    assert shown.output.splitlines()[2].endswith(f", {site}")
+    listed = json.loads(runner.invoke(cli, ["labs", "show", "--json"]).output)
+    assert [lab["id"] for lab in listed] == ["lab-fukuoka-pref", "lab-saga-pref"]
+    assert runner.invoke(cli, ["labs", "allow-origin", "lab-saga-pref", site]).output.startswith(
+        f"lab-saga-pref: {site} was already allowed; nothing changed")
+
+    removed = runner.invoke(cli, ["labs", "remove-origin", "lab-saga-pref", site])
+    assert removed.exit_code == 0, removed.output
+    cast(FastAPI, client.app).state.allowed_origins.invalidate()  # what the next refresh of a running server does
+    assert client.options("/v1/needs", headers=preflight).status_code == 403
+
+    bad = runner.invoke(cli, ["labs", "allow-origin", "lab-saga-pref", "https://www.saga-iot.example.jp/embed"])
+    assert bad.exit_code == 1
+    assert "is not a web origin: give scheme://host[:port]" in bad.output
+    unknown = runner.invoke(cli, ["labs", "show", "lab-nowhere"])
+    assert unknown.exit_code == 1
+    assert "no lab 'lab-nowhere'; `iotmatch labs show` lists them" in unknown.output

@@ -158,6 +158,7 @@ def test_csv_row_with_unknown_owner_is_reported(cli_env: dict[str, str], tmp_pat
 
 def test_database_without_schema_gets_a_message_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty.db").touch()  # e.g. left behind by an older version that created it on connecting
     monkeypatch.setenv("IOTMATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     monkeypatch.setattr(sys, "argv", ["iotmatch", "export", str(tmp_path / "out.json")])
     get_settings.cache_clear()

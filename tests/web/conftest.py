@@ -71,7 +71,9 @@ def seed_community(url: str) -> dict[str, str]:
 
 def _community(url: str, data_dir: Path, encoder: SentenceTransformerEncoder) -> Community:
     keys = seed_community(url)
-    settings = Settings(database_url=url, data_dir=data_dir)
+    # No per-address limits: every test's requests come from the same address (tests/web/test_limits.py sets them).
+    settings = Settings(database_url=url, data_dir=data_dir, auth_failures_per_minute=0,
+                        anonymous_searches_per_minute=0)
     matching = MatchingEngine(settings, encoder, load_vocabulary(VOCABULARY))
     engine = make_engine(url)
     try:

@@ -110,6 +110,24 @@ def test_sign_out_and_revocation_end_the_session(community: Community, client: T
     assert client.get("/me", follow_redirects=False).status_code == 303
 
 
+def test_a_cookie_copied_before_sign_out_is_refused_after_it(community: Community, client: TestClient) -> None:
+    sign_in(client, community.keys["member"])
+    copied = client.cookies["iotm_session"]
+    assert client.get("/me").status_code == 200
+    client.post("/signout", data={"csrf": csrf_of(client, "/me")})
+    with TestClient(community.app, cookies={"iotm_session": copied}) as replay:
+        response = replay.get("/me", follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/signin")
+        assert "iotm_session" in response.headers.get("set-cookie", "")  # replaced by an anonymous session
+    # Signing out ends only that session: the member's other browser stays signed in.
+    with TestClient(community.app) as other_browser:
+        sign_in(other_browser, community.keys["member"])
+        sign_in(client, community.keys["member"])
+        client.post("/signout", data={"csrf": csrf_of(client, "/me")})
+        assert other_browser.get("/me").status_code == 200
+
+
 @pytest.mark.parametrize(("who", "shown"), [(None, False), ("other", False), ("lab", False), ("member", True),
                                             ("secretariat", True)])
 def test_contact_data_only_for_the_member_itself_and_the_secretariat(community: Community, client: TestClient,
