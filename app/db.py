@@ -41,6 +41,9 @@ def normalize_url(url: str) -> str:
 # How long a SQLite writer waits for another to finish before giving up with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WROTE = "iotmatch_wrote"
+# As many connections as the server has worker threads (anyio's default 40), so a burst of requests waits
+# for the database, not for the pool (whose 30 s timeout would answer 500).
+POOL = {"pool_size": 10, "max_overflow": 30}
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -60,10 +63,10 @@ def make_engine(url: str) -> Engine:
     use for the API's thread pool."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **POOL)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **POOL)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
