@@ -200,7 +200,7 @@ def slot_lp_bound(problem: SchedulingProblem, result: Any) -> float | None:
     from matching.scheduling.bound import lp_bound
     from matching.scheduling.prepare import prepare
 
-    prep = prepare(problem, must_meet_bonus=None, would_like_bonus=1.0, keep_published_bonus=None, top_k=None)
+    prep = prepare(problem)
     placed = {frozenset((m.a, m.b)) for m in result.meetings}
     must = sum(prep.key(p) in placed for p, pair in enumerate(prep.pairs) if pair.must)
     solved = lp_bound(prep, {"must": must}, 600.0)

@@ -10,6 +10,7 @@ from .model import (
     ScheduleResult,
     SchedulingProblem,
     Slot,
+    UnplacedRequest,
 )
 from .reasons import reason_ja
 from .solve import schedule
@@ -24,6 +25,7 @@ __all__ = [
     "ScheduleResult",
     "SchedulingProblem",
     "Slot",
+    "UnplacedRequest",
     "agenda_rows",
     "reason_ja",
     "schedule",
