@@ -13,7 +13,7 @@ from .model import (
     UnplacedRequest,
 )
 from .reasons import reason_ja
-from .solve import schedule
+from .solve import load_solvers, schedule
 from .validate import validate_schedule
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "Slot",
     "UnplacedRequest",
     "agenda_rows",
+    "load_solvers",
     "reason_ja",
     "schedule",
     "schedule_from_json",

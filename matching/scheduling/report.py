@@ -114,18 +114,19 @@ def _unplaced_reason(occ: Occupancy, p: int, blockers: str) -> str:
 
 
 def tier_counts(prep: Prepared, problem: SchedulingProblem, meetings: list[Meeting]) -> dict[str, int]:
-    """Requested pairs by tier and how many got a meeting; recommended meetings (and how many of them are
-    below the minimum value: published or locked ones); free table-slots; and what became of the meetings
-    scheduled before this run."""
+    """Requested pairs by tier and how many got a meeting (locked ones included); recommended meetings the solver
+    chose (and how many of them are below the minimum value, which only published meetings kept may be); locked
+    meetings; free table-slots; and what became of the meetings scheduled before this run."""
     final = {frozenset((m.a, m.b)): m for m in meetings}
     counts = {f"{name}_{what}": 0 for name in ("must_meet", "mutual", "one_way") for what in ("pairs", "placed")}
     for key, tier in prep.tiers.items():
         name = "must_meet" if tier == "must" else tier
         counts[f"{name}_pairs"] += 1
         counts[f"{name}_placed"] += key in final
-    recommended = [m for key, m in final.items() if key not in prep.tiers]
+    recommended = [m for key, m in final.items() if key not in prep.tiers and key not in prep.locked_keys]
+    kept = {frozenset((m.a, m.b)) for m in problem.published}
     counts["recommended"] = len(recommended)
-    counts["below_min_value"] = sum(m.value < prep.min_value for m in recommended)
+    counts["below_min_value"] = sum(m.value < prep.min_value for m in recommended if frozenset((m.a, m.b)) not in kept)
     counts["locked"] = len(prep.locked)
     counts["free_table_slots"] = prep.tables * len(prep.slot_ids) - len(meetings)
     before = {frozenset((m.a, m.b)): m for m in problem.previous}

@@ -55,7 +55,7 @@ def schedule(
     max_variables: above this many x[pair, slot] variables, use greedy and a cheap bound.
     """
     if solver != "greedy":
-        _load_solvers()  # before the clock starts: the first schedule of a process gets its whole budget
+        load_solvers()  # before the clock starts: the first schedule of a process gets its whole budget
     started = time.monotonic()
     deadline = started + time_limit_s
     prep = prepare(problem, move_penalty=move_penalty, top_k=top_k)
@@ -187,7 +187,7 @@ def _cp_search(
     return placed, "optimal" if outcome.optimal else "feasible"
 
 
-def _load_solvers() -> None:
+def load_solvers() -> None:
     """Import OR-Tools and SciPy's LP solver, which load on first use (commands that never schedule skip them)."""
     import scipy.optimize  # noqa: F401
 

@@ -85,6 +85,7 @@ def _check_max_meetings(meetings: list[Meeting], people: dict, errors: list[str]
 def _check_pairs(meetings: list[Meeting], problem: SchedulingProblem, errors: list[str]) -> None:
     blocked = {frozenset((r.requester, r.target)) for r in problem.requests if r.kind == "do_not_meet"}
     wanted = {frozenset((r.requester, r.target)) for r in problem.requests if r.kind in ("must_meet", "would_like")}
+    wanted |= {frozenset((m.a, m.b)) for m in problem.locked}  # the secretariat's decision
     met_before = {frozenset(p) for p in problem.already_met}
     pair_count = Counter(frozenset((m.a, m.b)) for m in meetings)
     for pair, n in sorted(pair_count.items(), key=lambda kv: sorted(kv[0])):

@@ -82,6 +82,6 @@ def test_errors_say_what_to_fix(event: str) -> None:
     assert "does not take part" in run("request", event, A, org(9), "would_like", code=1)
     run("request", event, A, B, "maybe", code=2)
     out = run("show", event)
-    assert "B1 10:30–10:45 (break)" in out
+    assert "B1 10:30–10:45 (break: 休憩)" in out
     assert f"{C} " in out
     assert f"{D} " not in out
