@@ -72,12 +72,12 @@ def add_meeting(*, db_session: Session, event: Event, a: str, b: str, slot: str,
     if same:
         raise error(Conflict, "conflict.event_pair_scheduled", field="b", event=event.code, a=a, b=b,
                     meeting=same[0].id, slot=same[0].slot_code)
+    table = _check_place(db_session, event, rows, a, b, slot, table)
     for participant, pid in ((pa, a), (pb, b)):
         count = sum(pid in (m.a_org.external_id, m.b_org.external_id) for m in rows)
         if count >= participant.max_meetings:
             raise error(Conflict, "conflict.event_meeting_max", field="a" if pid == a else "b", event=event.code,
                         org=pid, max=participant.max_meetings)
-    table = _check_place(db_session, event, rows, a, b, slot, table)
     first, second = sorted((pa.organization, pb.organization), key=lambda o: o.external_id)
     candidate = _candidate(db_session, event, first, second)
     meeting = EventMeeting(event_id=event.id, slot_code=slot, table_no=table, a_org=first, b_org=second,
