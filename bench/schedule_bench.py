@@ -364,6 +364,7 @@ def run_event(spec: EventSpec, args: argparse.Namespace) -> dict[str, Any]:
         "requested_placed": placed, "requested_lp_bound": round(bound, 2), "ratio": round(ratio, 4),
         "violations": errors, "recommended_below_min": below,
         "edits": done, "edit_wall_s": round(edit_wall, 2), "edit_counts": edit_report["counts"],
+        "edit_meetings": edit_report["meetings"],
         "edit_violations": edit_errors, "edit_below_min": edit_below,
         "twin_same": twin == first, "twin_wall_s": round(twin_wall, 2),
         "targets_met": (wall <= TARGET_WALL_S and edit_wall <= TARGET_WALL_S and ratio >= TARGET_RATIO
@@ -400,8 +401,9 @@ def markdown(results: list[dict[str, Any]]) -> str:
         ("hand edits, then again: wall", lambda r: f"{r['edits'].get('locked', 0)} locked, "
          f"{r['edits'].get('moved', 0)} moved, {r['edits'].get('removed', 0)} removed, "
          f"{r['edits'].get('added', 0)} added; {r['edit_wall_s']} s"),
-        ("… previous meetings kept / moved / dropped", lambda r: f"{r['edit_counts']['previous_kept']} / "
-         f"{r['edit_counts']['previous_moved']} / {r['edit_counts']['previous_dropped']}"),
+        ("… previous meetings kept / moved / dropped (meetings after)",
+         lambda r: f"{r['edit_counts']['previous_kept']} / {r['edit_counts']['previous_moved']} / "
+                   f"{r['edit_counts']['previous_dropped']} ({r['edit_meetings']})"),
         ("… violations (locks held, removed pairs out) / below minimum",
          lambda r: f"{len(r['edit_violations'])} / {r['edit_below_min']}"),
         ("same schedule for a twin event from scratch", lambda r: "yes" if r["twin_same"] else "no"),

@@ -84,6 +84,8 @@ _REASONS_JA = {
     "no published meeting": "公開された商談はありません",
     "registered after the last scheduling run: schedule again":
         "最後のスケジュール作成の後に登録されました（スケジュールを作成し直してください）",
+    "its meetings were removed by hand: schedule again or add one":
+        "商談が事務局によって外されました（スケジュールを作成し直すか、商談を追加してください）",
 }
 
 
