@@ -302,9 +302,21 @@ def test_reasons_read_in_japanese() -> None:
                      n_slots=1),
         make_problem([person("A"), person("B")], {"AB": 1.0}, tables=0),
     ]
+    below = make_problem([person("A"), person("B"), person("C"), person("D")], {"AB": 1.0, "CD": 1.0})
+    locked = make_problem([person("A", max_meetings=1), person("B"), person("C")], {"AB": 1.0, "AC": 1.0})
+    cases += [
+        SchedulingProblem(**{**below.__dict__, "min_value": 2.0, "removed": frozenset({pair("CD")})}),
+        SchedulingProblem(**{**locked.__dict__, "locked": (Meeting("s0", 1, "A", "B", 1.0),)}),
+    ]
     reasons = {why for problem in cases for why in solve(problem).unscheduled.values()}
     reasons |= {why for why in solve(random_problem(6), top_k=1).unscheduled.values()}
-    assert len(reasons) >= 8
+    wishes = (Request("B", "A", "would_like"), Request("C", "A", "would_like"), Request("C", "B", "must_meet"))
+    reasons |= {u.reason for u in solve(make_problem([person("A", max_meetings=1), person("B"), person("C")], {},
+                                                     requests=wishes)).unplaced_requests}
+    for words in ("value 1.00 below the minimum 2", "removed by hand", "reaches max_meetings with locked meetings",
+                  "with meetings of the same or a higher priority"):
+        assert any(words in why for why in reasons), words
+    assert len(reasons) >= 11
     for why in reasons:
         ja = reason_ja(why)
         assert not re.search("[a-z]{2,}", ja), (why, ja)
