@@ -438,7 +438,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "conflict.event_slot_full": (
         "every table ({tables}) in {slot} is taken; choose another slot or free a table first.",
-        "時間枠 {slot} のテーブル（{tables} 卓）はすべて埋まっています。別の時間枠を選ぶか、先にテーブルを空けてください。",
+        "時間枠 {slot} のテーブル（{tables} 卓）はすべて埋まっています。"
+        "別の時間枠を選ぶか、先にテーブルを空けてください。",
     ),
     "conflict.event_table_taken": (
         "table {table} in {slot} is taken by meeting {meeting}; choose another table, or leave it out for the "
@@ -466,7 +467,8 @@ CLI_MESSAGES: dict[str, str] = {
         "{org} already takes part in {event}; change it with `iotmatch events edit-participant {event} {org}`."),
     "conflict.event_not_scheduled": "{event} has no schedule yet; run `iotmatch events schedule {event}` first.",
     "conflict.event_pair_scheduled": (
-        "{a} and {b} already meet in {slot} (meeting {meeting}); move it with `iotmatch events move {event} {meeting}`."),
+        "{a} and {b} already meet in {slot} (meeting {meeting}); "
+        "move it with `iotmatch events move {event} {meeting}`."),
     "conflict.event_meeting_max": (
         "{org} already has {max} meeting(s), its maximum; raise it with "
         "`iotmatch events edit-participant {event} {org} --max-meetings N` first."),
