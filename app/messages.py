@@ -264,8 +264,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "イベント {id!r} はすでにあります。別のコードにするか、そのイベントを変更してください。",
     ),
     "conflict.event_participant_exists": (
-        "{org} already takes part in {event}; change it with PATCH instead.",
-        "{org} はすでに {event} の参加者です。変更は PATCH で行ってください。",
+        "{org} already takes part in {event}; change it with PATCH /v1/events/{event}/participants/{org} instead.",
+        "{org} はすでに {event} の参加者です。変更は PATCH /v1/events/{event}/participants/{org} で行ってください。",
     ),
     "conflict.event_tables_held": (
         "{event} already has meeting outcomes: its number of tables ({tables}) can no longer change. "
@@ -386,6 +386,87 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "format must be one of {allowed}",
         "format は {allowed} のいずれかにしてください。",
     ),
+    "invalid.event_changeover": (
+        "changeover_minutes must be between 0 and {max}",
+        "changeover_minutes（商談の間の移動時間）は0〜{max}分にしてください。",
+    ),
+    "invalid.event_lunch_and_break": (
+        "slot {after} already has a break after it; put lunch after another slot",
+        "時間枠 {after} の後にはすでに休憩があります。昼食は別の時間枠の後にしてください。",
+    ),
+    "invalid.event_break_after": (
+        "a break or lunch follows one of the meeting slots 1 to {last}, not {after}",
+        "休憩・昼食は商談の時間枠 1〜{last} のいずれかの後に入れてください（{after} は使えません）。",
+    ),
+    "invalid.event_min_value": (
+        "min_value must be between 0 and {max:g}",
+        "min_value（推薦する商談の最低評価値）は0〜{max:g}にしてください。",
+    ),
+    "invalid.event_no_plan": (
+        "{event}'s slots were given one by one, so there is no plan to change; send the whole plan (start, count, "
+        "minutes, changeover_minutes, lunch, breaks)",
+        "{event} の時間枠は一つずつ指定されたため、変更できる計画がありません。計画全体（start・count・minutes・"
+        "changeover_minutes・lunch・breaks）を指定してください。",
+    ),
+    "invalid.event_move_nothing": (
+        "give the slot or the table to move the meeting to",
+        "移動先の時間枠かテーブルを指定してください。",
+    ),
+    "invalid.event_meeting_self": (
+        "a meeting needs two different participants",
+        "商談には異なる2者の参加者を指定してください。",
+    ),
+    "invalid.event_table": (
+        "table {table} does not exist; this event has tables 1 to {tables}",
+        "テーブル {table} はありません。このイベントのテーブルは 1〜{tables} です。",
+    ),
+    "conflict.event_meetings_held": (
+        "{event} already has meeting outcomes: its meetings can no longer be changed.",
+        "{event} には商談の成果が記録されているため、商談はもう変更できません。",
+    ),
+    "conflict.event_pair_scheduled": (
+        "{a} and {b} already meet in {slot} (meeting {meeting}); move that meeting instead "
+        "(PATCH /v1/events/{event}/meetings/{meeting}).",
+        "{a} と {b} はすでに時間枠 {slot} で商談します（商談 {meeting}）。その商談を移動してください"
+        "（PATCH /v1/events/{event}/meetings/{meeting}）。",
+    ),
+    "conflict.event_meeting_max": (
+        "{org} already has {max} meeting(s), its maximum; raise its max_meetings first "
+        "(PATCH /v1/events/{event}/participants/{org}).",
+        "{org} の商談はすでに上限の {max} 件です。先に max_meetings を増やしてください"
+        "（PATCH /v1/events/{event}/participants/{org}）。",
+    ),
+    "conflict.event_meeting_unavailable": (
+        "{org} is not available in {slot}; change its available slots first "
+        "(PATCH /v1/events/{event}/participants/{org}).",
+        "{org} は時間枠 {slot} に参加できません。先に参加できる時間枠を変更してください"
+        "（PATCH /v1/events/{event}/participants/{org}）。",
+    ),
+    "conflict.event_meeting_busy": (
+        "{org} already has meeting {meeting} in {slot}; move or remove that one first.",
+        "{org} は時間枠 {slot} にすでに商談 {meeting} があります。先にその商談を移動するか外してください。",
+    ),
+    "conflict.event_meeting_do_not_meet": (
+        "{requester} asked not to meet ({a}, {b}); withdraw that do_not_meet request first "
+        "(DELETE /v1/events/{event}/requests/{requester}/…).",
+        "{requester} が商談を希望していません（{a}、{b}）。先にその do_not_meet の希望を取り消してください"
+        "（DELETE /v1/events/{event}/requests/{requester}/…）。",
+    ),
+    "conflict.event_slot_full": (
+        "every table ({tables}) in {slot} is taken; choose another slot or free a table first.",
+        "時間枠 {slot} のテーブル（{tables} 卓）はすべて埋まっています。"
+        "別の時間枠を選ぶか、先にテーブルを空けてください。",
+    ),
+    "conflict.event_table_taken": (
+        "table {table} in {slot} is taken by meeting {meeting}; choose another table, or leave it out for the "
+        "lowest free one.",
+        "時間枠 {slot} のテーブル {table} は商談 {meeting} が使っています。別のテーブルを選ぶか、指定を省いて"
+        "空いているテーブルにしてください。",
+    ),
+    "not_found.event_request_id": (
+        "{event} has no request {id}; GET /v1/events/{event}/requests lists them.",
+        "{event} に希望 {id} はありません。GET /v1/events/{event}/requests で一覧できます。",
+    ),
     "invalid.theme_count": (
         "themes must be between 1 and 50",
         "themes（テーマの数）は1〜50にしてください。",
@@ -476,6 +557,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "wrote {count} organizations to {path}",
         "{count} 会員を {path} に書き出しました。",
     ),
+}
+
+
+# The CLI's English for messages that name an API call: the command that does the same instead.
+CLI_MESSAGES: dict[str, str] = {
+    "not_found.event": "No event {id!r}; `iotmatch events list` lists them.",
+    "not_found.event_meeting": "{event} has no meeting {meeting}; `iotmatch events meetings {event}` lists them.",
+    "not_found.event_request_id": "{event} has no request {id}; `iotmatch events requests {event}` lists them.",
+    "conflict.event_participant_exists": (
+        "{org} already takes part in {event}; change it with `iotmatch events edit-participant {event} {org}`."),
+    "conflict.event_not_scheduled": "{event} has no schedule yet; run `iotmatch events schedule {event}` first.",
+    "conflict.event_pair_scheduled": (
+        "{a} and {b} already meet in {slot} (meeting {meeting}); "
+        "move it with `iotmatch events move {event} {meeting}`."),
+    "conflict.event_meeting_max": (
+        "{org} already has {max} meeting(s), its maximum; raise it with "
+        "`iotmatch events edit-participant {event} {org} --max-meetings N` first."),
+    "conflict.event_meeting_unavailable": (
+        "{org} is not available in {slot}; change that with `iotmatch events edit-participant {event} {org} --slots …` "
+        "first."),
+    "conflict.event_meeting_do_not_meet": (
+        "{requester} asked not to meet ({a}, {b}); withdraw that request with "
+        "`iotmatch events requests {event} --withdraw ID` first."),
+    "invalid.event_no_plan": (
+        "{event}'s slots were given one by one, so there is no plan to change; give --start and --slots "
+        "(with --minutes, --changeover, --lunch, --break) to replace them."),
 }
 
 
@@ -708,6 +815,14 @@ def error(cls: type[E], code: str, *, field: str | None = None, **params: Any) -
     """An error whose message comes from the catalogue: English for the CLI and logs, localized by the API."""
     params = ({"field": field} if field is not None else {}) | params  # messages may name the field too
     return cls(render(code, DEFAULT_LANGUAGE, params), field=field, code=code, params=params)
+
+
+def cli_text(exc: AppError) -> str:
+    """The error's message for the command line: its CLI wording when the API's names an API call."""
+    template = CLI_MESSAGES.get(exc.code or "")
+    if template is None:
+        return exc.message
+    return template.format(**{name: _localized(name, value, DEFAULT_LANGUAGE) for name, value in exc.params.items()})
 
 
 def negotiate(accept_language: str | None) -> str:

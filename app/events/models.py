@@ -31,12 +31,18 @@ MET_OUTCOMES = frozenset(OUTCOMES[1:])
 
 
 class Event(Base):
-    """One matching event; `schedule_report` keeps what the last scheduling run found."""
+    """One matching event; `schedule_report` keeps what the last scheduling run found.
+
+    `min_value`: recommended pairs (nobody asked for them) below this value are not scheduled. `slot_plan`: the
+    plan the slots were computed from (start, count, minutes, changeover, lunch, breaks), or null when they
+    were given one by one.
+    """
 
     __tablename__ = "events"
     __table_args__ = (
         CheckConstraint("tables >= 0", name="tables"),
         CheckConstraint("default_max_meetings >= 0", name="default_max_meetings"),
+        CheckConstraint("min_value >= 0", name="min_value"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -46,6 +52,8 @@ class Event(Base):
     venue: Mapped[str] = mapped_column(String(200))
     tables: Mapped[int] = mapped_column(Integer)
     default_max_meetings: Mapped[int] = mapped_column(Integer, default=6)
+    min_value: Mapped[float] = mapped_column(Float)
+    slot_plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     schedule_report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -58,6 +66,7 @@ class Event(Base):
     requests: Mapped[list["EventRequest"]] = relationship(cascade="all, delete-orphan", order_by="EventRequest.id")
     candidates: Mapped[list["EventCandidate"]] = relationship(cascade="all, delete-orphan")
     meetings: Mapped[list["EventMeeting"]] = relationship(cascade="all, delete-orphan", order_by="EventMeeting.id")
+    removed_pairs: Mapped[list["EventRemovedPair"]] = relationship(cascade="all, delete-orphan")
 
 
 class EventSlot(Base):
@@ -137,7 +146,8 @@ class EventCandidate(Base):
 
 class EventMeeting(Base):
     """A scheduled 1:1 meeting. It names members, not participants, so a published meeting outlives a
-    participant's withdrawal and the next run can report what changed."""
+    participant's withdrawal and the next run can report what changed. A `locked` meeting was fixed by the
+    secretariat: scheduling runs keep it exactly (slot, table, pair)."""
 
     __tablename__ = "event_meetings"
     __table_args__ = (
@@ -156,9 +166,29 @@ class EventMeeting(Base):
     value: Mapped[float] = mapped_column(Float)
     detail: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
     outcome: Mapped[str | None] = mapped_column(String(32))
     outcome_note: Mapped[str | None] = mapped_column(Text)
     outcome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    a_org: Mapped[Organization] = relationship(foreign_keys=[a_org_id])
+    b_org: Mapped[Organization] = relationship(foreign_keys=[b_org_id])
+
+
+class EventRemovedPair(Base):
+    """Two members whose meeting the secretariat removed by hand: scheduling runs do not pair them again until a
+    meeting of theirs is added by hand. `a_org_id` < `b_org_id`."""
+
+    __tablename__ = "event_removed_pairs"
+    __table_args__ = (
+        UniqueConstraint("event_id", "a_org_id", "b_org_id", name="uq_event_removed_pairs_event_id_a_org_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    a_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    b_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     a_org: Mapped[Organization] = relationship(foreign_keys=[a_org_id])
     b_org: Mapped[Organization] = relationship(foreign_keys=[b_org_id])

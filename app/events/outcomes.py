@@ -1,6 +1,7 @@
 """After the event: each meeting's outcome, the feedback it feeds, agendas and the event report."""
 
 from collections import Counter
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -83,6 +84,8 @@ _REASONS_JA = {
     "no published meeting": "公開された商談はありません",
     "registered after the last scheduling run: schedule again":
         "最後のスケジュール作成の後に登録されました（スケジュールを作成し直してください）",
+    "its meetings were removed by hand: schedule again or add one":
+        "商談が事務局によって外されました（スケジュールを作成し直すか、商談を追加してください）",
 }
 
 
@@ -101,8 +104,13 @@ def _no_meeting_reason(event: Event, organization: str, published_only: bool) ->
     return "registered after the last scheduling run: schedule again"
 
 
+FREE_TIME = ("free time", "空き時間")
+NOT_ATTENDING = ("not attending", "不参加")
+
+
 def agenda(*, db_session: Session, event: Event, organization: str, published_only: bool) -> dict[str, Any]:
-    """One participant's meetings in time order, with partners and why they were paired; or why there are none."""
+    """One participant's meetings in time order, with partners and why they were paired; or why there are none.
+    `timetable` lists every slot of the event: a meeting, free time (空き時間), not attending, or a break."""
     participant = event_service.get_participant(event=event, organization=organization)
     slots = {s.code: s for s in event.slots}
     entries = []
@@ -117,16 +125,53 @@ def agenda(*, db_session: Session, event: Event, organization: str, published_on
             "meeting": m.id, "slot": m.slot_code, "start": slot.starts_at.strftime("%H:%M") if slot else None,
             "minutes": slot.minutes if slot else None, "table": m.table_no,
             "partner": {"id": partner.external_id, "name": partner.name, "prefecture": partner.prefecture},
-            "value": m.value, "pairs": m.detail or [], "outcome": m.outcome,
+            "value": m.value, "pairs": m.detail or [], "topics": topics(m.detail), "outcome": m.outcome,
+            "locked": m.locked,
         })
     entries.sort(key=lambda e: (e["start"] or "", e["slot"]))
     report = event.schedule_report or {}
     reason = None if entries else _no_meeting_reason(event, organization, published_only)
+    available = event_service.available_slots(event, participant)
     return {
         "event": event.code, "organization": organization, "name": participant.organization.name,
         "max_meetings": participant.max_meetings,
-        "available_slots": event_service.available_slots(event, participant),
-        "meetings": entries, "no_meeting_reason": reason, "no_meeting_reason_ja": _in_japanese(reason),
+        "available_slots": available,
+        "meetings": entries, "timetable": _timetable(event, available, entries),
+        "no_meeting_reason": reason, "no_meeting_reason_ja": _in_japanese(reason),
         "must_meet_not_placed": [x for x in report.get("infeasible_must_meet", [])
                                  if organization in (x["requester"], x["target"])],
+        "requests_not_placed": [x for x in report.get("unplaced_requests", [])
+                                if organization in (x["requester"], x["target"])],
     }
+
+
+def topics(detail: list[dict[str, Any]] | None) -> list[str]:
+    """What the two can talk about: each need ↔ seed behind the meeting, with the concepts they share."""
+    out = []
+    for pair in detail or []:
+        text = f"{pair.get('need_title') or pair.get('need')} ↔ {pair.get('seed_title') or pair.get('seed')}"
+        concepts = pair.get("concepts") or []
+        out.append(text + (f"（{'・'.join(concepts)}）" if concepts else ""))
+    return out
+
+
+def _timetable(event: Event, available: list[str], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_slot = {e["slot"]: e for e in entries}
+    rows = []
+    for s in sorted(event.slots, key=lambda s: s.starts_at):
+        end = (datetime.combine(event.date, s.starts_at) + timedelta(minutes=s.minutes)).strftime("%H:%M")
+        row: dict[str, Any] = {"slot": s.code, "start": s.starts_at.strftime("%H:%M"), "end": end,
+                               "minutes": s.minutes}
+        if s.kind == "break":
+            row |= {"kind": "break", "label": "lunch" if s.label == event_service.LUNCH_LABEL else "break",
+                    "label_ja": s.label or event_service.BREAK_LABEL}
+        elif s.code in by_slot:
+            meeting = by_slot[s.code]
+            row |= {"kind": "meeting", "meeting": meeting["meeting"], "table": meeting["table"],
+                    "partner": meeting["partner"], "topics": meeting["topics"]}
+        elif s.code in available:
+            row |= {"kind": "free", "label": FREE_TIME[0], "label_ja": FREE_TIME[1]}
+        else:
+            row |= {"kind": "unavailable", "label": NOT_ATTENDING[0], "label_ja": NOT_ATTENDING[1]}
+        rows.append(row)
+    return rows

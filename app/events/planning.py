@@ -1,5 +1,6 @@
 """The event's schedule: build the scheduling problem from the database, solve it, store and publish it."""
 
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -10,9 +11,10 @@ from sqlalchemy.orm import Session, selectinload
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput
 from app.events import service as event_service
-from app.events.models import MET_OUTCOMES, Event, EventCandidate, EventMeeting
-from app.events.scoring import PairScore
+from app.events.models import MET_OUTCOMES, Event, EventCandidate, EventMeeting, EventRemovedPair
+from app.events.scoring import PairScore, pair_scores
 from app.feedback.models import Feedback
+from app.matches.engine import MatchingEngine
 from app.messages import error
 from app.roster.models import Need, Organization, Seed
 from matching.scheduling import (
@@ -23,11 +25,19 @@ from matching.scheduling import (
     ScheduleResult,
     SchedulingProblem,
     Slot,
+    UnplacedRequest,
+    load_solvers,
     schedule,
 )
 
 MET_FEEDBACK = ("met", "deal")
+DEFAULT_TIME_LIMIT_S = 8.0
+MIN_TIME_LIMIT_S = 0.5
 MAX_TIME_LIMIT_S = 60.0
+MIN_SOLVER_S = 0.3  # the solver's least, even when scoring used up the time limit
+# Kept back from the solver for storing the schedule: a fixed part plus a part per table-slot.
+SAVE_RESERVE_S = 0.3
+SAVE_PER_SLOT_TABLE_S = 0.002
 
 
 def store_candidates(*, db_session: Session, event: Event, scores: Iterable[PairScore]) -> int:
@@ -80,7 +90,9 @@ def already_met(*, db_session: Session, event: Event) -> frozenset[frozenset[str
 
 
 def build_problem(*, db_session: Session, event: Event, published_only: bool = True) -> SchedulingProblem:
-    """The scheduling problem of the event as it stands, with its published meetings to keep."""
+    """The scheduling problem of the event as it stands: its published meetings to keep, locked meetings, the
+    stored schedule to change as little as possible, the pairs removed by hand and the minimum value.
+    published_only=False treats every stored meeting as published (to validate the stored schedule)."""
     slots = tuple(Slot(s.code, datetime.combine(event.date, s.starts_at), s.minutes)
                   for s in sorted(event.slots, key=lambda s: s.starts_at) if s.kind == "meeting")
     participants = tuple(
@@ -90,14 +102,31 @@ def build_problem(*, db_session: Session, event: Event, published_only: bool = T
                        for c in _candidates(db_session, event))
     requests = tuple(Request(r.requester.organization.external_id, r.target.organization.external_id, r.kind)  # type: ignore[arg-type]
                      for r in event_service.list_requests(db_session=db_session, event=event))
-    kept = [m for m in _meetings(db_session, event) if m.published or not published_only]
+    stored = _meetings(db_session, event)
+    kept = [m for m in stored if m.published or not published_only]
     return SchedulingProblem(slots, event.tables, participants, candidates, requests,
-                             already_met(db_session=db_session, event=event), tuple(_as_meeting(m) for m in kept))
+                             already_met(db_session=db_session, event=event), tuple(_as_meeting(m) for m in kept),
+                             locked=tuple(_as_meeting(m) for m in stored if m.locked),
+                             previous=tuple(_as_meeting(m) for m in stored),
+                             removed=removed_pairs(db_session=db_session, event=event),
+                             min_value=event.min_value)
+
+
+def removed_pairs(*, db_session: Session, event: Event) -> frozenset[frozenset[str]]:
+    """Member pairs whose meeting the secretariat removed by hand."""
+    rows = db_session.scalars(select(EventRemovedPair).where(EventRemovedPair.event_id == event.id).options(
+        selectinload(EventRemovedPair.a_org), selectinload(EventRemovedPair.b_org)))
+    return frozenset(frozenset((r.a_org.external_id, r.b_org.external_id)) for r in rows)
 
 
 def _candidates(db_session: Session, event: Event) -> list[EventCandidate]:
     return list(db_session.scalars(select(EventCandidate).where(EventCandidate.event_id == event.id).options(
         selectinload(EventCandidate.a), selectinload(EventCandidate.b)).order_by(EventCandidate.id)))
+
+
+def candidates(*, db_session: Session, event: Event) -> list[EventCandidate]:
+    """The event's candidate pairs with their values."""
+    return _candidates(db_session, event)
 
 
 def _meetings(db_session: Session, event: Event) -> list[EventMeeting]:
@@ -114,38 +143,66 @@ def _as_meeting(m: EventMeeting) -> Meeting:
     return Meeting(m.slot_code, m.table_no, m.a_org.external_id, m.b_org.external_id, m.value)
 
 
-def run_schedule(*, db_session: Session, event: Event, time_limit_s: float = 8.0) -> ScheduleResult:
-    """Schedule the event from its stored candidates and requests, keeping published meetings where it can.
+def run_schedule(*, db_session: Session, event: Event, time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+                 engine: MatchingEngine | None = None) -> ScheduleResult:
+    """Score the pairs with the matching engine (when one is given), schedule the event from its candidates and
+    requests, and store the schedule; `time_limit_s` covers all of it, the solver gets what scoring left.
 
-    The draft replaces every unpublished meeting; a published meeting that stays at its slot and table stays
-    published. Refused once outcomes are recorded: the event has taken place.
+    Meetings that keep their pair keep their id; a published meeting that stays at its slot and table stays
+    published, and a locked one stays locked. Refused once outcomes are recorded: the event has taken place.
     """
-    if not 0.5 <= time_limit_s <= MAX_TIME_LIMIT_S:
+    started = time.monotonic()
+    if not MIN_TIME_LIMIT_S <= time_limit_s <= MAX_TIME_LIMIT_S:
         raise error(InvalidInput, "invalid.event_time_limit", field="time_limit_s", limit=MAX_TIME_LIMIT_S)
-    stored = _meetings(db_session, event)
-    if any(m.outcome is not None for m in stored):
+    if any(m.outcome is not None for m in _meetings(db_session, event)):
         raise error(Conflict, "conflict.event_schedule_held", event=event.code)
+    load_solvers()  # inside the clock: a fresh process pays a second or two for it
+    timing: dict[str, float] = {}
+    if engine is not None:
+        orgs = [p.organization.external_id for p in event.participants]
+        store_candidates(db_session=db_session, event=event, scores=pair_scores(engine, orgs))
+        timing["score_s"] = time.monotonic() - started
     problem = build_problem(db_session=db_session, event=event)
-    result = schedule(problem, time_limit_s=time_limit_s)
-    details = {frozenset((c.a.organization.external_id, c.b.organization.external_id)): c.detail
-               for c in _candidates(db_session, event)}
-    was_published = {(r.slot_code, r.table_no, frozenset((r.a_org_id, r.b_org_id))) for r in stored if r.published}
-    for row in stored:
-        db_session.delete(row)
-    db_session.flush()
-    orgs = {p.organization.external_id: p.organization for p in event.participants}
-    for m in result.meetings:
-        a, b = orgs[m.a], orgs[m.b]
-        published = (m.slot, m.table, frozenset((a.id, b.id))) in was_published
-        db_session.add(EventMeeting(event_id=event.id, slot_code=m.slot, table_no=m.table, a_org=a, b_org=b,
-                                    value=m.value, detail=details.get(frozenset((m.a, m.b))), published=published))
+    left = time_limit_s - (time.monotonic() - started) - _save_reserve(problem)
+    result = schedule(problem, time_limit_s=max(MIN_SOLVER_S, left))
+    timing["solve_s"] = result.stats.get("solve_s", 0.0)
+    _store(db_session, event, result)
     event.scheduled_at = utcnow()
-    event.schedule_report = report_of(result)
+    timing["total_s"] = time.monotonic() - started
+    event.schedule_report = report_of(result, min_value=event.min_value, timing=timing)
     db_session.flush()
     return result
 
 
-def report_of(result: ScheduleResult) -> dict[str, Any]:
+def _save_reserve(problem: SchedulingProblem) -> float:
+    """Time kept back for turning the result into rows and storing them (measured on SQLite, with room)."""
+    return SAVE_RESERVE_S + SAVE_PER_SLOT_TABLE_S * problem.tables * len(problem.slots)
+
+
+def _store(db_session: Session, event: Event, result: ScheduleResult) -> None:
+    """Bring the stored meetings in line with the result, changing only rows that changed."""
+    details = {frozenset((c.a.organization.external_id, c.b.organization.external_id)): c.detail
+               for c in _candidates(db_session, event)}
+    orgs = {p.organization.external_id: p.organization for p in event.participants}
+    rows = {frozenset((m.a_org.external_id, m.b_org.external_id)): m for m in _meetings(db_session, event)}
+    new = {frozenset((m.a, m.b)): m for m in result.meetings}
+    for pair, gone in rows.items():
+        if pair not in new:
+            db_session.delete(gone)
+    db_session.flush()  # a freed table may be taken by another pair below
+    for pair, m in new.items():
+        row = rows.get(pair)
+        if row is None:
+            db_session.add(EventMeeting(event_id=event.id, slot_code=m.slot, table_no=m.table, a_org=orgs[m.a],
+                                        b_org=orgs[m.b], value=m.value, detail=details.get(pair)))
+            continue
+        if (row.slot_code, row.table_no) != (m.slot, m.table):
+            row.slot_code, row.table_no, row.published, row.locked = m.slot, m.table, False, False
+        row.value, row.detail = m.value, details.get(pair)
+
+
+def report_of(result: ScheduleResult, *, min_value: float = 0.0,
+              timing: dict[str, float] | None = None) -> dict[str, Any]:
     """What a run found, stored with the event so exports and agendas can explain it later."""
     bound = result.upper_bound
     return {
@@ -155,13 +212,20 @@ def report_of(result: ScheduleResult) -> dict[str, Any]:
         "bound_method": result.bound_method,
         "ratio": round(result.objective / bound, 6) if bound else None,
         "meetings": len(result.meetings),
+        "min_value": min_value,
+        "counts": dict(result.counts),
         "infeasible_must_meet": [{"requester": a, "target": b, "reason": why}
                                  for a, b, why in result.infeasible_must_meet],
+        "unplaced_requests": [{"requester": u.requester, "target": u.target, "kind": u.kind, "reason": u.reason}
+                              for u in result.unplaced_requests],
         "unscheduled": dict(result.unscheduled),
         "published_changes": [{"slot": m.slot, "table": m.table, "a": m.a, "b": m.b, "change": why}
                               for m, why in result.published_changes],
+        "lock_changes": [{"slot": m.slot, "table": m.table, "a": m.a, "b": m.b, "change": why}
+                         for m, why in result.lock_changes],
         "notes": list(result.notes),
         "solve_s": round(result.stats.get("solve_s", 0.0), 3),
+        "timing": {k: round(v, 3) for k, v in (timing or {}).items()},
     }
 
 
@@ -181,8 +245,9 @@ def stored_result(*, db_session: Session, event: Event) -> ScheduleResult:
     """The stored schedule as a ScheduleResult (for exports), with the last run's findings."""
     report = event.schedule_report or {}
     rows = tuple(_as_meeting(m) for m in _meetings(db_session, event))
-    changes = [(Meeting(c["slot"], c["table"], c["a"], c["b"], 0.0), c["change"])
-               for c in report.get("published_changes", [])]
+    def changes(key: str) -> list[tuple[Meeting, str]]:
+        return [(Meeting(c["slot"], c["table"], c["a"], c["b"], 0.0), c["change"]) for c in report.get(key, [])]
+
     return ScheduleResult(
         meetings=rows,
         objective=float(report.get("objective", sum(m.value for m in rows))),
@@ -191,7 +256,11 @@ def stored_result(*, db_session: Session, event: Event) -> ScheduleResult:
         infeasible_must_meet=[(x["requester"], x["target"], x["reason"])
                               for x in report.get("infeasible_must_meet", [])],
         unscheduled=dict(report.get("unscheduled", {})),
-        published_changes=changes,
+        published_changes=changes("published_changes"),
         bound_method=report.get("bound_method", "lp"),
         notes=list(report.get("notes", [])),
+        lock_changes=changes("lock_changes"),
+        unplaced_requests=[UnplacedRequest(x["requester"], x["target"], x["kind"], x["reason"])
+                           for x in report.get("unplaced_requests", [])],
+        counts=dict(report.get("counts", {})),
     )

@@ -16,14 +16,16 @@ from app.auth.dependencies import (
 )
 from app.dependencies import SessionDep
 from app.errors import Forbidden, InvalidInput
-from app.events import exports, outcomes, planning, themes
+from app.events import edits, exports, outcomes, planning, themes
 from app.events import service as event_service
 from app.events.models import Event, EventParticipant
 from app.events.schemas import (
     EventCreate,
     EventRead,
     EventUpdate,
+    MeetingCreate,
     MeetingRead,
+    MeetingUpdate,
     OutcomeIn,
     ParticipantCreate,
     ParticipantRead,
@@ -32,7 +34,6 @@ from app.events.schemas import (
     RequestRead,
     ScheduleRun,
 )
-from app.events.scoring import pair_scores
 from app.matches.dependencies import EngineDep
 from app.messages import error
 
@@ -75,11 +76,13 @@ def list_events(db_session: SessionDep) -> list[EventRead]:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EventRead, summary="Create an event")
 def create_event(event_in: EventCreate, db_session: SessionDep, _key: SecretariatKey) -> EventRead:
-    """商談会を作成します（事務局のみ）。時間枠は slots で列挙するか plan（開始・枠数・長さ・休憩）で指定します。"""
+    """商談会を作成します（事務局のみ）。時間枠は slots で列挙するか plan（開始・枠数・長さ・移動時間・昼食・休憩）で
+    指定します。min_value 未満の推薦の組み合わせは商談にしません。"""
     event = event_service.create_event(db_session=db_session, code=event_in.code, name=event_in.name,
                                        date=event_in.date, venue=event_in.venue, tables=event_in.tables,
                                        slots=event_in.slot_specs() or [],
-                                       default_max_meetings=event_in.default_max_meetings)
+                                       default_max_meetings=event_in.default_max_meetings,
+                                       min_value=event_in.min_value)
     return EventRead.of(event)
 
 
@@ -91,7 +94,7 @@ def get_event(event: ValidEvent) -> EventRead:
 
 @router.patch("/{event_code}", response_model=EventRead, summary="Change an event")
 def update_event(event: ValidEvent, event_in: EventUpdate, db_session: SessionDep, _key: SecretariatKey) -> EventRead:
-    """名称・日付・会場・テーブル数・時間枠を変更します（事務局のみ）。"""
+    """名称・日付・会場・テーブル数・最低評価値・時間枠を変更します（事務局のみ）。"""
     event_service.update_event(db_session=db_session, event=event, changes=event_in.changes(),
                                slots=event_in.slot_specs())
     return EventRead.of(event)
@@ -174,18 +177,19 @@ def delete_request(event: ValidEvent, requester: str, target: str, db_session: S
 
 def _meeting_read(m: Any) -> MeetingRead:
     return MeetingRead(id=m.id, slot=m.slot_code, table=m.table_no, a=m.a_org.external_id, b=m.b_org.external_id,
-                       value=m.value, published=m.published, outcome=m.outcome, pairs=m.detail or [])
+                       value=m.value, published=m.published, locked=m.locked, outcome=m.outcome,
+                       pairs=m.detail or [])
 
 
 @router.post("/{event_code}/schedule", summary="Run the scheduler")
 def run_schedule(event: ValidEvent, db_session: SessionDep, engine: EngineDep, _key: SecretariatKey,
                  run_in: ScheduleRun | None = None) -> dict[str, Any]:
-    """マッチングのスコアと希望から商談の組み合わせと時間枠・卓を決めます（事務局のみ）。公開済みの商談はできるだけ残します。"""
+    """マッチングのスコアと希望から商談の組み合わせと時間枠・卓を決めます（事務局のみ）。優先順は must_meet、公開済みの
+    商談の維持、双方の希望、片方の希望、最低評価値以上の推薦の順です。固定した商談はそのまま残し、それ以外もできるだけ
+    動かしません。time_limit_s はスコア計算・保存を含む全体の制限時間です。"""
     run_in = run_in or ScheduleRun()
-    if run_in.rescore:
-        orgs = [p.organization.external_id for p in event.participants]
-        planning.store_candidates(db_session=db_session, event=event, scores=pair_scores(engine, orgs))
-    planning.run_schedule(db_session=db_session, event=event, time_limit_s=run_in.time_limit_s)
+    planning.run_schedule(db_session=db_session, event=event, time_limit_s=run_in.time_limit_s,
+                          engine=engine if run_in.rescore else None)
     return event.schedule_report or {}
 
 
@@ -226,6 +230,38 @@ def export(event: ValidEvent, db_session: SessionDep, _key: SecretariatKey,
     filename = f"{event.code}-schedule.{fmt}"
     return Response(body, media_type=exports.FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.post("/{event_code}/meetings", status_code=status.HTTP_201_CREATED, response_model=MeetingRead,
+             summary="Add a meeting by hand")
+def add_meeting(event: ValidEvent, meeting_in: MeetingCreate, db_session: SessionDep,
+                _key: SecretariatKey) -> MeetingRead:
+    """商談を手で追加します（事務局のみ）。追加した商談は固定され、スケジュールを作り直しても残ります。"""
+    meeting = edits.add_meeting(db_session=db_session, event=event, a=meeting_in.a, b=meeting_in.b,
+                                slot=meeting_in.slot, table=meeting_in.table)
+    return _meeting_read(meeting)
+
+
+@router.patch("/{event_code}/meetings/{meeting_id}", response_model=MeetingRead, summary="Move or lock a meeting")
+def update_meeting(event: ValidEvent, meeting_id: MeetingId, meeting_in: MeetingUpdate, db_session: SessionDep,
+                   _key: SecretariatKey) -> MeetingRead:
+    """商談を別の時間枠・テーブルへ移動する（移動先で固定されます）か、固定・固定解除します（事務局のみ）。"""
+    meeting = outcomes.get_meeting(db_session=db_session, event=event, meeting_id=meeting_id)
+    if meeting_in.slot is not None or meeting_in.table is not None:
+        edits.move_meeting(db_session=db_session, event=event, meeting=meeting, slot=meeting_in.slot,
+                           table=meeting_in.table)
+    if meeting_in.locked is not None:
+        edits.set_locked(db_session=db_session, event=event, meeting=meeting, locked=meeting_in.locked)
+    return _meeting_read(meeting)
+
+
+@router.delete("/{event_code}/meetings/{meeting_id}", status_code=status.HTTP_204_NO_CONTENT,
+               summary="Remove a meeting by hand")
+def remove_meeting(event: ValidEvent, meeting_id: MeetingId, db_session: SessionDep, _key: SecretariatKey) -> Response:
+    """商談を外します（事務局のみ）。外した2者は、手で商談を追加するまでスケジュールに組まれません。"""
+    meeting = outcomes.get_meeting(db_session=db_session, event=event, meeting_id=meeting_id)
+    edits.remove_meeting(db_session=db_session, event=event, meeting=meeting)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put("/{event_code}/meetings/{meeting_id}/outcome", response_model=MeetingRead, summary="Record an outcome")

@@ -5,13 +5,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from app.events import service
 from app.events.models import Event, EventParticipant, EventRequest
-from app.events.service import SlotSpec, available_slots, plan_slots
+from app.events.service import SlotSpec, available_slots
 from app.schemas import ExternalId, RequestModel, Required, Text, UtcDateTime
 
 Name = Annotated[Required, StringConstraints(max_length=200)]
 SlotCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,16}$")]
 RequestKind = Literal["must_meet", "would_like", "do_not_meet"]
+MinValue = Annotated[float, Field(ge=0, le=service.MAX_MIN_VALUE, description=(
+    "recommended pairs (nobody asked for them) below this value are not scheduled"))]
 Outcome = Literal["did_not_take_place", "insufficient_interest", "informative_no_cooperation", "cooperation_possible"]
 
 
@@ -31,17 +34,22 @@ class BreakIn(RequestModel):
 
 
 class SlotPlan(RequestModel):
-    """Back-to-back meeting slots with breaks in between."""
+    """Meeting slots from a start time: `changeover_minutes` between two meetings (to change tables), a lunch
+    break and other breaks after given slots. The event keeps the plan, so it can be changed later."""
 
     start: dt.time
     count: Annotated[int, Field(ge=1, le=100)]
     minutes: Literal[15, 20, 30] = 20
+    changeover_minutes: Annotated[int, Field(ge=0, le=60)] = 0
+    lunch: BreakIn | None = Field(None, description="lunch break (昼食) after a slot")
     breaks: list[BreakIn] = []
 
-    def specs(self) -> list[SlotSpec]:
-        """The slots this plan stands for."""
-        return plan_slots(start=self.start, count=self.count, minutes=self.minutes,
-                          breaks={b.after: b.minutes for b in self.breaks})
+    def plan(self) -> service.SlotPlan:
+        """The plan as the service takes it."""
+        return service.SlotPlan(start=self.start.replace(tzinfo=None), count=self.count, minutes=self.minutes,
+                                changeover=self.changeover_minutes,
+                                lunch=None if self.lunch is None else (self.lunch.after, self.lunch.minutes),
+                                breaks=tuple((b.after, b.minutes) for b in self.breaks))
 
 
 class _SlotsMixin(RequestModel):
@@ -54,10 +62,10 @@ class _SlotsMixin(RequestModel):
             raise ValueError("give either slots or plan, not both")
         return self
 
-    def slot_specs(self) -> list[SlotSpec] | None:
-        """The slots asked for, if any."""
+    def slot_specs(self) -> list[SlotSpec] | service.SlotPlan | None:
+        """The slots asked for, if any: a list, or a plan."""
         if self.plan is not None:
-            return self.plan.specs()
+            return self.plan.plan()
         if self.slots is not None:
             return [SlotSpec(s.start, s.minutes, s.kind, s.label, s.code) for s in self.slots]
         return None
@@ -70,6 +78,7 @@ class EventCreate(_SlotsMixin):
     venue: Name
     tables: Annotated[int, Field(ge=1, le=1000)]
     default_max_meetings: Annotated[int, Field(ge=0, le=100)] = 6
+    min_value: MinValue = service.DEFAULT_MIN_VALUE
 
     @model_validator(mode="after")
     def _has_slots(self) -> "EventCreate":
@@ -84,6 +93,7 @@ class EventUpdate(_SlotsMixin):
     venue: Name | None = None
     tables: Annotated[int, Field(ge=1, le=1000)] | None = None
     default_max_meetings: Annotated[int, Field(ge=0, le=100)] | None = None
+    min_value: MinValue | None = None
 
     def changes(self) -> dict[str, Any]:
         """Only the fields the caller sent."""
@@ -106,6 +116,9 @@ class EventRead(BaseModel):
     venue: str
     tables: int
     default_max_meetings: int
+    min_value: float
+    plan: dict[str, Any] | None = Field(description="the plan the slots were computed from; null when they were "
+                                                    "given one by one")
     slots: list[SlotRead]
     participants: int
     scheduled_at: UtcDateTime | None
@@ -120,7 +133,8 @@ class EventRead(BaseModel):
             slots.append(SlotRead(code=s.code, start=s.starts_at.strftime("%H:%M"), end=end.strftime("%H:%M"),
                                   minutes=s.minutes, kind=s.kind, label=s.label))
         return cls(code=event.code, name=event.name, date=event.date, venue=event.venue, tables=event.tables,
-                   default_max_meetings=event.default_max_meetings, slots=slots,
+                   default_max_meetings=event.default_max_meetings, min_value=event.min_value,
+                   plan=event.slot_plan, slots=slots,
                    participants=len(event.participants), scheduled_at=event.scheduled_at,
                    published_at=event.published_at)
 
@@ -171,7 +185,8 @@ class RequestRead(BaseModel):
 
 
 class ScheduleRun(RequestModel):
-    time_limit_s: Annotated[float, Field(ge=0.5, le=60)] = 8.0
+    time_limit_s: Annotated[float, Field(ge=0.5, le=60, description=(
+        "for the whole run: scoring, solving and storing"))] = 8.0
     rescore: bool = Field(True, description="recompute pair values with the matching engine first")
 
 
@@ -188,5 +203,29 @@ class MeetingRead(BaseModel):
     b: str
     value: float
     published: bool
+    locked: bool
     outcome: str | None
     pairs: list[dict[str, Any]]
+
+
+class MeetingCreate(RequestModel):
+    """A meeting added by hand (locked: scheduling runs keep it)."""
+
+    a: ExternalId
+    b: ExternalId
+    slot: SlotCode
+    table: Annotated[int, Field(ge=1, le=1000)] | None = Field(None, description="default: the lowest free table")
+
+
+class MeetingUpdate(RequestModel):
+    """Move a meeting (it is then locked there), or lock or unlock it."""
+
+    slot: SlotCode | None = None
+    table: Annotated[int, Field(ge=1, le=1000)] | None = None
+    locked: bool | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> "MeetingUpdate":
+        if self.slot is None and self.table is None and self.locked is None:
+            raise ValueError("give slot or table to move the meeting, or locked to lock or unlock it")
+        return self

@@ -1,6 +1,6 @@
 """Events, their slots, participants and requests: create, read, change. Services only flush."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -21,6 +21,12 @@ from app.messages import Phrase, choices, error
 from app.roster.models import Organization
 
 DEFAULT_MAX_MEETINGS = 6
+# A recommended pair (nobody asked for it) needs this value to be scheduled. Pair values sum the best topical
+# need–seed match of each side (app/events/scoring.py); on both labelled rosters a topic and 4.0 kept 94–95 % of
+# the grade-2 (clearly relevant) matches and 16–18 % of those not judged relevant (`python -m bench.min_value`).
+DEFAULT_MIN_VALUE = 4.0
+LUNCH_LABEL = "昼食"
+BREAK_LABEL = "休憩"
 
 
 @dataclass(frozen=True)
@@ -34,21 +40,77 @@ class SlotSpec:
     code: str | None = None
 
 
-def plan_slots(*, start: time, count: int, minutes: int, breaks: dict[int, int] | None = None) -> list[SlotSpec]:
-    """`count` back-to-back meeting slots from `start`; breaks maps 'after slot n' to its length in minutes."""
+@dataclass(frozen=True)
+class SlotPlan:
+    """Meeting slots computed from a start time: `count` meetings of `minutes`, `changeover` minutes between
+    two meetings (to change tables), a lunch break and other breaks after given slots (1-based)."""
+
+    start: time
+    count: int
+    minutes: int
+    changeover: int = 0
+    lunch: tuple[int, int] | None = None  # (after slot, minutes)
+    breaks: tuple[tuple[int, int], ...] = ()  # (after slot, minutes)
+
+    def to_json(self) -> dict[str, Any]:
+        """As stored with the event."""
+        return {"start": self.start.strftime("%H:%M"), "count": self.count, "minutes": self.minutes,
+                "changeover_minutes": self.changeover,
+                "lunch": None if self.lunch is None else {"after": self.lunch[0], "minutes": self.lunch[1]},
+                "breaks": [{"after": a, "minutes": m} for a, m in self.breaks]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "SlotPlan":
+        """The plan stored with an event."""
+        lunch = data.get("lunch")
+        return cls(start=datetime.strptime(data["start"], "%H:%M").time(), count=int(data["count"]),
+                   minutes=int(data["minutes"]), changeover=int(data.get("changeover_minutes", 0)),
+                   lunch=None if not lunch else (int(lunch["after"]), int(lunch["minutes"])),
+                   breaks=tuple((int(b["after"]), int(b["minutes"])) for b in data.get("breaks", [])))
+
+    def specs(self) -> list[SlotSpec]:
+        """The slots of the plan, in time order; a break after the last slot is refused."""
+        return plan_slots(start=self.start, count=self.count, minutes=self.minutes, changeover=self.changeover,
+                          lunch=self.lunch, breaks=dict(self.breaks))
+
+
+def plan_slots(*, start: time, count: int, minutes: int, breaks: dict[int, int] | None = None, changeover: int = 0,
+               lunch: tuple[int, int] | None = None) -> list[SlotSpec]:
+    """`count` meeting slots from `start`, `changeover` minutes apart; breaks maps 'after slot n' to its length
+    in minutes, and `lunch` is one more break (after slot, minutes) labelled 昼食. A break starts when the
+    meeting before it ends; no changeover is added around it."""
     if count < 1:
         raise error(InvalidInput, "invalid.event_slot_count", field="count")
+    if not 0 <= changeover <= MAX_CHANGEOVER:
+        raise error(InvalidInput, "invalid.event_changeover", field="changeover_minutes", max=MAX_CHANGEOVER)
+    pauses = {after: (length, BREAK_LABEL) for after, length in (breaks or {}).items()}
+    if lunch is not None:
+        if lunch[0] in pauses:
+            raise error(InvalidInput, "invalid.event_lunch_and_break", field="lunch", after=lunch[0])
+        pauses[lunch[0]] = (lunch[1], LUNCH_LABEL)
+    for after, (length, label) in pauses.items():
+        field = "lunch" if label == LUNCH_LABEL else "breaks"
+        if not 1 <= after < count:
+            raise error(InvalidInput, "invalid.event_break_after", field=field, after=after, last=count - 1)
+        if not 1 <= length <= 24 * 60:
+            raise error(InvalidInput, "invalid.event_break_minutes", field=field)
     at = datetime.combine(date(2000, 1, 1), start.replace(tzinfo=None))  # wall-clock times at the venue
     specs = []
     for n in range(1, count + 1):
         specs.append(SlotSpec(at.time(), minutes))
         at += timedelta(minutes=minutes)
-        if breaks and n in breaks and n < count:
-            specs.append(SlotSpec(at.time(), breaks[n], "break", "休憩"))
-            at += timedelta(minutes=breaks[n])
-    if at > _MIDNIGHT:
-        raise error(InvalidInput, "invalid.event_slots_past_midnight", field="count")
+        if n in pauses:
+            length, label = pauses[n]
+            specs.append(SlotSpec(at.time(), length, "break", label))
+            at += timedelta(minutes=length)
+        elif n < count:
+            at += timedelta(minutes=changeover)
+        if at > _MIDNIGHT:
+            raise error(InvalidInput, "invalid.event_slots_past_midnight", field="count")
     return specs
+
+
+MAX_CHANGEOVER = 60
 
 
 # Slots live on the event's day (a time of day each): none may run into the next day.
@@ -104,18 +166,46 @@ def _next_code(db_session: Session) -> str:
     return code
 
 
-def create_event(*, db_session: Session, name: str, date: date, venue: str, tables: int, slots: list[SlotSpec],
-                 default_max_meetings: int = DEFAULT_MAX_MEETINGS, code: str | None = None) -> Event:
-    """A new event with its slots; the code defaults to the next EV-nnnn."""
+def create_event(*, db_session: Session, name: str, date: date, venue: str, tables: int,
+                 slots: list[SlotSpec] | SlotPlan, default_max_meetings: int = DEFAULT_MAX_MEETINGS,
+                 min_value: float = DEFAULT_MIN_VALUE, code: str | None = None) -> Event:
+    """A new event with its slots (one by one, or a plan that is kept to be edited later); the code defaults to
+    the next EV-nnnn."""
     if tables < 1:
         raise error(InvalidInput, "invalid.event_tables", field="tables")
+    _check_min_value(min_value)
     if code is not None and db_session.scalar(select(Event.id).where(Event.code == code)) is not None:
         raise error(Conflict, "conflict.event_exists", field="code", id=code)
+    plan = slots.to_json() if isinstance(slots, SlotPlan) else None
+    specs = slots.specs() if isinstance(slots, SlotPlan) else slots
     event = Event(code=code or _next_code(db_session), name=name, date=date, venue=venue, tables=tables,
-                  default_max_meetings=default_max_meetings, slots=_slot_rows(slots))
+                  default_max_meetings=default_max_meetings, min_value=min_value, slot_plan=plan,
+                  slots=_slot_rows(specs))
     db_session.add(event)
     db_session.flush()
     return event
+
+
+def _check_min_value(value: float | None) -> None:
+    if value is None or not 0 <= value <= MAX_MIN_VALUE:
+        raise error(InvalidInput, "invalid.event_min_value", field="min_value", max=MAX_MIN_VALUE)
+
+
+MAX_MIN_VALUE = 1000.0
+
+
+def event_plan(event: Event) -> SlotPlan | None:
+    """The plan the event's slots were computed from, or None when they were given one by one."""
+    return None if event.slot_plan is None else SlotPlan.from_json(event.slot_plan)
+
+
+def replan(event: Event, **changes: Any) -> SlotPlan:
+    """The event's slot plan with some of its fields changed (start, count, minutes, changeover, lunch, breaks);
+    an event whose slots were given one by one has no plan to change: InvalidInput."""
+    plan = event_plan(event)
+    if plan is None:
+        raise error(InvalidInput, "invalid.event_no_plan", field="plan", event=event.code)
+    return replace(plan, **changes)
 
 
 def get_event(*, db_session: Session, code: str) -> Event:
@@ -135,19 +225,24 @@ def list_events(*, db_session: Session) -> list[Event]:
 
 
 def update_event(*, db_session: Session, event: Event, changes: dict[str, Any],
-                 slots: list[SlotSpec] | None = None) -> Event:
-    """Change the event's fields; new slots replace the old (meetings in removed slots move on the next run)."""
+                 slots: list[SlotSpec] | SlotPlan | None = None) -> Event:
+    """Change the event's fields; new slots (a list or a plan) replace the old (meetings in removed slots move on
+    the next run)."""
     if "tables" in changes and (changes["tables"] is None or changes["tables"] < 1):
         raise error(InvalidInput, "invalid.event_tables", field="tables")
+    if "min_value" in changes:
+        _check_min_value(changes["min_value"])
     for name, value in changes.items():
         if value is None and name in ("name", "date", "venue", "default_max_meetings"):
             raise error(InvalidInput, "invalid.event_empty", field=name)
-    rows = None if slots is None else _slot_rows(slots)
+    specs = slots.specs() if isinstance(slots, SlotPlan) else slots
+    rows = None if specs is None else _slot_rows(specs)
     if _held_meetings(db_session, event):
         _keep_tables_and_slots(event, changes.get("tables", event.tables), rows)
     for name, value in changes.items():
         setattr(event, name, value)
     if rows is not None:
+        event.slot_plan = slots.to_json() if isinstance(slots, SlotPlan) else None
         event.slots.clear()
         db_session.flush()  # the old codes must be gone before the new rows reuse them
         event.slots.extend(rows)
@@ -324,12 +419,26 @@ def delete_request(*, db_session: Session, event: Event, requester: str, target:
     """Withdraw the requester's request about the target."""
     for request in list_requests(db_session=db_session, event=event, requester=requester):
         if request.target.organization.external_id == target:
-            _keep_pair_meeting(db_session, event, requester, target, _NO_WITHDRAWAL)
-            db_session.delete(request)
-            db_session.flush()
+            withdraw_request(db_session=db_session, event=event, request=request)
             return
     raise error(NotFound, "not_found.event_request", field="target", requester=requester, target=target,
                 event=event.code)
+
+
+def get_request(*, db_session: Session, event: Event, request_id: int) -> EventRequest:
+    """One request of the event by its id, or NotFound."""
+    for request in list_requests(db_session=db_session, event=event):
+        if request.id == request_id:
+            return request
+    raise error(NotFound, "not_found.event_request_id", field="id", event=event.code, id=request_id)
+
+
+def withdraw_request(*, db_session: Session, event: Event, request: EventRequest) -> None:
+    """Withdraw the request (refused when the two met at the event: it may be why they met)."""
+    requester, target = request.requester.organization.external_id, request.target.organization.external_id
+    _keep_pair_meeting(db_session, event, requester, target, _NO_WITHDRAWAL)
+    db_session.delete(request)
+    db_session.flush()
 
 
 def _keep_pair_meeting(db_session: Session, event: Event, requester: str, target: str, refused: Phrase) -> None:

@@ -10,9 +10,10 @@ from .model import (
     ScheduleResult,
     SchedulingProblem,
     Slot,
+    UnplacedRequest,
 )
 from .reasons import reason_ja
-from .solve import schedule
+from .solve import load_solvers, schedule
 from .validate import validate_schedule
 
 __all__ = [
@@ -24,7 +25,9 @@ __all__ = [
     "ScheduleResult",
     "SchedulingProblem",
     "Slot",
+    "UnplacedRequest",
     "agenda_rows",
+    "load_solvers",
     "reason_ja",
     "schedule",
     "schedule_from_json",

@@ -22,11 +22,13 @@ import numpy as np
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
-from .prepare import Prepared, capacity_groups
+from .prepare import TIERS, Prepared, capacity_groups
 
 # Dual simplex is fastest when tables are the bottleneck, but can stall on degenerate
 # instances (e.g. with a must_meet row); interior point is then steadier.
 METHODS = (("highs-ds", 0.25), ("highs-ipm", 1.0))  # method, share of the remaining budget
+# The tier LP is small and its simplex vertex is what makes rounding exact: give the simplex most of the time.
+TIER_METHODS = (("highs-ds", 0.8), ("highs-ipm", 1.0))
 
 Row = tuple[list[int], float, float]  # variables, their common coefficient, right-hand side
 
@@ -50,12 +52,29 @@ def lp_bound(prep: Prepared, tier_mins: dict[str, int], time_limit_s: float) -> 
     w = np.asarray(prep.var_weight, dtype=float)
     groups = capacity_groups(prep, list(range(len(prep.var_pair))))
     rows: list[Row] = [(vs, 1.0, float(cap)) for vs, cap in groups]
-    rows += _tier_rows(tier_mins, prep.must_vars(), prep.keep_vars())
+    rows += _tier_rows(tier_mins, {tier: prep.tier_vars(tier) for tier in TIERS})
     solved = _solve(w, rows, deadline - time.monotonic())
     if solved is None:
         return None
     bound, x, reduced, optimal = solved
     return LpResult(bound, x.tolist(), reduced.tolist(), optimal)
+
+
+def tier_lp_bound(prep: Prepared, coef: dict[int, int], time_limit_s: float) -> LpResult | None:
+    """LP relaxation of the tier model (only tier variables, lexicographic coefficients); `x` and `reduced`
+    are over every variable (0 outside the tier model). Its solution is often integral, so rounding it
+    gives the best tier counts at once."""
+    vars_ = sorted(coef)
+    index = {v: k for k, v in enumerate(vars_)}
+    w = np.asarray([coef[v] for v in vars_], dtype=float)
+    rows: list[Row] = [([index[v] for v in vs], 1.0, float(cap)) for vs, cap in capacity_groups(prep, vars_)]
+    solved = _solve(w, rows, time_limit_s, TIER_METHODS)
+    if solved is None:
+        return None
+    bound, x, reduced, optimal = solved
+    full = np.zeros(len(prep.var_pair))
+    full[vars_] = x
+    return LpResult(bound, full.tolist(), [], optimal)
 
 
 def pair_lp_bound(prep: Prepared, tier_mins: dict[str, int], time_limit_s: float) -> LpResult | None:
@@ -67,12 +86,11 @@ def pair_lp_bound(prep: Prepared, tier_mins: dict[str, int], time_limit_s: float
         by_part[pair.i].append(p)
         by_part[pair.j].append(p)
     rows: list[Row] = [(ps, 1.0, float(prep.cap[n])) for n, ps in enumerate(by_part) if len(ps) > prep.cap[n]]
-    table_slots = prep.tables * len(prep.slot_ids)
+    table_slots = sum(prep.slot_cap)
     if len(prep.pairs) > table_slots:
         rows.append((list(range(len(prep.pairs))), 1.0, float(table_slots)))
-    must = [p for p, pair in enumerate(prep.pairs) if pair.must]
-    keep = [p for p, pair in enumerate(prep.pairs) if pair.keep_slot is not None]
-    rows += _tier_rows(tier_mins, must, keep)  # kept in place implies y = 1: still a relaxation
+    tiers = {tier: sorted({prep.var_pair[v] for v in prep.tier_vars(tier)}) for tier in TIERS}
+    rows += _tier_rows(tier_mins, tiers)  # kept in place implies y = 1: still a relaxation
     solved = _solve(w, rows, time_limit_s)
     if solved is None:
         return None
@@ -95,23 +113,20 @@ def degree_bound(prep: Prepared) -> float:
         best[pair.j].append(top)
     per_person = sum(sum(sorted(ws, reverse=True)[: prep.cap[n]]) for n, ws in enumerate(best)) / 2
     all_w = sorted((max(0.0, w) for w in prep.var_weight), reverse=True)
-    per_table = sum(all_w[: prep.tables * len(prep.slot_ids)])
+    per_table = sum(all_w[: sum(prep.slot_cap)])
     return min(per_person, per_table)
 
 
-def _tier_rows(tier_mins: dict[str, int], must: list[int], keep: list[int]) -> list[Row]:
+def _tier_rows(tier_mins: dict[str, int], tiers: dict[str, list[int]]) -> list[Row]:
     """Strict tiers as  -sum(x) <= -min  so every row is a <= row."""
-    rows: list[Row] = []
-    for tier, vars_ in (("must", must), ("keep", keep)):
-        if tier_mins.get(tier, 0) > 0:
-            rows.append((vars_, -1.0, -float(tier_mins[tier])))
-    return rows
+    return [(vars_, -1.0, -float(tier_mins[tier])) for tier, vars_ in tiers.items() if tier_mins.get(tier, 0) > 0]
 
 
 Solved = tuple[float, np.ndarray, np.ndarray, bool]  # bound, x, reduced costs, optimal
 
 
-def _solve(w: np.ndarray, rows: list[Row], time_limit_s: float) -> Solved | None:
+def _solve(w: np.ndarray, rows: list[Row], time_limit_s: float,
+           methods: tuple[tuple[str, float], ...] = METHODS) -> Solved | None:
     """Maximise w.x over the rows with 0 <= x <= 1."""
     if not rows:
         return float(np.maximum(w, 0.0).sum()), (w > 0).astype(float), w.copy(), True
@@ -121,7 +136,7 @@ def _solve(w: np.ndarray, rows: list[Row], time_limit_s: float) -> Solved | None
 
     deadline = time.monotonic() + time_limit_s
     best = None
-    for method, share in METHODS:
+    for method, share in methods:
         limit = max(0.1, share * (deadline - time.monotonic()))
         res = linprog(-w, A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method=method, options={"time_limit": limit})
         found = _from_duals(res, w, a_ub, b_ub)

@@ -9,9 +9,15 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from .greedy import Assignment
-from .prepare import Prepared, capacity_groups
+from .prepare import TIERS, Prepared, capacity_groups
 
-WORKERS = 2
+# One worker with a fixed seed: the search is then the same every time (parallel workers race, and another
+# worker could find another of several equal schedules first), and on these models one worker was as fast as
+# two or faster (interleaving two workers deterministically was up to 25 times slower on small events). With the
+# inputs in a fixed order (prepare.py), the same problem gets the same schedule whenever the search ends by
+# itself (optimal, or the LP bound reached) rather than by the time limit.
+WORKERS = 1
+SEED = 0
 MIN_SEARCH_S = 0.1  # below this, searching is pointless: the caller keeps its heuristic result
 
 
@@ -32,24 +38,29 @@ class CpOutcome:
     optimal: bool
 
 
-def solve_tiers(prep: Prepared, time_limit_s: float) -> tuple[CpOutcome, dict[str, int]] | None:
-    """Phase 1: lexicographically maximise the strict tiers (must_meet placed, then published
-    meetings kept in place). Only tier variables are needed: other meetings can always be
-    dropped, so this small model gives the exact best counts."""
-    must = prep.must_vars() if prep.strict_must else []
-    keep = prep.keep_vars() if prep.strict_keep else []
-    if not must and not keep:
-        return None
-    # A must meeting is worth more than all kept meetings together.
-    coef = dict.fromkeys(keep, 1)
-    for v in must:
-        coef[v] = coef.get(v, 0) + len(keep) + 1
-    outcome = _solve(prep, coef, time_limit_s, hint={}, tier_mins={}, stop_at=None)
-    if outcome is None:
-        return None
-    chosen = {v for v in coef if prep.var_slot[v] == outcome.placed.get(prep.var_pair[v])}
-    mins = {"must": len(chosen & set(must)), "keep": len(chosen & set(keep))}
-    return outcome, mins
+def tier_coefficients(prep: Prepared) -> dict[int, int]:
+    """Objective coefficients that make one model lexicographic over the tiers: one more pair of a tier is
+    worth more than every pair of all lower tiers together."""
+    coef: dict[int, int] = {}
+    step = 1
+    for tier in reversed(TIERS):
+        vars_ = prep.tier_vars(tier)
+        if not vars_:
+            continue
+        for v in vars_:
+            coef[v] = coef.get(v, 0) + step
+        pairs = len({prep.var_pair[v] for v in vars_})
+        step += step * pairs
+    return coef
+
+
+def solve_tiers(prep: Prepared, coef: dict[int, int], hint: Assignment, time_limit_s: float,
+                stop_at: float | None) -> CpOutcome | None:
+    """Phase 1: lexicographically maximise the strict tiers (must_meet pairs placed, published meetings kept
+    in place, mutual requests placed, one-way requests placed), with `tier_coefficients`. Only tier variables
+    are needed: other meetings can always be dropped, so this smaller model gives the exact best counts.
+    Stops once the objective reaches `stop_at` (the LP bound)."""
+    return _solve(prep, coef, time_limit_s, hint=hint, tier_mins={}, stop_at=stop_at)
 
 
 def solve_main(
@@ -60,7 +71,8 @@ def solve_main(
     stop_at: float | None,
     skip: set[int] | frozenset[int] = frozenset(),
 ) -> CpOutcome | None:
-    """Phase 2: maximise weight subject to the tier minimums from phase 1. Variables in
+    """Phase 2: maximise weight (values, and the move penalty earned back) subject to the tier minimums
+    from phase 1. Variables in
     `skip` are left out (proven 0 in every schedule better than the hint). Stops early once
     the incumbent reaches `stop_at` (the LP bound): nothing better can exist."""
     scale = _scale(prep.var_weight)
@@ -93,9 +105,9 @@ def _solve(
             model.add_at_most_one(x[v] for v in vars_)
         else:
             model.add(sum(x[v] for v in vars_) <= cap)
-    for tier, vars_ in (("must", prep.must_vars()), ("keep", prep.keep_vars())):
+    for tier in TIERS:
         if tier_mins.get(tier, 0) > 0:
-            model.add(sum(x[v] for v in vars_ if v in x) >= tier_mins[tier])
+            model.add(sum(x[v] for v in prep.tier_vars(tier) if v in x) >= tier_mins[tier])
     model.maximize(sum(c * x[v] for v, c in coef.items() if c))
     for v, var in x.items():
         model.add_hint(var, hint.get(prep.var_pair[v]) == prep.var_slot[v])
@@ -105,6 +117,7 @@ def _solve(
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = left
     solver.parameters.num_workers = WORKERS
+    solver.parameters.random_seed = SEED
     callback = _stop_at(stop_at) if stop_at is not None else None
     status = solver.solve(model, callback)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

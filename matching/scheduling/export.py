@@ -17,7 +17,7 @@ from .model import (
 )
 
 FORMAT = "iotmatch.schedule"
-VERSION = 1
+VERSION = 2  # 2 added min_value, locked, previous and removed; version 1 documents still read
 GridView = Literal["participant", "table", "list"]
 
 
@@ -41,6 +41,10 @@ def schedule_to_json(problem: SchedulingProblem, result: ScheduleResult) -> dict
         "candidates": [{"a": c.a, "b": c.b, "value": c.value} for c in problem.candidates],
         "already_met": sorted(sorted(pair) for pair in problem.already_met),
         "published": [_meeting_json(m) for m in problem.published],
+        "locked": [_meeting_json(m) for m in problem.locked],
+        "previous": [_meeting_json(m) for m in problem.previous],
+        "removed": sorted(sorted(pair) for pair in problem.removed),
+        "min_value": problem.min_value,
         "meetings": [_meeting_json(m) for m in result.meetings],
         "result": {
             "status": result.status,
@@ -52,6 +56,10 @@ def schedule_to_json(problem: SchedulingProblem, result: ScheduleResult) -> dict
             ],
             "unscheduled": dict(result.unscheduled),
             "published_changes": [{"meeting": _meeting_json(m), "change": why} for m, why in result.published_changes],
+            "lock_changes": [{"meeting": _meeting_json(m), "change": why} for m, why in result.lock_changes],
+            "unplaced_requests": [{"requester": u.requester, "target": u.target, "kind": u.kind, "reason": u.reason}
+                                  for u in result.unplaced_requests],
+            "counts": dict(result.counts),
             "notes": list(result.notes),
         },
     }
@@ -60,7 +68,7 @@ def schedule_to_json(problem: SchedulingProblem, result: ScheduleResult) -> dict
 def schedule_from_json(doc: Mapping[str, Any]) -> tuple[SchedulingProblem, tuple[Meeting, ...]]:
     if doc.get("format") != FORMAT:
         raise ValueError(f"not an {FORMAT} document")
-    if doc.get("version") != VERSION:
+    if doc.get("version") not in (1, VERSION):
         raise ValueError(f"unsupported {FORMAT} version {doc.get('version')!r}")
     problem = SchedulingProblem(
         slots=tuple(Slot(s["id"], datetime.fromisoformat(s["start"]), int(s["minutes"])) for s in doc["slots"]),
@@ -72,6 +80,10 @@ def schedule_from_json(doc: Mapping[str, Any]) -> tuple[SchedulingProblem, tuple
         requests=tuple(Request(r["requester"], r["target"], r["kind"]) for r in doc["requests"]),
         already_met=frozenset(frozenset(pair) for pair in doc["already_met"]),
         published=tuple(_meeting_from(m) for m in doc.get("published", ())),
+        locked=tuple(_meeting_from(m) for m in doc.get("locked", ())),
+        previous=tuple(_meeting_from(m) for m in doc.get("previous", ())),
+        removed=frozenset(frozenset(pair) for pair in doc.get("removed", ())),
+        min_value=float(doc.get("min_value", 0.0)),
     )
     return problem, tuple(_meeting_from(m) for m in doc["meetings"])
 

@@ -25,9 +25,8 @@ class _State:
 
     def can(self, p: int, s: int) -> bool:
         pair = self.prep.pairs[p]
-        return (
-            p not in self.placed and self.load[s] < self.prep.tables and self.free(pair.i, s) and self.free(pair.j, s)
-        )
+        room = self.load[s] < self.prep.slot_cap[s]
+        return p not in self.placed and room and self.free(pair.i, s) and self.free(pair.j, s)
 
     def place(self, p: int, s: int) -> None:
         pair = self.prep.pairs[p]
@@ -45,8 +44,10 @@ class _State:
         pair = self.prep.pairs[p]
         if pair.keep_slot is not None and self.can(p, pair.keep_slot):
             return pair.keep_slot
-        # The LP's favourite slot, else the emptiest: spreads meetings so later pairs fit.
         guide = self.guide
+        if not guide and pair.prev_slot is not None and self.can(p, pair.prev_slot):
+            return pair.prev_slot  # where it was before this run (the LP guide weighs that in itself)
+        # The LP's favourite slot, else the emptiest: spreads meetings so later pairs fit.
         slot_vars = zip(pair.slots, self.prep.pair_vars[p], strict=True)
         options = [(-guide[v] if guide else 0.0, self.load[s], s) for s, v in slot_vars if self.can(p, s)]
         return min(options)[2] if options else None
@@ -57,39 +58,45 @@ def greedy(
     fixed: Iterable[tuple[int, int]] = (),
     deadline: float | None = None,
     guide: Sequence[float] | None = None,
+    tiers_only: bool = False,
 ) -> Assignment:
-    """Place `fixed` (pair, slot) first, then strict tiers, then pairs by weight (or by their
-    LP value when an LP solution `guide` is given: LP rounding); finally try one-move repairs
-    for pairs that did not fit, until `deadline`."""
+    """Place `fixed` (pair, slot) first, then the strict tiers, then (unless `tiers_only`) pairs by weight;
+    by their LP value when an LP solution `guide` is given (LP rounding). Finally try one-move repairs for
+    pairs that did not fit, until `deadline`."""
     st = _State(prep, guide)
     for p, s in fixed:
         if st.can(p, s):
             st.place(p, s)
-    for p in _order(prep, guide):
+    for p in _order(prep, guide, tiers_only):
         if p not in st.placed and (slot := st.best_slot(p)) is not None:
             st.place(p, slot)
-    _repair(st, deadline)
+    _repair(st, deadline, tiers_only)
     return st.placed
 
 
-def _order(prep: Prepared, guide: Sequence[float] | None = None) -> list[int]:
+def _order(prep: Prepared, guide: Sequence[float] | None = None, tiers_only: bool = False) -> list[int]:
+    """Requested pairs by tier (must_meet, then published meetings to keep, mutual, one-way), each by LP value
+    then most constrained first; then the rest by LP value or weight."""
     pairs = prep.pairs
-    must = [p for p, x in enumerate(pairs) if x.must and prep.strict_must]
-    must.sort(key=lambda p: (len(pairs[p].slots), -pairs[p].weight))  # most constrained first
-    keep = [p for p, x in enumerate(pairs) if x.keep_slot is not None and prep.strict_keep]
     lp = [round(sum(guide[v] for v in vs), 6) for vs in prep.pair_vars] if guide else [0.0] * len(pairs)
+    tiered: list[int] = []
+    for tier in ("must", "keep", "mutual", "one_way"):
+        members = [p for p, x in enumerate(pairs) if (x.keep_slot is not None if tier == "keep" else x.tier == tier)]
+        tiered += sorted(members, key=lambda p: (-lp[p], len(pairs[p].slots), -pairs[p].weight, p))
+    if tiers_only:
+        return list(dict.fromkeys(tiered))
     rest = sorted(range(len(pairs)), key=lambda p: (-lp[p], -pairs[p].weight, p))
-    return must + keep + [p for p in rest if pairs[p].weight > 0]
+    return list(dict.fromkeys(tiered + [p for p in rest if pairs[p].weight > 0]))  # first place of each
 
 
-def _repair(st: _State, deadline: float | None) -> None:
+def _repair(st: _State, deadline: float | None, tiers_only: bool) -> None:
     """For each unplaced pair, free a slot by moving one blocking meeting elsewhere."""
     prep = st.prep
-    todo = [p for p in _order(prep, st.guide) if p not in st.placed]
+    todo = [p for p in _order(prep, st.guide, tiers_only) if p not in st.placed]
     for p in todo:
         if deadline is not None and time.monotonic() > deadline:
             return
-        if all(load >= prep.tables for load in st.load):
+        if all(load >= cap for load, cap in zip(st.load, prep.slot_cap, strict=True)):
             return  # every table is taken: no move can make room
         pair = prep.pairs[p]
         if p in st.placed or not all(len(st.busy[n]) < prep.cap[n] for n in (pair.i, pair.j)):
@@ -105,7 +112,7 @@ def _place_with_one_move(st: _State, p: int, s: int) -> bool:
     if len(blockers) > 1:
         return False
     if not blockers:
-        if st.load[s] < st.prep.tables:
+        if st.load[s] < st.prep.slot_cap[s]:
             st.place(p, s)
             return True
         blockers_options = [q for q, qs in st.placed.items() if qs == s]

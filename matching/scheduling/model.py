@@ -53,6 +53,15 @@ class Meeting:
 
 @dataclass(frozen=True)
 class SchedulingProblem:
+    """What to schedule. Besides the rules:
+
+    - `published`: meetings the members have seen; kept at their slot and table wherever possible;
+    - `locked`: meetings the secretariat fixed by hand; kept exactly (slot, table, pair) while they are valid;
+    - `previous`: the schedule before this run; moving or dropping one of its meetings costs `move_penalty`;
+    - `removed`: pairs the secretariat took out by hand; never scheduled again by the solver;
+    - `min_value`: a recommended pair (nobody asked for it) below this value is not scheduled.
+    """
+
     slots: tuple[Slot, ...]
     tables: int
     participants: tuple[Participant, ...]
@@ -60,6 +69,10 @@ class SchedulingProblem:
     requests: tuple[Request, ...]
     already_met: frozenset[frozenset[str]]
     published: tuple[Meeting, ...] = ()
+    locked: tuple[Meeting, ...] = ()
+    previous: tuple[Meeting, ...] = ()
+    removed: frozenset[frozenset[str]] = frozenset()
+    min_value: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -73,10 +86,20 @@ class AgendaEntry:
 
 
 @dataclass(frozen=True)
+class UnplacedRequest:
+    """A must_meet or would_like request whose pair got no meeting, and why."""
+
+    requester: str
+    target: str
+    kind: RequestKind
+    reason: str
+
+
+@dataclass(frozen=True)
 class ScheduleResult:
     meetings: tuple[Meeting, ...]
-    # Sum of meeting values plus would_like bonuses (and any *soft* must/keep bonuses).
-    # Strict priorities (the default) are enforced as constraints, not counted here,
+    # Sum of meeting values plus the bonus of previous meetings left in place, over the meetings the solver
+    # chose (locked ones are fixed). The request tiers are enforced as constraints, not counted here,
     # so `objective / upper_bound` is an honest optimality ratio.
     objective: float
     upper_bound: float | None
@@ -89,3 +112,9 @@ class ScheduleResult:
     bound_method: str = "lp"
     notes: list[str] = field(default_factory=list)
     stats: dict[str, float] = field(default_factory=dict)
+    # Locked meetings that could not be kept, with why (they are dropped).
+    lock_changes: list[tuple[Meeting, str]] = field(default_factory=list)
+    # would_like requests whose pair got no meeting (must_meet ones are in infeasible_must_meet).
+    unplaced_requests: list[UnplacedRequest] = field(default_factory=list)
+    # Pairs by tier ("must_meet", "mutual", "one_way") and what came of them; see report.tier_counts.
+    counts: dict[str, int] = field(default_factory=dict)

@@ -5,33 +5,42 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from .greedy import Assignment
-from .model import AgendaEntry, Meeting, SchedulingProblem
+from .model import AgendaEntry, Meeting, SchedulingProblem, UnplacedRequest
 from .prepare import Prepared
 
 MAX_LISTED = 5
 
 
 def assign_tables(prep: Prepared, placed: Assignment) -> list[Meeting]:
-    """Kept published meetings keep their table; the rest take the lowest free numbers."""
+    """Locked meetings have their tables; kept published meetings keep theirs, then meetings left in the slot
+    they had before this run keep theirs where free; the rest take the lowest free numbers."""
     by_slot: dict[int, list[int]] = defaultdict(list)
     for p, s in placed.items():
         by_slot[s].append(p)
+    locked: dict[str, dict[int, Meeting]] = defaultdict(dict)
+    for m in prep.locked:
+        locked[m.slot][m.table] = m
     meetings = []
-    for s in sorted(by_slot):
-        taken: dict[int, int] = {}
-        pairs = sorted(by_slot[s], key=lambda p: (-prep.pairs[p].value, prep.pairs[p].i, prep.pairs[p].j))
+    for s, slot_id in enumerate(prep.slot_ids):
+        taken = dict(locked.get(slot_id, {}))
+        pairs = sorted(by_slot.get(s, []), key=lambda p: (-prep.pairs[p].value, prep.pairs[p].i, prep.pairs[p].j))
+        seated: dict[int, int] = {}  # table -> pair
+        for kept in (True, False):
+            for p in pairs:
+                pair = prep.pairs[p]
+                slot, table = (pair.keep_slot, pair.keep_table) if kept else (pair.prev_slot, pair.prev_table)
+                if slot != s or table is None or p in seated.values():
+                    continue
+                if 1 <= table <= prep.tables and table not in taken and table not in seated:
+                    seated[table] = p
+        numbers = iter(t for t in range(1, prep.tables + 1) if t not in taken and t not in seated)
         for p in pairs:
+            if p not in seated.values():
+                seated[next(numbers)] = p
+        for table, p in seated.items():
             pair = prep.pairs[p]
-            if pair.keep_slot == s and pair.keep_table is not None and 1 <= pair.keep_table <= prep.tables:
-                taken.setdefault(pair.keep_table, p)
-        numbers = iter(t for t in range(1, prep.tables + 1) if t not in taken)
-        for p in pairs:
-            if p not in taken.values():
-                taken[next(numbers)] = p
-        for table, p in sorted(taken.items()):
-            pair = prep.pairs[p]
-            a, b = prep.part_ids[pair.i], prep.part_ids[pair.j]
-            meetings.append(Meeting(prep.slot_ids[s], table, a, b, pair.value))
+            taken[table] = Meeting(slot_id, table, prep.part_ids[pair.i], prep.part_ids[pair.j], pair.value)
+        meetings += [taken[t] for t in sorted(taken)]
     return meetings
 
 
@@ -65,7 +74,7 @@ class Occupancy:
         for n in (pair.i, pair.j):
             if s in self.busy[n]:
                 return f"{self.prep.part_ids[n]} busy"
-        return "tables full" if self.load[s] >= self.prep.tables else None
+        return "tables full" if self.load[s] >= self.prep.slot_cap[s] else None
 
 
 def must_meet_failures(prep: Prepared, placed: Assignment, note: str) -> list[tuple[str, str, str]]:
@@ -77,17 +86,55 @@ def must_meet_failures(prep: Prepared, placed: Assignment, note: str) -> list[tu
             continue
         p = prep.pair_index.get(key)
         if p is not None and p not in placed:
-            out.append((requester, target, _must_reason(occ, p) + note))
+            out.append((requester, target, _unplaced_reason(occ, p, "higher-priority meetings") + note))
     return out
 
 
-def _must_reason(occ: Occupancy, p: int) -> str:
+def unplaced_wishes(prep: Prepared, placed: Assignment, note: str) -> list[UnplacedRequest]:
+    """Every would_like request whose pair has no meeting, with why."""
+    occ = Occupancy(prep, placed)
+    out = [UnplacedRequest(a, b, "would_like", why) for a, b, why in prep.unknown_wishes]
+    for key, asked in sorted(prep.wishes.items(), key=lambda kv: sorted(kv[0])):
+        p = prep.pair_index.get(key)
+        if key in prep.locked_keys or (p is not None and p in placed):
+            continue
+        why = prep.excluded.get(key, "pair no longer eligible") if p is None else \
+            _unplaced_reason(occ, p, "meetings of the same or a higher priority") + note
+        out += [UnplacedRequest(requester, target, "would_like", why) for requester, target in asked]
+    return out
+
+
+def _unplaced_reason(occ: Occupancy, p: int, blockers: str) -> str:
     prep, pair = occ.prep, occ.prep.pairs[p]
     for n in (pair.i, pair.j):
         if occ.full(n):
-            return f"{prep.part_ids[n]} reaches max_meetings ({prep.cap[n]}) with higher-priority meetings"
+            return f"{prep.part_ids[n]} reaches max_meetings ({prep.cap[n] + prep.locked_count[n]}) with {blockers}"
     details = [f"{prep.slot_ids[s]}: {occ.slot_blocker(p, s)}" for s in pair.slots]
-    return "every common slot is taken by higher-priority meetings (" + _listing(details) + ")"
+    return f"every common slot is taken by {blockers} (" + _listing(details) + ")"
+
+
+def tier_counts(prep: Prepared, problem: SchedulingProblem, meetings: list[Meeting]) -> dict[str, int]:
+    """Requested pairs by tier and how many got a meeting (locked ones included); recommended meetings the solver
+    chose (and how many of them are below the minimum value, which only published meetings kept may be); locked
+    meetings; free table-slots; and what became of the meetings scheduled before this run."""
+    final = {frozenset((m.a, m.b)): m for m in meetings}
+    counts = {f"{name}_{what}": 0 for name in ("must_meet", "mutual", "one_way") for what in ("pairs", "placed")}
+    for key, tier in prep.tiers.items():
+        name = "must_meet" if tier == "must" else tier
+        counts[f"{name}_pairs"] += 1
+        counts[f"{name}_placed"] += key in final
+    recommended = [m for key, m in final.items() if key not in prep.tiers and key not in prep.locked_keys]
+    kept = {frozenset((m.a, m.b)) for m in problem.published}
+    counts["recommended"] = len(recommended)
+    counts["below_min_value"] = sum(m.value < prep.min_value for m in recommended if frozenset((m.a, m.b)) not in kept)
+    counts["locked"] = len(prep.locked)
+    counts["free_table_slots"] = prep.tables * len(prep.slot_ids) - len(meetings)
+    before = {frozenset((m.a, m.b)): m for m in problem.previous}
+    counts["previous_kept"] = sum((m.slot, m.table) == (final[k].slot, final[k].table)
+                                  for k, m in before.items() if k in final)
+    counts["previous_moved"] = sum(k in final for k in before) - counts["previous_kept"]
+    counts["previous_dropped"] = sum(k not in final for k in before)
+    return counts
 
 
 def unscheduled(prep: Prepared, problem: SchedulingProblem, placed: Assignment) -> dict[str, str]:
@@ -97,8 +144,9 @@ def unscheduled(prep: Prepared, problem: SchedulingProblem, placed: Assignment) 
         pairs_of[pair.i].append(p)
         pairs_of[pair.j].append(p)
     out = {}
-    for n, part in enumerate(problem.participants):
-        if not occ.busy[n]:
+    for part in problem.participants:
+        n = prep.part_index[part.id]
+        if not occ.busy[n] and not prep.locked_count[n]:
             out[part.id] = _why_idle(prep, occ, n, part.max_meetings, pairs_of[n])
     return out
 
@@ -126,7 +174,7 @@ def _blocked_by(occ: Occupancy, p: int, n: int) -> str:
     partner = _partner(occ.prep, p, n)
     if occ.full(partner):
         return "at their max_meetings"
-    if all(occ.load[s] >= occ.prep.tables for s in occ.prep.pairs[p].slots):
+    if all(occ.load[s] >= occ.prep.slot_cap[s] for s in occ.prep.pairs[p].slots):
         return "only in slots whose tables are full"
     return "busy whenever a table is free"
 

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Literal
 
 from . import cpsat
-from .bound import LpResult, degree_bound, lp_bound, pair_lp_bound
+from .bound import LpResult, degree_bound, lp_bound, pair_lp_bound, tier_lp_bound
 from .greedy import Assignment, assignment_weight, greedy
 from .model import ScheduleResult, SchedulingProblem, Status
-from .prepare import Prepared, prepare
-from .report import agendas, assign_tables, must_meet_failures, published_changes, unscheduled
+from .prepare import TIERS, Prepared, prepare
+from .report import (
+    agendas,
+    assign_tables,
+    must_meet_failures,
+    published_changes,
+    tier_counts,
+    unplaced_wishes,
+    unscheduled,
+)
 
 Solver = Literal["auto", "cpsat", "greedy"]
-TIER_SHARE = 0.2  # of the time limit, at most, for the small must/keep model
+TIER_SHARE = 0.5  # of the time limit, at most, for the request tiers (phase 1 stops once proven best)
+TIER_LP_SHARE = 0.5  # of the tier budget, for the tier LP
 LP_SHARE = 0.4  # of the time limit, at most, for the LP bounds
 PAIR_LP_SHARE = 0.2  # of the LP budget, for the aggregated LP run first
 GREEDY_SHARE = 0.1  # of the time limit, at most, for greedy repairs
@@ -25,33 +35,30 @@ def schedule(
     problem: SchedulingProblem,
     *,
     time_limit_s: float = 8.0,
-    must_meet_bonus: float | None = None,
-    would_like_bonus: float = 1.0,
-    keep_published_bonus: float | None = None,
+    move_penalty: float | None = None,
     top_k: int | None = None,
     solver: Solver = "auto",
     max_variables: int = 250_000,
 ) -> ScheduleResult:
-    """Schedule 1:1 meetings maximising total pair value.
+    """Schedule 1:1 meetings, in strict priority order (each tier as large as it can be before the next):
 
-    must_meet_bonus / keep_published_bonus: None (default) means strict priority: first place
-    as many must_meet pairs as possible, then keep as many published meetings at their slot as
-    possible, then maximise value; both are constraints, so they do not inflate `objective`.
-    A number instead makes it a soft bonus added to the objective.
+    1. locked meetings stay exactly where they are (they are not decided here);
+    2. as many must_meet pairs as possible;
+    3. as many published meetings kept at their slot as possible;
+    4. as many mutual requests (both asked to meet) as possible, then as many one-way would_like requests;
+    5. the highest total value, counting recommended pairs only from `problem.min_value` up, minus
+       `move_penalty` for every meeting of `problem.previous` moved to another slot or dropped
+       (None: the minimum value, or 1 without one).
+
+    Free table-slots are left empty rather than filled with pairs below the minimum.
     top_k: prune each participant's candidates to its best top_k (union over both sides).
     max_variables: above this many x[pair, slot] variables, use greedy and a cheap bound.
     """
     if solver != "greedy":
-        _load_solvers()  # before the clock starts: the first schedule of a process gets its whole budget
+        load_solvers()  # before the clock starts: the first schedule of a process gets its whole budget
     started = time.monotonic()
     deadline = started + time_limit_s
-    prep = prepare(
-        problem,
-        must_meet_bonus=must_meet_bonus,
-        would_like_bonus=would_like_bonus,
-        keep_published_bonus=keep_published_bonus,
-        top_k=top_k,
-    )
+    prep = prepare(problem, move_penalty=move_penalty, top_k=top_k)
     huge = len(prep.var_pair) > max_variables
     use_cp = solver != "greedy" and cpsat.available() and not huge
     if solver != "greedy" and not use_cp:
@@ -59,9 +66,11 @@ def schedule(
     stats: dict[str, float] = {"pairs": len(prep.pairs), "variables": len(prep.var_pair)}
 
     tiers = _strict_tiers(prep, use_cp, min(TIER_SHARE * time_limit_s, _left(deadline)))
-    hint = greedy(prep, tiers.fixed.items(), deadline=started + GREEDY_SHARE * time_limit_s)
-    if not use_cp:
-        tiers.mins = _tier_counts(prep, hint)  # bound over schedules at least as good on the tiers
+    stats["tiers_s"] = time.monotonic() - started
+    hint = greedy(prep, tiers.fixed.items(), deadline=time.monotonic() + GREEDY_SHARE * time_limit_s)
+    # The greedy starts from the phase-1 placement and only adds: its counts reach phase 1's in every tier
+    # (and stand in for them when phase 1 found nothing in time). Every later schedule must reach them too.
+    tiers.mins = _tier_counts(prep, hint)
     stats["greedy_objective"] = assignment_weight(prep, hint)
     stats["greedy_s"] = time.monotonic() - started
 
@@ -84,7 +93,7 @@ def schedule(
     if status == "feasible" and objective >= _minus_tol(bound):
         status = "optimal"
     if status == "optimal" and not tiers.optimal:
-        status = "feasible"  # must/keep counts themselves are not proven best
+        status = "feasible"  # the tier counts themselves are not proven best
     stats["solve_s"] = time.monotonic() - started
     return _result(problem, prep, placed, objective, bound, bounds.method, status, tiers.optimal, stats)
 
@@ -128,10 +137,30 @@ class _Bounds:
 
 
 def _strict_tiers(prep: Prepared, use_cp: bool, time_limit_s: float) -> _Tiers:
-    found = cpsat.solve_tiers(prep, time_limit_s) if use_cp else None
-    if found is None:
+    """Phase 1: the best tier counts. The LP relaxation of the tier model, rounded, usually reaches its own
+    bound (then the counts are proven best); otherwise CP-SAT improves the rounding until the bound or the
+    time limit."""
+    coef = cpsat.tier_coefficients(prep)
+    if not coef:
         return _Tiers()
-    return _Tiers(found[0].placed, found[1], found[0].optimal)
+    deadline = time.monotonic() + time_limit_s
+    lp = tier_lp_bound(prep, coef, TIER_LP_SHARE * time_limit_s)
+    target = None if lp is None else math.floor(lp.bound + 1e-9 * max(1.0, lp.bound))  # integer objective
+    placed = greedy(prep, guide=None if lp is None else lp.x, tiers_only=True,
+                    deadline=time.monotonic() + GREEDY_SHARE * time_limit_s)
+    reached = _tier_objective(prep, coef, placed)
+    if target is not None and reached >= target:
+        return _Tiers(placed, optimal=True)
+    optimal = False
+    outcome = cpsat.solve_tiers(prep, coef, placed, _left(deadline), stop_at=target) if use_cp else None
+    if outcome is not None and _tier_objective(prep, coef, outcome.placed) >= reached:
+        placed, reached = outcome.placed, _tier_objective(prep, coef, outcome.placed)
+        optimal = outcome.optimal or (target is not None and reached >= target)
+    return _Tiers(placed, optimal=optimal)
+
+
+def _tier_objective(prep: Prepared, coef: dict[int, int], placed: Assignment) -> int:
+    return sum(c for v, c in coef.items() if placed.get(prep.var_pair[v]) == prep.var_slot[v])
 
 
 def _best_hint(prep: Prepared, hint: Assignment, x: list[float], tiers: _Tiers, time_limit_s: float) -> Assignment:
@@ -158,7 +187,7 @@ def _cp_search(
     return placed, "optimal" if outcome.optimal else "feasible"
 
 
-def _load_solvers() -> None:
+def load_solvers() -> None:
     """Import OR-Tools and SciPy's LP solver, which load on first use (commands that never schedule skip them)."""
     import scipy.optimize  # noqa: F401
 
@@ -176,10 +205,7 @@ def _tier_counts(prep: Prepared, placed: Assignment) -> dict[str, int]:
     def count(vars_: list[int]) -> int:
         return sum(placed.get(prep.var_pair[v]) == prep.var_slot[v] for v in vars_)
 
-    return {
-        "must": count(prep.must_vars()) if prep.strict_must else 0,
-        "keep": count(prep.keep_vars()) if prep.strict_keep else 0,
-    }
+    return {tier: count(prep.tier_vars(tier)) for tier in TIERS}
 
 
 def _minus_tol(value: float) -> float:
@@ -216,4 +242,7 @@ def _result(
         bound_method=method,
         notes=prep.notes,
         stats=stats,
+        lock_changes=[(m, f"dropped: {why}") for m, why in prep.lock_invalid],
+        unplaced_requests=unplaced_wishes(prep, placed, note),
+        counts=tier_counts(prep, problem, meetings),
     )

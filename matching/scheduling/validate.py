@@ -28,6 +28,8 @@ def validate_schedule(problem: SchedulingProblem, meetings: list[Meeting] | tupl
     _check_max_meetings(known, people, errors)
     _check_pairs(known, problem, errors)
     _check_values(known, problem, errors)
+    _check_hand_edits(meetings, problem, errors)
+    _check_min_value(known, problem, errors)
     return errors
 
 
@@ -83,6 +85,7 @@ def _check_max_meetings(meetings: list[Meeting], people: dict, errors: list[str]
 def _check_pairs(meetings: list[Meeting], problem: SchedulingProblem, errors: list[str]) -> None:
     blocked = {frozenset((r.requester, r.target)) for r in problem.requests if r.kind == "do_not_meet"}
     wanted = {frozenset((r.requester, r.target)) for r in problem.requests if r.kind in ("must_meet", "would_like")}
+    wanted |= {frozenset((m.a, m.b)) for m in problem.locked}  # the secretariat's decision
     met_before = {frozenset(p) for p in problem.already_met}
     pair_count = Counter(frozenset((m.a, m.b)) for m in meetings)
     for pair, n in sorted(pair_count.items(), key=lambda kv: sorted(kv[0])):
@@ -106,3 +109,27 @@ def _check_values(meetings: list[Meeting], problem: SchedulingProblem, errors: l
         expected = best.get(frozenset((m.a, m.b)), 0.0)
         if abs(m.value - expected) > VALUE_TOLERANCE * max(1.0, abs(expected)):
             errors.append(f"{m.a}-{m.b} in {m.slot}: value {m.value} but candidate value is {expected}")
+
+
+def _check_hand_edits(meetings: list[Meeting] | tuple[Meeting, ...], problem: SchedulingProblem,
+                      errors: list[str]) -> None:
+    """Locked meetings are there exactly (slot, table, pair); pairs removed by hand are not (unless locked)."""
+    placed = {(m.slot, m.table, frozenset((m.a, m.b))) for m in meetings}
+    locked = {frozenset((m.a, m.b)) for m in problem.locked}
+    for m in problem.locked:
+        if (m.slot, m.table, frozenset((m.a, m.b))) not in placed:
+            errors.append(f"locked meeting {m.a}-{m.b} ({m.slot}, table {m.table}) is not kept")
+    removed = {frozenset(p) for p in problem.removed}
+    for m in meetings:
+        pair = frozenset((m.a, m.b))
+        if pair in removed and pair not in locked:
+            errors.append(f"{m.a}-{m.b} in {m.slot} was removed by hand")
+
+
+def _check_min_value(meetings: list[Meeting], problem: SchedulingProblem, errors: list[str]) -> None:
+    """A meeting nobody asked for (not requested, locked or published) must reach the minimum value."""
+    asked = {frozenset((r.requester, r.target)) for r in problem.requests if r.kind in ("must_meet", "would_like")}
+    asked |= {frozenset((m.a, m.b)) for m in (*problem.locked, *problem.published)}
+    for m in meetings:
+        if frozenset((m.a, m.b)) not in asked and m.value < problem.min_value:
+            errors.append(f"{m.a}-{m.b} in {m.slot}: value {m.value:g} below the minimum {problem.min_value:g}")

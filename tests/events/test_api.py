@@ -244,3 +244,65 @@ def test_event_errors_follow_the_language(client: TestClient, keys: dict[str, st
         "a do_not_meet request can no longer be made.")
     assert detail("PUT", f"/v1/events/{code}/meetings/999999/outcome", 404, english, json=outcome)["detail"] == (
         f"{code} has no meeting 999999; the schedule lists the meeting ids.")
+
+
+def test_plans_minimum_value_and_meetings_edited_by_hand(client: TestClient, keys: dict[str, str],
+                                                          session: Session) -> None:
+    s, me, other, third = "secretariat", MEMBERS[0], MEMBERS[1], MEMBERS[2]
+    plan = {"start": "10:00", "count": 3, "minutes": 20, "changeover_minutes": 10,
+            "lunch": {"after": 2, "minutes": 60}}
+    event = call(client, keys, s, "POST", "/v1/events", 201, json={
+        "name": "商談会", "date": "2026-12-10", "venue": "熊本", "tables": 2, "plan": plan, "min_value": 0}).json()
+    code = event["code"]
+    assert [(x["code"], x["start"], x["end"]) for x in event["slots"]] == [
+        ("S01", "10:00", "10:20"), ("S02", "10:30", "10:50"), ("B1", "10:50", "11:50"), ("S03", "11:50", "12:10")]
+    assert (event["min_value"], event["plan"]["changeover_minutes"], event["plan"]["lunch"]) == (
+        0, 10, {"after": 2, "minutes": 60})
+    changed = call(client, keys, s, "PATCH", f"/v1/events/{code}", json={"min_value": 4.5, "plan": {
+        **plan, "changeover_minutes": 0, "lunch": None}}).json()
+    assert (changed["min_value"], [x["start"] for x in changed["slots"]]) == (4.5, ["10:00", "10:20", "10:40"])
+    assert call(client, keys, s, "PATCH", f"/v1/events/{code}", 422, json={"plan": {
+        **plan, "lunch": {"after": 3, "minutes": 60}}}).json()["field"] == "lunch"
+
+    for member in (me, other, third):
+        call(client, keys, s, "POST", f"/v1/events/{code}/participants", 201, json={"organization": member})
+    db_event = event_service.get_event(db_session=session, code=code)
+    with_candidates(session, db_event, {(me, other): 6.0, (me, third): 5.0, (other, third): 4.0})
+    session.commit()
+    report = call(client, keys, s, "POST", f"/v1/events/{code}/schedule", json={"rescore": False}).json()
+    assert report["counts"]["recommended"] == 2  # 4.0 is below the minimum of 4.5
+    assert report["timing"]["total_s"] <= 8.0
+    meetings = call(client, keys, s, "GET", f"/v1/events/{code}/schedule").json()["meetings"]
+    first = next(m for m in meetings if {m["a"], m["b"]} == {me, other})
+
+    # Move (then locked there), lock, remove, add; members may not.
+    call(client, keys, me, "PATCH", f"/v1/events/{code}/meetings/{first['id']}", 403, json={"locked": True})
+    call(client, keys, s, "PATCH", f"/v1/events/{code}/meetings/{first['id']}", 422, json={})
+    moved = call(client, keys, s, "PATCH", f"/v1/events/{code}/meetings/{first['id']}",
+                 json={"table": 2 if first["table"] == 1 else 1}).json()
+    assert (moved["slot"], moved["locked"]) == (first["slot"], True)
+    (second,) = [m for m in meetings if m["id"] != first["id"]]  # the other meeting of `me`, in another slot
+    refused = call(client, keys, s, "PATCH", f"/v1/events/{code}/meetings/{first['id']}", 409, headers=JA,
+                   json={"slot": second["slot"]}).json()
+    assert refused["detail"].startswith(f"{me} は時間枠 {second['slot']} にすでに商談 {second['id']} があります")
+    unlocked = call(client, keys, s, "PATCH", f"/v1/events/{code}/meetings/{first['id']}", json={"locked": False})
+    assert unlocked.json()["locked"] is False
+    call(client, keys, s, "DELETE", f"/v1/events/{code}/meetings/{first['id']}", 204)
+    again = call(client, keys, s, "POST", f"/v1/events/{code}/schedule", json={"rescore": False}).json()
+    pairs = {frozenset((m["a"], m["b"])) for m in call(client, keys, s, "GET", f"/v1/events/{code}/schedule").json()[
+        "meetings"]}
+    assert frozenset((me, other)) not in pairs  # removed by hand
+    assert again["counts"]["recommended"] == 1
+    (busy,) = [m["slot"] for m in call(client, keys, s, "GET", f"/v1/events/{code}/schedule").json()["meetings"]]
+    free = next(x for x in ("S01", "S02", "S03") if x != busy)
+    added = call(client, keys, s, "POST", f"/v1/events/{code}/meetings", 201,
+                 json={"a": other, "b": me, "slot": free}).json()
+    assert (added["slot"], added["locked"], added["value"]) == (free, True, 6.0)
+    conflict = call(client, keys, s, "POST", f"/v1/events/{code}/meetings", 409,
+                    json={"a": other, "b": me, "slot": busy}).json()
+    assert conflict["detail"].startswith(f"{other} and {me} already meet in {free} (meeting {added['id']})")
+    call(client, keys, s, "POST", f"/v1/events/{code}/meetings", 422, json={"a": me, "b": me, "slot": "S01"})
+
+    timetable = call(client, keys, s, "GET", f"/v1/events/{code}/agendas/{me}").json()["timetable"]
+    assert [t["kind"] for t in timetable].count("meeting") == 2
+    assert [(t["label"], t["label_ja"]) for t in timetable if t["kind"] == "free"] == [("free time", "空き時間")]

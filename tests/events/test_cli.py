@@ -82,6 +82,64 @@ def test_errors_say_what_to_fix(event: str) -> None:
     assert "does not take part" in run("request", event, A, org(9), "would_like", code=1)
     run("request", event, A, B, "maybe", code=2)
     out = run("show", event)
-    assert "B1 10:30–10:45 (break)" in out
+    assert "B1 10:30–10:45 (break: 休憩)" in out
     assert f"{C} " in out
     assert f"{D} " not in out
+
+
+def test_slot_plan_options_and_minimum_value(cli_env: dict[str, str]) -> None:
+    out = run("create", "--name", "商談会", "--date", "2026-12-10", "--venue", "福岡", "--tables", "4", "--start",
+              "10:00", "--slots", "6", "--minutes", "20", "--changeover", "5", "--lunch", "3:60", "--break", "5:10",
+              "--min-value", "3.5")
+    assert "6 slots 10:00–13:25 (5 min changeover); 昼食 11:10–12:10, 休憩 12:55–13:05; min value 3.5" in out
+    code = out.split()[1].rstrip(":")
+    # One setting changes, the rest of the plan stays.
+    out = run("edit", code, "--changeover", "0", "--lunch", "none", "--min-value", "5")
+    assert "6 slots 10:00–12:10; 休憩 11:40–11:50; min value 5" in out
+    assert "S02 10:20–10:40" in run("show", code)
+    assert "follows one of the meeting slots 1 to 5, not 6" in run("edit", code, "--lunch", "6:60", code=1)
+
+
+def test_requests_meetings_and_edits_by_hand(event: str) -> None:
+    run("request", event, A, B, "would_like")
+    run("request", event, B, A, "would_like")
+    run("request", event, C, D, "do_not_meet")
+    listed = run("requests", event)
+    ids = {line.split()[0].lstrip("#"): line for line in listed.splitlines() if "→" in line}
+    assert f"{A} → {B}: would_like" in listed
+    assert "withdraw one with `iotmatch events requests" in listed
+    out = run("schedule", event, "--no-rescore", "--time-limit", "2")
+    assert "requested pairs placed: must_meet 0/0, mutual 1/1, one-way 0/0" in out
+
+    (line,) = [x for x in run("meetings", event).splitlines() if A in x]
+    meeting = line.split()[0].lstrip("#")
+    slot = line.split()[1]
+    other = "S02" if slot == "S01" else "S01"
+    assert "locked" in run("lock", event, meeting)
+    assert f"moved to {other} table 1, locked" in run("move", event, meeting, "--slot", other)
+    assert "[locked]" in run("meetings", event)
+    # The agenda: the meeting, free time and the break.
+    agenda = run("agenda", event, A)
+    assert "free time (空き時間)" in agenda
+    assert "break (休憩)" in agenda
+    assert "requested by a participant" in agenda  # no candidate value: the two asked for it
+    # Errors name the command that fixes them.
+    assert f"withdraw that request with `iotmatch events requests {event} --withdraw ID` first" in run(
+        "add-meeting", event, C, D, "--slot", "S02", code=1)
+    assert f"`iotmatch events edit-participant {event} {D} --slots …`" in run(
+        "add-meeting", event, D, C, "--slot", "S01", code=1)
+    assert f"`iotmatch events meetings {event}` lists them" in run("lock", event, "999", code=1)
+    assert f"change it with `iotmatch events edit-participant {event} {A}`" in run("add-participant", event, A, code=1)
+    assert "`iotmatch events list` lists them" in run("meetings", "EV-0404", code=1)
+
+    assert "removed; the two will not be scheduled again" in run("remove-meeting", event, meeting)
+    run("schedule", event, "--no-rescore", "--time-limit", "2")
+    assert A not in run("meetings", event)
+    assert "added" in run("add-meeting", event, B, A, "--slot", "S02")
+    (withdrawn,) = [i for i, line in ids.items() if f"{C} → {D}" in line]
+    assert f"withdrew request {withdrawn} ({C} → {D}: do_not_meet)" in run("requests", event, "--withdraw", withdrawn)
+    assert f"{C} → {D}" not in run("requests", event)
+    assert "has no request 999" in run("requests", event, "--withdraw", "999", code=1)
+
+    assert "deleted EV-0001" in run("delete", event, "--yes")
+    assert "No event" in run("show", event, code=1)

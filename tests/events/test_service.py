@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, InvalidInput, NotFound
-from app.events import exports, outcomes, planning
+from app.events import edits, exports, outcomes, planning
 from app.events import service as event_service
-from app.events.models import Event
+from app.events.models import Event, EventMeeting
 from app.events.scoring import PairScore
 from app.feedback.models import Feedback
 from app.feedback.service import give_feedback
@@ -369,3 +369,190 @@ def test_exports_open_and_the_json_validates_on_its_own(session: Session, member
     assert "size: A4" in html
     assert "page-break-before" in html
     assert html.count('<section class="agenda">') == 5
+
+
+# --- slot plans, priorities, hand edits, stability ----------------------------------------------------------
+
+
+def test_slot_plan_with_changeover_and_lunch(session: Session) -> None:
+    plan = event_service.SlotPlan(start=time(10, 0), count=5, minutes=20, changeover=5, lunch=(2, 60),
+                                  breaks=((4, 10),))
+    event = event_service.create_event(db_session=session, name="発信会", date=EVENT_DAY, venue="佐賀", tables=4,
+                                       slots=plan)
+    assert [(s.code, f"{s.starts_at:%H:%M}", s.minutes, s.label) for s in event.slots] == [
+        ("S01", "10:00", 20, None), ("S02", "10:25", 20, None), ("B1", "10:45", 60, "昼食"),
+        ("S03", "11:45", 20, None), ("S04", "12:10", 20, None), ("B2", "12:30", 10, "休憩"), ("S05", "12:40", 20, None)]
+    assert event.min_value == event_service.DEFAULT_MIN_VALUE
+    assert event_service.event_plan(event) == plan  # kept with the event
+
+    # Changing one setting recomputes the times from the kept plan.
+    event_service.update_event(db_session=session, event=event, changes={},
+                               slots=event_service.replan(event, changeover=0, lunch=(3, 45)))
+    assert [f"{s.starts_at:%H:%M}" for s in event.slots if s.kind == "meeting"] == [
+        "10:00", "10:20", "10:40", "11:45", "12:15"]
+    assert [s.label for s in event.slots if s.kind == "break"] == ["昼食", "休憩"]
+
+    for wrong, field in ((dict(lunch=(5, 60)), "lunch"), (dict(lunch=(4, 60)), "lunch"),
+                         (dict(changeover=90), "changeover_minutes"), (dict(breaks=((0, 10),)), "breaks")):
+        with pytest.raises(InvalidInput) as caught:
+            event_service.replan(event, **wrong).specs()
+        assert caught.value.field == field
+    listed = event_service.create_event(db_session=session, name="x", date=EVENT_DAY, venue="v", tables=1,
+                                        slots=[event_service.SlotSpec(time(13, 0), 30)])
+    with pytest.raises(InvalidInput, match="no plan to change"):
+        event_service.replan(listed, changeover=5)
+
+
+def test_requests_come_first_and_recommended_pairs_need_the_minimum(session: Session, members: list[str]) -> None:
+    event = make_event(session, slots=2, tables=2, max_meetings=1, min_value=4.0)
+    add(session, event, A, B, C, D, E, G)
+    with_candidates(session, event, {(A, B): 9.0, (B, D): 3.5, (E, G): 4.5})
+    event_service.set_request(db_session=session, event=event, requester=C, target=A, kind="would_like")
+    report = run(session, event)
+    # C's wish (no value at all) beats A–B worth 9; B–D is below the minimum: its tables stay free.
+    assert pairs_met(session, event) == {frozenset((A, C)), frozenset((E, G))}
+    assert report["counts"]["one_way_placed"] == 1
+    assert report["counts"]["free_table_slots"] == 2
+    assert report["unscheduled"][D] == f"all 1 candidate(s) excluded: {B} (value 3.50 below the minimum 4)"
+    agenda = outcomes.agenda(db_session=session, event=event, organization=D, published_only=False)
+    assert agenda["no_meeting_reason_ja"] == f"候補 1 件はすべて対象外です（{B}: 評価 3.50 が最低値 4 に届きません）"
+    # A lower minimum lets B–D in; none can be lower than 0.
+    event_service.update_event(db_session=session, event=event, changes={"min_value": 3.0})
+    run(session, event)
+    assert frozenset((B, D)) in pairs_met(session, event)
+    with pytest.raises(InvalidInput, match="min_value"):
+        event_service.update_event(db_session=session, event=event, changes={"min_value": -1.0})
+
+
+def _by_pair(session: Session, event: Event) -> dict[frozenset[str], EventMeeting]:
+    return {frozenset((m.a_org.external_id, m.b_org.external_id)): m
+            for m in planning.meetings(db_session=session, event=event)}
+
+
+def test_hand_edits_hold_when_scheduling_again(session: Session, members: list[str]) -> None:
+    event = make_event(session, slots=3, tables=2, max_meetings=2)
+    add(session, event, A, B, C, D, E)
+    with_candidates(session, event, {(A, B): 5.0, (C, D): 4.0, (A, C): 3.0, (B, D): 2.0, (B, E): 1.0})
+    run(session, event)
+    planning.publish(db_session=session, event=event)
+    meetings = _by_pair(session, event)
+    ab, cd = meetings[frozenset((A, B))], meetings[frozenset((C, D))]
+
+    edits.set_locked(db_session=session, event=event, meeting=ab, locked=True)
+    free = next(s for s in ("S01", "S02", "S03") if s != cd.slot_code and not any(
+        m.slot_code == s and {C, D} & {m.a_org.external_id, m.b_org.external_id} for m in meetings.values()))
+    edits.move_meeting(db_session=session, event=event, meeting=cd, slot=free, table=2)
+    assert (cd.slot_code, cd.table_no, cd.locked, cd.published) == (free, 2, True, False)  # unpublished until published
+    edits.remove_meeting(db_session=session, event=event, meeting=meetings[frozenset((A, C))])
+    added = edits.add_meeting(db_session=session, event=event, a=E, b=C,
+                              slot=next(s for s in ("S01", "S02", "S03") if s != free))
+    assert added.locked
+    assert added.value == 0.0  # not a candidate: the secretariat decides
+    held = {(m.slot_code, m.table_no, m.a_org.external_id, m.b_org.external_id)
+            for m in (ab, cd, added)}
+
+    for _ in range(2):
+        report = run(session, event)
+        after = _by_pair(session, event)
+        assert held <= {(m.slot_code, m.table_no, m.a_org.external_id, m.b_org.external_id) for m in after.values()}
+        assert frozenset((A, C)) not in after  # removed by hand: not scheduled again
+        assert report["counts"]["locked"] == 3
+    assert planning.removed_pairs(db_session=session, event=event) == {frozenset((A, C))}
+
+
+
+def test_a_removed_pair_comes_back_only_by_hand(session: Session, members: list[str]) -> None:
+    event = make_event(session, slots=2, tables=2)
+    add(session, event, A, C)
+    with_candidates(session, event, {(A, C): 5.0})
+    event_service.set_request(db_session=session, event=event, requester=A, target=C, kind="must_meet")
+    run(session, event)
+    (meeting,) = planning.meetings(db_session=session, event=event)
+    edits.remove_meeting(db_session=session, event=event, meeting=meeting)
+    assert (event.schedule_report or {})["unscheduled"][A] == edits.REMOVED_BY_HAND
+    report = run(session, event)  # not even a must_meet brings it back
+    assert pairs_met(session, event) == set()
+    assert report["infeasible_must_meet"] == [{"requester": A, "target": C, "reason": "removed by hand"}]
+    edits.add_meeting(db_session=session, event=event, a=C, b=A, slot="S02", table=2)
+    assert planning.removed_pairs(db_session=session, event=event) == frozenset()
+    assert A not in (event.schedule_report or {})["unscheduled"]
+    run(session, event)
+    (back,) = planning.meetings(db_session=session, event=event)
+    assert (back.slot_code, back.table_no, back.locked, back.value) == ("S02", 2, True, 5.0)
+
+
+def test_hand_edits_keep_the_rules(session: Session, members: list[str]) -> None:
+    event = make_event(session, slots=2, tables=1, max_meetings=1)
+    add(session, event, A, B, C)
+    add(session, event, D, slots=["S01"])
+    with_candidates(session, event, {(A, B): 5.0})
+    event_service.set_request(db_session=session, event=event, requester=C, target=D, kind="do_not_meet")
+    run(session, event)
+    (ab,) = planning.meetings(db_session=session, event=event)
+    other = "S02" if ab.slot_code == "S01" else "S01"
+    refusals = [
+        (lambda: edits.add_meeting(db_session=session, event=event, a=C, b=D, slot="S01"), Conflict, "not to meet"),
+        (lambda: edits.add_meeting(db_session=session, event=event, a=A, b=C, slot=other), Conflict, "maximum"),
+        (lambda: edits.add_meeting(db_session=session, event=event, a=C, b=A, slot=ab.slot_code), Conflict,
+         f"{A} already has meeting {ab.id}"),
+        (lambda: edits.add_meeting(db_session=session, event=event, a=A, b=B, slot=other), Conflict, "already meet"),
+        (lambda: edits.add_meeting(db_session=session, event=event, a=C, b=C, slot="S01"), InvalidInput, "two"),
+        (lambda: edits.add_meeting(db_session=session, event=event, a=C, b=D, slot="S09"), InvalidInput, "S09"),
+        (lambda: edits.move_meeting(db_session=session, event=event, meeting=ab, table=2), InvalidInput, "table 2"),
+        (lambda: edits.move_meeting(db_session=session, event=event, meeting=ab), InvalidInput, "slot or the table"),
+    ]
+    for change, kind, words in refusals:
+        with pytest.raises(kind, match=words):
+            change()
+    event_service.update_participant(db_session=session, event=event,
+                                     participant=event_service.get_participant(event=event, organization=C),
+                                     changes={"max_meetings": 2})
+    add(session, event, E, slots=[other])
+    edits.add_meeting(db_session=session, event=event, a=C, b=E, slot=other)
+    with pytest.raises(Conflict, match="table 1 in .* is taken"):
+        edits.move_meeting(db_session=session, event=event, meeting=ab, slot=other, table=1)
+    with pytest.raises(Conflict, match=f"{E} is not available in {ab.slot_code}"):
+        edits.add_meeting(db_session=session, event=event, a=E, b=D, slot=ab.slot_code)
+
+
+def test_scheduling_again_changes_nothing_that_needs_no_change(session: Session, members: list[str]) -> None:
+    event = make_event(session, slots=3, tables=2, max_meetings=2)
+    add(session, event, A, B, C, D, E)
+    values = {(A, B): 3.0, (C, D): 3.0, (A, C): 2.0, (B, D): 2.0, (A, D): 1.5, (B, C): 1.5, (C, E): 1.0}
+    with_candidates(session, event, values)
+    run(session, event)
+    first = {(m.id, m.slot_code, m.table_no) for m in planning.meetings(db_session=session, event=event)}
+    report = run(session, event)
+    assert {(m.id, m.slot_code, m.table_no) for m in planning.meetings(db_session=session, event=event)} == first
+    assert report["counts"]["previous_kept"] == len(first)
+
+    # The same inputs in another event give the same schedule.
+    twin = make_event(session, slots=3, tables=2, max_meetings=2, code="EV-TWIN")
+    add(session, twin, E, D, C, B, A)  # registered in another order
+    with_candidates(session, twin, values)
+    run(session, twin)
+    assert {(m.slot_code, m.table_no, m.a_org.external_id, m.b_org.external_id)
+            for m in planning.meetings(db_session=session, event=twin)} == {
+        (m.slot_code, m.table_no, m.a_org.external_id, m.b_org.external_id)
+        for m in planning.meetings(db_session=session, event=event)}
+
+
+def test_agendas_show_free_time(session: Session, members: list[str]) -> None:
+    plan = event_service.SlotPlan(start=time(10, 0), count=3, minutes=20, changeover=5, lunch=(1, 60))
+    event = event_service.create_event(db_session=session, name="商談会", date=EVENT_DAY, venue="福岡", tables=2,
+                                       slots=plan, min_value=0.0)
+    add(session, event, A, B)
+    add(session, event, C, slots=["S01", "S02"])
+    with_candidates(session, event, {(A, B): 2.0, (A, C): 1.0})
+    run(session, event)
+    agenda = outcomes.agenda(db_session=session, event=event, organization=C, published_only=False)
+    kinds = [(t["slot"], t["kind"]) for t in agenda["timetable"]]
+    met_slot = agenda["meetings"][0]["slot"]
+    assert kinds == [(s, "meeting" if s == met_slot else "break" if s == "B1" else "unavailable" if s == "S03"
+                      else "free") for s in ("S01", "B1", "S02", "S03")]
+    free = next(t for t in agenda["timetable"] if t["kind"] == "free")
+    assert (free["label"], free["label_ja"]) == ("free time", "空き時間")
+    assert next(t for t in agenda["timetable"] if t["kind"] == "break")["label_ja"] == "昼食"
+    html = exports.export_html(db_session=session, event=event)
+    for words in ("空き時間", "昼食", "不参加"):
+        assert words in html
