@@ -91,6 +91,12 @@ def load_snapshot(root: Path, *, model_id: str, hnsw_threshold: int) -> tuple[Ma
     version, manifest = read_manifest(root)
     if manifest.model_id != model_id:
         raise SnapshotError(f"snapshot built with {manifest.model_id}, service uses {model_id}")
+    # Every file the loader reads must be vouched for: a manifest that lists fewer checksums (or none)
+    # would otherwise let corrupted vectors in unverified.
+    needed = [f"{name}.{part}" for name in manifest.counts for part in ("ids.npy", "vectors.npy", "faiss")]
+    unlisted = [name for name in needed if name not in manifest.checksums]
+    if unlisted:
+        raise SnapshotError(f"snapshot manifest has no checksum for {', '.join(unlisted)}")
     for name, expected in manifest.checksums.items():
         path = version / name
         if not path.exists() or _sha256(path) != expected:

@@ -1,5 +1,6 @@
 """The FAISS index with database ids, and its snapshots."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -77,3 +78,18 @@ def test_snapshot_round_trip_and_corruption_detected(tmp_path: Path) -> None:
 def test_missing_snapshot_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError):
         load_snapshot(tmp_path / "none", model_id="m", hnsw_threshold=10)
+
+
+def test_a_manifest_without_checksums_does_not_vouch_for_corrupted_vectors(tmp_path: Path) -> None:
+    index = VectorIndex(16)
+    index.upsert([1, 2, 3], _unit(3))
+    save_snapshot(tmp_path, {"seed": index}, model_id="m@1", watermark="w1")
+    version, _ = read_manifest(tmp_path)
+    vectors = version / "seed.vectors.npy"
+    np.save(vectors, np.zeros((3, 16), dtype=np.float32))  # corrupted: every vector zero
+    manifest_file = next(p for p in version.iterdir() if p.suffix == ".json")
+    document = json.loads(manifest_file.read_text())
+    document["checksums"] = {}
+    manifest_file.write_text(json.dumps(document))
+    with pytest.raises(SnapshotError, match="no checksum"):
+        load_snapshot(tmp_path, model_id="m@1", hnsw_threshold=1000)
