@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     session_secret: str | None = Field(
         default=None, description="Signs the web pages' session cookies; unset, each process uses a random one.")
     max_body_bytes: int = Field(default=1_048_576, description="Larger request bodies are refused with 413.")
+    min_free_disk_mb: int = Field(
+        default=100, ge=0, description="/readyz answers 503 when the data or SQLite folder has less free space.")
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="A request body that stops arriving for this long is answered 408.")
     cors_refresh_seconds: float = Field(default=10.0, description="How long the labs' allowed origins are cached.")
     rate_limit_per_minute: int = Field(default=600, ge=0, description="Requests per minute per API key; 0 = no limit.")
     rate_limit_burst: int = Field(default=60, ge=1, description="Requests a key may make at once before the limit.")

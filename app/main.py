@@ -1,19 +1,22 @@
 """The FastAPI application: lifespan, error handling, routers."""
 
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.dependencies import current_key, require_secretariat
 from app.auth.router import router as keys_router
 from app.collector import COLLECTOR
 from app.config import Settings, get_settings
-from app.db import make_engine, make_session_factory, session_scope
+from app.db import make_engine, make_session_factory, normalize_url, session_scope
 from app.events.router import router as events_router
 from app.events.router import themes_router
 from app.feedback.router import router as feedback_router
@@ -42,6 +45,8 @@ class Readiness(BaseModel):
     status: str
     database: str
     index: str
+    disk: str = Field(description="'ok', or 'full' when the data folder or the SQLite file's folder has less "
+                      "free space than IOTMATCH_MIN_FREE_DISK_MB")
 
 
 DESCRIPTION = """九州IoTコミュニティのビジネスマッチング API: members, needs, seeds, matches, feedback, labs, programs.
@@ -95,7 +100,8 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
     app.state.anonymous_searches = RateLimiter(settings.anonymous_searches_per_minute,
                                                settings.anonymous_search_burst)
     app.state.metrics = Metrics(app.state)
-    app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes,
+                       body_timeout=settings.body_timeout_seconds)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     # Added after the others, so it wraps them: errors and 413s reach lab sites with their CORS headers too.
     app.state.allowed_origins = AllowedOrigins(settings.cors_refresh_seconds)
@@ -111,6 +117,20 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
     app.include_router(web_router)
     app.mount("/static", web_static, name="static")
     return app
+
+
+def disk_has_room(settings: Settings) -> bool:
+    """Whether the folders the service writes to (index snapshots, and a SQLite database) have room left."""
+    folders = [settings.data_dir]
+    url = make_url(normalize_url(settings.database_url))
+    if url.drivername.startswith("sqlite") and url.database and url.database != ":memory:":
+        folders.append(Path(url.database).parent)
+    minimum = settings.min_free_disk_mb * 1024 * 1024
+    for folder in folders:
+        existing = next((p for p in (folder, *folder.resolve().parents) if p.exists()), None)
+        if existing is not None and shutil.disk_usage(existing).free < minimum:
+            return False
+    return True
 
 
 def _add_operations(app: FastAPI) -> None:
@@ -132,8 +152,9 @@ def _add_operations(app: FastAPI) -> None:
         except Exception:  # any failure to reach it means not ready; the reason is the database's log's
             database = "unreachable"
         index = "loaded" if getattr(request.app.state, "matching", None) is not None else "not loaded"
-        ready = database == "ok" and index == "loaded"
-        body = Readiness(status="ready" if ready else "not ready", database=database, index=index)
+        disk = "ok" if disk_has_room(request.app.state.settings) else "full"
+        ready = database == "ok" and index == "loaded" and disk == "ok"
+        body = Readiness(status="ready" if ready else "not ready", database=database, index=index, disk=disk)
         return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
     @app.get("/metrics", include_in_schema=False)

@@ -215,6 +215,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The request URL contains a NUL character.",
         "リクエストURLにNUL文字が含まれています。",
     ),
+    "http.nul_text": (
+        "A text contains a NUL character, which cannot be stored; remove it and send the request again.",
+        "テキストにNUL文字が含まれていて保存できません。取り除いてから送り直してください。",
+    ),
+    "http.database_unavailable": (
+        "The database cannot be reached just now; nothing was changed. Please try again in a moment.",
+        "データベースに一時的に接続できません（変更は行われていません）。少し待ってからもう一度お試しください。",
+    ),
+    "http.body_timeout": (
+        "The request body did not arrive within {seconds} s; send it again.",
+        "リクエスト本文が {seconds} 秒以内に届きませんでした。送り直してください。",
+    ),
     "http.internal": (
         "Something went wrong on our side and was logged; please try again later.",
         "サーバー側で問題が起きました（記録済み）。しばらくしてからもう一度お試しください。",

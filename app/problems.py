@@ -1,5 +1,6 @@
 """RFC 9457 problem details for every error the API returns, in English or Japanese, and the body size limit."""
 
+import asyncio
 import logging
 from collections.abc import Callable
 from http import HTTPStatus
@@ -10,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,6 +31,7 @@ PROBLEM_TYPES: dict[int, tuple[str, str, str]] = {
     404: ("not-found", "Not found", "見つかりません"),
     405: ("method-not-allowed", "Method not allowed", "使えないメソッドです"),
     409: ("conflict", "Conflict", "競合しています"),
+    408: ("request-timeout", "Request timeout", "リクエストがタイムアウトしました"),
     413: ("content-too-large", "Content too large", "リクエストが大きすぎます"),
     422: ("invalid-input", "Invalid input", "入力が正しくありません"),
     429: ("too-many-requests", "Too many requests", "リクエストが多すぎます"),
@@ -134,9 +138,28 @@ async def internal_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, render("http.internal", lang, {}), lang=lang)
 
 
+# Seconds a client gets to retry when the database is out of reach (a restart, a failover, a full disk).
+DATABASE_RETRY_AFTER = 5
+
+
+async def database_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database is out of reach or refuses to work (connection lost, pool exhausted, disk full, locked
+    too long): the request changed nothing, so the caller may retry: 503 with Retry-After, not a 500."""
+    lang = language(request)
+    if isinstance(exc, DataError) and "NUL" in str(exc.orig):  # PostgreSQL refuses NUL in text
+        return problem(400, render("http.nul_text", lang, {}), lang=lang)
+    if isinstance(exc, DataError):
+        return await internal_error(request, exc)
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+    return problem(503, render("http.database_unavailable", lang, {}), lang=lang,
+                   headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Route every kind of error through the problem-details handlers, and document them so in OpenAPI."""
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]
+    for database_exception in (OperationalError, InterfaceError, DataError, PoolTimeout):
+        app.add_exception_handler(database_exception, database_error)
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
@@ -152,6 +175,14 @@ class BodyTooLarge(HTTPException):
         self.limit = limit
 
 
+class BodyTimeout(HTTPException):
+    """Raised from `receive` when a declared body stops arriving: the connection is not held forever."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(status_code=408, detail=HTTPStatus.REQUEST_TIMEOUT.phrase, headers={"Connection": "close"})
+        self.seconds = seconds
+
+
 class RequestGuardMiddleware:
     """Refuses bodies over the limit with 413 and URLs with NUL characters with 400, before any route runs.
 
@@ -159,9 +190,10 @@ class RequestGuardMiddleware:
     re-raises the HTTPException from its body parsing so the problem handler answers it.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, body_timeout: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -179,12 +211,19 @@ class RequestGuardMiddleware:
             return
         received = 0
         started = False
+        body_done = False
 
         async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done
+            if body_done:  # afterwards the app only listens for a disconnect, which may take any time
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.body_timeout)
+            except TimeoutError:
+                raise BodyTimeout(self.body_timeout) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
                 if received > self.max_bytes:
                     raise BodyTooLarge(self.max_bytes)
             return message
@@ -200,6 +239,11 @@ class RequestGuardMiddleware:
             if started:
                 raise
             await self._too_large(scope, receive, send, lang)
+        except BodyTimeout:
+            if started:
+                raise
+            detail = render("http.body_timeout", lang, {"seconds": f"{self.body_timeout:g}"})
+            await problem(408, detail, lang=lang, headers={"Connection": "close"})(scope, receive, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send, lang: str) -> None:
         detail = render("http.too_large", lang, {"limit": self.max_bytes})

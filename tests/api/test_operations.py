@@ -1,11 +1,13 @@
 """Health, readiness, metrics, request ids in headers and JSON logs, per-key rate limits, the keys CLI."""
 
+import asyncio
 import json
 import logging
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+from starlette.types import Message, Receive, Scope, Send
 from typer.testing import CliRunner
 
 from app.auth import service as auth_service
@@ -14,6 +16,7 @@ from app.config import Settings
 from app.main import create_app
 from app.matches.engine import MatchingEngine
 from app.observability import JsonFormatter
+from app.problems import RequestGuardMiddleware
 from app.ratelimit import RateLimiter
 from embeddings.encoder import SentenceTransformerEncoder
 from matching.vocabulary import Vocabulary
@@ -24,8 +27,49 @@ def test_health_and_readiness(client: TestClient, matching_client: TestClient) -
     assert client.get("/healthz").json() == {"status": "ok"}
     not_ready = client.get("/readyz")
     assert not_ready.status_code == 503
-    assert not_ready.json() == {"status": "not ready", "database": "ok", "index": "not loaded"}
-    assert matching_client.get("/readyz").json() == {"status": "ready", "database": "ok", "index": "loaded"}
+    assert not_ready.json() == {"status": "not ready", "database": "ok", "index": "not loaded", "disk": "ok"}
+    assert matching_client.get("/readyz").json() == {"status": "ready", "database": "ok", "index": "loaded",
+                                                     "disk": "ok"}
+
+
+def test_readiness_fails_when_the_disk_is_full(api_settings: Settings, world: World) -> None:
+    full = api_settings.model_copy(update={"min_free_disk_mb": 1 << 40})  # more than any disk has free
+    with TestClient(create_app(full, load_matching=False)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["disk"] == "full"
+
+
+def test_a_database_outage_is_a_503_that_says_to_retry() -> None:
+    settings = Settings(database_url="postgresql://nobody@127.0.0.1:1/none", rate_limit_per_minute=0)
+    with TestClient(create_app(settings, load_matching=False)) as unreachable:
+        response = unreachable.get("/v1/organizations", headers={"Authorization": f"Bearer iotm_abcd1234_{'x' * 43}",
+                                                                  "Accept-Language": "ja"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "データベース" in response.json()["detail"]
+
+
+def test_a_body_that_stops_arriving_is_answered_408_not_held_forever() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()  # the body the client declared and never sends
+        raise AssertionError("unreachable")
+
+    sent: list[Message] = []
+
+    async def never() -> Message:
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    guard = RequestGuardMiddleware(app, max_bytes=1000, body_timeout=0.2)
+    scope = {"type": "http", "method": "POST", "path": "/v1/needs", "query_string": b"",
+             "headers": [(b"content-length", b"10")]}
+    asyncio.run(asyncio.wait_for(guard(scope, never, send), 5))
+    assert sent[0]["status"] == 408
+    assert (b"connection", b"close") in sent[0]["headers"]
 
 
 def test_readiness_fails_when_the_database_is_unreachable() -> None:
