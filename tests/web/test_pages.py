@@ -275,7 +275,8 @@ def test_a_nul_character_in_a_form_is_an_error_to_fix_not_a_server_error(
         community: Community, client: TestClient, field: str) -> None:
     sign_in(client, community.keys["other"])
     token = csrf_of(client, "/me/needs/new")
-    data = {"title": "倉庫の温湿度", "description": "夜間も確かめたい。", "tags": "温湿度", "budget_jpy": "", "csrf": token}
+    data = {"title": "倉庫の温湿度", "description": "夜間も確かめたい。", "tags": "温湿度", "budget_jpy": "",
+            "csrf": token}
     data[field] = data[field] + "\x00" if data[field] else "\x00"
     response = client.post("/me/needs/new", data=data, follow_redirects=False)
     assert response.status_code in (400, 422)
