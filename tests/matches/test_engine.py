@@ -4,11 +4,13 @@ import copy
 from typing import Any
 
 import numpy as np
+import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import utcnow
+from app.errors import NotFound
 from app.matches.engine import Filters, MatchingEngine
 from app.matches.models import EmbeddingCache
 from app.roster.exchange import import_roster
@@ -175,3 +177,45 @@ def test_hnsw_index_ranks_like_the_exact_one(session: Session, dev_roster: dict[
     assert (exact.vectors["seed"].kind, approximate.vectors["seed"].kind) == ("flat", "hnsw")
     for need_id in list(exact.corpora["need"].docs)[:10]:
         assert [m.doc.id for m in approximate.match_need(need_id)] == [m.doc.id for m in exact.match_need(need_id)]
+
+
+class FailingEncoder(CountingEncoder):
+    """The real encoder, until told to fail (an out-of-memory, a broken model file)."""
+
+    failing = False
+
+    def encode_documents(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        if self.failing:
+            raise RuntimeError("the encoder failed")
+        return super().encode_documents(texts)
+
+
+def test_a_failed_sync_never_leaves_a_document_without_its_vector(
+        session: Session, dev_roster: dict[str, Any], settings: Settings,
+        encoder: SentenceTransformerEncoder) -> None:
+    import_roster(session, dev_roster)
+    session.commit()
+    failing = FailingEncoder(encoder)
+    engine = _engine(settings, failing)
+    engine.rebuild(session)
+    changed = copy.deepcopy(dev_roster)
+    vendor = next(o for o in changed["organizations"] if "vendor_hw" in o["roles"])
+    vendor["seeds"].append(NEW_SEED)
+    import_roster(session, changed)
+    session.commit()
+
+    failing.failing = True
+    with pytest.raises(RuntimeError):
+        engine.sync(session)
+    # Every document the engine knows can be ranked (it has its vector); the new seed is not known yet.
+    for need_id in list(engine.corpora["need"].docs):
+        assert engine.match_need(need_id, limit=1)
+    for seed_id in list(engine.corpora["seed"].docs):
+        engine.match_seed(seed_id, limit=1)
+    with pytest.raises(NotFound):
+        engine.match_seed("S-NEW-1")
+    assert engine.search("真空ポンプの異音", limit=3)
+
+    failing.failing = False  # the next sync catches up
+    assert engine.sync(session)
+    assert engine.search("真空ポンプの異音で故障の前ぶれを知りたい", limit=3)[0].doc.id == "S-NEW-1"
