@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # index offer one (the default index's build pulls several GB of CUDA; the Dockerfile names the CPU index).
 TORCH := torch==2.13.0
 
-.PHONY: install install-dev run test lint typecheck bench clean
+.PHONY: install install-dev run test screenshots lint typecheck bench clean
 
 $(BIN)/python:
 	@# Debian ships venv's pip bootstrap separately; install it where we may, else say what is missing.
@@ -42,6 +42,10 @@ run: install
 
 test: install-dev
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+
+# Refresh the screenshots in docs/ (the browser tests otherwise write them under var/).
+screenshots: install-dev
+	IOTMATCH_SCREENSHOTS=$(CURDIR)/docs/screenshots HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m browser tests/web
 
 lint: install-dev
 	$(BIN)/ruff check app matching embeddings migrations seed tests bench

@@ -27,6 +27,16 @@ PG_URL = os.environ.get("IOTMATCH_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say plainly which databases the run covered: a run without PostgreSQL is not the whole suite."""
+    if PG_URL:
+        terminalreporter.write_line("databases: SQLite and PostgreSQL")
+    else:
+        terminalreporter.write_line("databases: SQLite only; the PostgreSQL runs were skipped. Set "
+                                    "IOTMATCH_TEST_PG_URL=postgresql://postgres@127.0.0.1:5432/test to include them.",
+                                    yellow=True)
+
+
 def _fresh_postgres_database() -> tuple[str, str]:
     """Create an empty database beside the one in IOTMATCH_TEST_PG_URL; returns (url, name)."""
     assert PG_URL
