@@ -101,11 +101,16 @@ class Ledger:
     postings: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
     statuses: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def note(self, operation: str, status: int | str) -> None:
         with self.lock:
             self.statuses[f"{operation} {status}"] += 1
+
+    def percentile_ms(self, share: float) -> float:
+        ordered = sorted(self.seconds)
+        return round(1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))], 1) if ordered else 0.0
 
 
 class Member:
@@ -124,8 +129,11 @@ class Member:
         operation = self.rng.choices(list(MIX), weights=list(MIX.values()))[0]
         if operation in ("edit", "delete", "match") and not self.mine:
             operation = "create_need"
+        started = time.perf_counter()
         try:
             getattr(self, operation)()
+            with self.ledger.lock:
+                self.ledger.seconds.append(time.perf_counter() - started)
         except httpx.TransportError as exc:
             self.ledger.note(operation, "connection lost")
             self.ledger.errors.append(f"{operation}: {exc!r}")
@@ -232,6 +240,7 @@ def run(database_url: str, workdir: Path, *, operations: int = 2000, clients: in
     return {
         "database": database_url.split(":", 1)[0], "operations": operations, "clients": clients,
         "seconds": round(seconds, 1), "requests_per_second": round(operations / seconds, 1),
+        "latency_ms": {"p50": ledger.percentile_ms(0.5), "p99": ledger.percentile_ms(0.99)},
         "statuses": dict(sorted(ledger.statuses.items())), "server_errors": server_errors,
         "connection_errors": len(ledger.errors), "crashed": crashed, "postings_checked": len(ledger.postings),
         "lost_writes": lost, "passed": not (server_errors or ledger.errors or crashed or lost),
