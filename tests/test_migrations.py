@@ -51,7 +51,7 @@ def test_one_head_and_files_named_by_date_and_slug() -> None:
 def test_id_counters_start_past_every_id_a_record_names(backend: str, tmp_path: Path) -> None:
     url, drop = new_database(backend, tmp_path)
     try:
-        migrate.upgrade(url, "0005_events")
+        migrate.upgrade(url, "0006_event_schedule_edits")  # the revision before the id counters
         engine = make_engine(url)
         member = {"name": "会員", "member_type": "corporate", "roles": ["user"], "prefecture": "福岡県",
                   "industry": "E", "description": "会員です。"}
@@ -64,7 +64,7 @@ def test_id_counters_start_past_every_id_a_record_names(backend: str, tmp_path: 
             conn.execute(insert(tables["seeds"]), [{"external_id": "S-0011", "organization_id": 2, **posting}])
             conn.execute(insert(tables["events"]), [{"id": 1, "code": "E1", "name": "商談会", "venue": "博多",
                                                      "date": date(2026, 12, 1), "tables": 4,
-                                                     "default_max_meetings": 6}])
+                                                     "default_max_meetings": 6, "min_value": 4.0}])
             # A meeting outlives the need that made it: N-0040 and ORG-0031 were deleted since.
             conn.execute(insert(tables["event_meetings"]), [{
                 "event_id": 1, "slot_code": "A", "table_no": 1, "a_org_id": 1, "b_org_id": 2, "value": 1.0,

@@ -1,7 +1,7 @@
 """id counters: numbered member, need and seed ids are never handed out twice
 
-Revision ID: 0006_id_counters
-Revises: 0005_events
+Revision ID: 0007_id_counters
+Revises: 0006_event_schedule_edits
 Create Date: 2026-12-07 09:12:40.000000
 
 The counters start at the highest number any record names: the members, needs and seeds that exist, and the
@@ -16,8 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_id_counters"
-down_revision: str | None = "0005_events"
+revision: str = "0007_id_counters"
+down_revision: str | None = "0006_event_schedule_edits"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """seed loads: the shipped data goes into a database once
 
-Revision ID: 0007_seed_loads
-Revises: 0006_id_counters
+Revision ID: 0008_seed_loads
+Revises: 0007_id_counters
 Create Date: 2026-12-07 10:05:12.000000
 
 A database seeded before this revision has no rows here: the next `iotmatch seed` finds its tables filled,
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_seed_loads"
-down_revision: str | None = "0006_id_counters"
+revision: str = "0008_seed_loads"
+down_revision: str | None = "0007_id_counters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

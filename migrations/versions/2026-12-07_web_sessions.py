@@ -1,7 +1,7 @@
 """web sessions: signed-in browser sessions kept on the server, so signing out ends them
 
-Revision ID: 0008_web_sessions
-Revises: 0007_seed_loads
+Revision ID: 0009_web_sessions
+Revises: 0008_seed_loads
 Create Date: 2026-12-07 14:20:31.000000
 
 Cookies issued before this revision name no session here: their holders are signed out and sign in again.
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_web_sessions"
-down_revision: str | None = "0007_seed_loads"
+revision: str = "0009_web_sessions"
+down_revision: str | None = "0008_seed_loads"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """event schedule settings (minimum value, slot plan), locked meetings and removed pairs
 
-Revision ID: 0009_event_schedule_edits
-Revises: 0008_web_sessions
+Revision ID: 0006_event_schedule_edits
+Revises: 0005_events
 Create Date: 2026-12-06 21:59:58.478716
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_event_schedule_edits"
-down_revision: str | None = "0008_web_sessions"
+revision: str = "0006_event_schedule_edits"
+down_revision: str | None = "0005_events"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
