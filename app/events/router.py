@@ -82,7 +82,8 @@ def create_event(event_in: EventCreate, db_session: SessionDep, _key: Secretaria
                                        date=event_in.date, venue=event_in.venue, tables=event_in.tables,
                                        slots=event_in.slot_specs() or [],
                                        default_max_meetings=event_in.default_max_meetings,
-                                       min_value=event_in.min_value)
+                                       min_value=event_in.min_value,
+                                       registration_closes_at=event_in.registration_closes_at)
     return EventRead.of(event)
 
 
