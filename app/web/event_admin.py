@@ -16,7 +16,7 @@ from app.roster.models import Organization
 from app.web import charts, event_forms
 from app.web import session as web_session
 from app.web.event_forms import EventForm
-from app.web.events import _secretariat
+from app.web.events import _secretariat, render_event
 from app.web.pages import PageError, PageRoute, Visitor, VisitorDep, page, redirect
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -324,6 +324,14 @@ def publish(event_code: str, visitor: VisitorDep, db_session: SessionDep, csrf: 
     return redirect(visitor, f"/dashboard/events/{event_code}?saved=published")
 
 
+def _refused(visitor: Visitor, db_session: SessionDep, event_code: str, errors: dict[str, str],
+             status_code: int = 422) -> Response:
+    """The event page again, nothing changed, with what stands in the way at the field it concerns."""
+    db_session.rollback()
+    event = event_service.get_event(db_session=db_session, code=event_code)
+    return render_event(visitor, db_session, event, errors=errors, status_code=status_code)
+
+
 @router.post("/dashboard/events/{event_code}/meetings/{meeting_id}")
 def change_meeting(event_code: str, meeting_id: int, visitor: VisitorDep, db_session: SessionDep, csrf: Csrf = "",
                    action: Code = "", slot: Code = "", table: Code = "") -> Response:
@@ -332,17 +340,23 @@ def change_meeting(event_code: str, meeting_id: int, visitor: VisitorDep, db_ses
     if not isinstance(event, Event):
         return event
     meeting = outcomes.get_meeting(db_session=db_session, event=event, meeting_id=meeting_id)
-    if action in ("lock", "unlock"):
-        edits.set_locked(db_session=db_session, event=event, meeting=meeting, locked=action == "lock")
-    elif action == "move":
-        if table.strip() and not table.strip().isdigit():
-            raise PageError(422, "卓は番号で指定してください。", "Give the table as a number.")
-        edits.move_meeting(db_session=db_session, event=event, meeting=meeting, slot=slot or None,
-                           table=int(table) if table.strip() else None)
-    elif action == "remove":
-        edits.remove_meeting(db_session=db_session, event=event, meeting=meeting)
-    else:
-        raise PageError(422, "操作を選んでください。", "Choose what to do with the meeting.")
+    try:
+        if action in ("lock", "unlock"):
+            edits.set_locked(db_session=db_session, event=event, meeting=meeting, locked=action == "lock")
+        elif action == "move":
+            if table.strip() and not table.strip().isdigit():
+                return _refused(visitor, db_session, event_code, {f"move-{meeting_id}": visitor.t("whole_number")})
+            edits.move_meeting(db_session=db_session, event=event, meeting=meeting, slot=slot or None,
+                               table=int(table) if table.strip() else None)
+        elif action == "remove":
+            edits.remove_meeting(db_session=db_session, event=event, meeting=meeting)
+        else:
+            raise PageError(422, "操作を選んでください。", "Choose what to do with the meeting.")
+    except AppError as exc:
+        if isinstance(exc, PageError):
+            raise
+        return _refused(visitor, db_session, event_code, {f"move-{meeting_id}": event_forms.message_of(
+            exc, visitor.lang)}, exc.status_code)
     return redirect(visitor, f"/dashboard/events/{event_code}?saved={action}#m{meeting_id}")
 
 
@@ -354,9 +368,14 @@ def add_meeting(event_code: str, visitor: VisitorDep, db_session: SessionDep, cs
     if not isinstance(event, Event):
         return event
     if table.strip() and not table.strip().isdigit():
-        raise PageError(422, "卓は番号で指定してください。", "Give the table as a number.")
-    edits.add_meeting(db_session=db_session, event=event, a=a, b=b, slot=slot,
-                      table=int(table) if table.strip() else None)
+        return _refused(visitor, db_session, event_code, {"table": visitor.t("whole_number")})
+    try:
+        edits.add_meeting(db_session=db_session, event=event, a=a, b=b, slot=slot,
+                          table=int(table) if table.strip() else None)
+    except AppError as exc:
+        name = exc.field if exc.field in ("a", "b", "slot", "table") else "a"
+        return _refused(visitor, db_session, event_code, {name: event_forms.message_of(exc, visitor.lang)},
+                        exc.status_code)
     return redirect(visitor, f"/dashboard/events/{event_code}?saved=added")
 
 

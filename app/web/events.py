@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
 from app.db import utcnow
@@ -49,13 +50,19 @@ def event_page(event_code: str, visitor: VisitorDep, db_session: SessionDep, sav
     if denied is not None:
         return denied
     event = event_service.get_event(db_session=db_session, code=event_code)
+    return render_event(visitor, db_session, event, saved=saved[:16])
+
+
+def render_event(visitor: Visitor, db_session: Session, event: Event, *, saved: str = "",
+                 errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    """The event page; `errors` maps a form field (a, b, slot, table, or move-<meeting id>) to what is wrong."""
     meetings = planning.meetings(db_session=db_session, event=event)
     return page(visitor, "event.html", event=event, grid=schedule_grid(event, meetings), meetings=meetings,
-                tables=range(1, event.tables + 1), saved=saved[:16], topics=outcomes.topics,
+                tables=range(1, event.tables + 1), saved=saved, topics=outcomes.topics, errors=errors or {},
                 slot_codes=event_service.meeting_slot_codes(event),
                 participants=[p.organization for p in event.participants],
                 registration_open=event_service.registration_open(event, utcnow()),
-                deadline=local_deadline(event.registration_closes_at).replace("T", " "))
+                deadline=local_deadline(event.registration_closes_at).replace("T", " "), status_code=status_code)
 
 
 @router.get("/dashboard/events/{event_code}/print", name="event_print")

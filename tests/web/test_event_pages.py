@@ -248,6 +248,17 @@ def test_schedule_lock_resolve_publish_and_outcomes(community: Community, client
         "action": "move", "slot": "S99", "csrf": token})
     assert refused.status_code == 422
     assert "S99" in refused.text
+    assert re.search(rf'id="slot-{meeting_id}"[^>]*aria-invalid="true" aria-describedby="e-move-{meeting_id}"',
+                     refused.text)
+    # Adding a meeting the rules refuse names the field: the same member twice, a pair already scheduled.
+    a, b = after[meeting_id][5:]
+    same = client.post(f"/dashboard/events/{code}/meetings", data={"a": a, "b": a, "slot": "S01", "csrf": token})
+    assert same.status_code == 422
+    assert re.search(r'id="f-b"[^>]*aria-invalid="true" aria-describedby="e-b"', same.text)
+    again = client.post(f"/dashboard/events/{code}/meetings", data={"a": a, "b": b, "slot": "S01", "csrf": token})
+    assert again.status_code == 409
+    assert 'id="e-b"' in again.text
+    assert _event(community, code).meetings == after
 
     client.post(f"/dashboard/events/{code}/publish", data={"csrf": token})
     assert all(m[3] for m in _event(community, code).meetings.values())
