@@ -340,3 +340,27 @@ def test_a_member_registers_requests_withdraws_and_sees_the_agenda(community: Co
     agenda = re.search(r'<table id="agenda">.*?</table>', page, re.S)
     assert agenda is not None
     assert f'href="/organizations/{others[0]}"' in agenda.group()
+
+
+def test_the_event_pages_render_in_english(community: Community, client: TestClient) -> None:
+    sign_in(client, community.keys["secretariat"])
+    code = _create(client)
+    token = csrf_of(client, f"/dashboard/events/{code}/participants")
+    client.post(f"/dashboard/events/{code}/participants", data={"members": [MEMBER], "csrf": token})
+    for path, heading in (("/dashboard/events/new", "Create a matching event"),
+                          (f"/dashboard/events/{code}/edit", "Edit the event"),
+                          (f"/dashboard/events/{code}/delete", "Delete the event"),
+                          (f"/dashboard/events/{code}/participants", "Participants and requests"),
+                          (f"/dashboard/events/{code}/outcomes", "Record outcomes"),
+                          (f"/dashboard/events/{code}/report", "Event report"),
+                          (f"/dashboard/events/{code}", "Schedule (time slot × table)")):
+        response = client.get(path + "?lang=en")
+        assert response.status_code == 200, path
+        assert '<html lang="en">' in response.text, path
+        assert heading in response.text, path
+    client.post("/signout", data={"csrf": token})
+    sign_in(client, community.keys["member"])
+    for path, heading in (("/me/events", "Matching events"), (f"/me/events/{code}", "Suggested partners")):
+        response = client.get(path + "?lang=en")
+        assert response.status_code == 200, path
+        assert heading in response.text, path
