@@ -225,6 +225,18 @@ def registration_open(event: Event, now: datetime) -> bool:
     return now < closes
 
 
+def check_registration(event: Event, now: datetime) -> None:
+    """Conflict once the event's registration deadline has passed: members no longer change their registration
+    or requests themselves (the secretariat still does). Events without a deadline never close."""
+    closes = event.registration_closes_at
+    if closes is None:
+        return
+    closes = closes if closes.tzinfo else closes.replace(tzinfo=UTC)
+    if now >= closes:
+        raise error(Conflict, "conflict.event_registration_closed", event=event.code,
+                    closes=closes.strftime("%Y-%m-%d %H:%M UTC"))
+
+
 def get_event(*, db_session: Session, code: str) -> Event:
     """The event with this code, or NotFound."""
     event = db_session.scalar(select(Event).where(Event.code == code).options(
