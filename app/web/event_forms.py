@@ -3,7 +3,7 @@
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from app.errors import AppError
 from app.events.models import Event
 from app.events.schemas import EventCreate, EventUpdate
+from app.events.service import available_slots
 from app.messages import MESSAGES, render
 from app.roster.cells import append_xlsx_row, csv_row, decode_list, from_csv_text, from_xlsx_text
 from app.roster.spreadsheet import SheetUnreadable, _decode_csv
@@ -157,22 +158,6 @@ class EventForm:
         return parsed
 
 
-def event_date(text: str) -> date | None:
-    """A date typed into the form, or None."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def slot_time(text: str) -> time | None:
-    """A time typed into the form, or None."""
-    try:
-        return time.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 # --- the application sheet (申込書) ---------------------------------------------------------------
 
 
@@ -246,8 +231,6 @@ def read_applications(filename: str, data: bytes) -> tuple[list[Application], li
 
 def template_rows(event: Event) -> list[list[Any]]:
     """The sheet's rows: the header, then one per participant (a blank sheet has just the header)."""
-    from app.events.service import available_slots
-
     rows: list[list[Any]] = [list(SHEET_COLUMNS)]
     codes = [s.code for s in event.slots if s.kind == "meeting"]
     for p in event.participants:
