@@ -432,4 +432,5 @@ def report_page(event_code: str, visitor: VisitorDep, db_session: SessionDep) ->
     report = outcomes.event_report(db_session=db_session, event=event)
     t = visitor.t
     chart = charts.bars([(t("outcome_" + o), n) for o, n in report["outcomes"].items()], title=t("outcomes_chart"))
-    return page(visitor, "event_report.html", event=event, report=report, chart=chart)
+    return page(visitor, "event_report.html", event=event, report=report, chart=chart,
+                reason=lambda why: outcomes.localized_reason(why, visitor.lang))

@@ -59,6 +59,7 @@ def render_event(visitor: Visitor, db_session: Session, event: Event, *, saved: 
     meetings = planning.meetings(db_session=db_session, event=event)
     return page(visitor, "event.html", event=event, grid=schedule_grid(event, meetings), meetings=meetings,
                 tables=range(1, event.tables + 1), saved=saved, topics=outcomes.topics, errors=errors or {},
+                reason=lambda why: outcomes.localized_reason(why, visitor.lang),
                 slot_codes=event_service.meeting_slot_codes(event),
                 participants=[p.organization for p in event.participants],
                 registration_open=event_service.registration_open(event, utcnow()),
