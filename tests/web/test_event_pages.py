@@ -74,6 +74,9 @@ def _create(client: TestClient, **changes: str) -> str:
 
 def test_the_secretariat_creates_edits_and_deletes_an_event(community: Community, client: TestClient) -> None:
     sign_in(client, community.keys["secretariat"])
+    dashboard = client.get("/dashboard").text
+    assert '<div class="scroll" tabindex="0" role="region" aria-labelledby="unmet-h">' in dashboard  # by keyboard
+    assert 'href="/dashboard/events/new"' in dashboard
     code = _create(client)
     stored = _event(community, code)
     assert stored.slots == [("S01", "13:00", "meeting"), ("S02", "13:25", "meeting"), ("B1", "13:45", "break"),
