@@ -275,6 +275,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "An event {id!r} already exists; choose another code or edit it.",
         "イベント {id!r} はすでにあります。別のコードにするか、そのイベントを変更してください。",
     ),
+    "conflict.event_registration_closed": (
+        "Registration for {event} closed at {closes}; ask the secretariat to change participants or requests.",
+        "{event} の参加申込は {closes} に締め切られました。参加者や希望の変更は事務局にご連絡ください。",
+    ),
     "conflict.event_participant_exists": (
         "{org} already takes part in {event}; change it with PATCH /v1/events/{event}/participants/{org} instead.",
         "{org} はすでに {event} の参加者です。変更は PATCH /v1/events/{event}/participants/{org} で行ってください。",

@@ -54,6 +54,8 @@ class Event(Base):
     default_max_meetings: Mapped[int] = mapped_column(Integer, default=6)
     min_value: Mapped[float] = mapped_column(Float)
     slot_plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Members register themselves on the web pages until then; null: registration is not open to members.
+    registration_closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     schedule_report: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -93,6 +93,11 @@ def _in_japanese(reason: str | None) -> str | None:
     return None if reason is None else _REASONS_JA.get(reason) or reason_ja(reason)
 
 
+def localized_reason(reason: str, lang: str) -> str:
+    """Why a participant has no meeting, in the page's language (the scheduler words it in English)."""
+    return (_in_japanese(reason) or reason) if lang == "ja" else reason
+
+
 def _no_meeting_reason(event: Event, organization: str, published_only: bool) -> str:
     unscheduled = (event.schedule_report or {}).get("unscheduled", {})
     if organization in unscheduled:

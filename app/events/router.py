@@ -14,6 +14,7 @@ from app.auth.dependencies import (
     current_key,
     ensure_owner,
 )
+from app.db import utcnow
 from app.dependencies import SessionDep
 from app.errors import Forbidden, InvalidInput
 from app.events import edits, exports, outcomes, planning, themes
@@ -62,10 +63,17 @@ def _own_org(key: Principal, given: str | None, field: str) -> str:
 
 
 def owned_participant(org_id: str, event: ValidEvent, key: WriterKey) -> EventParticipant:
-    """The participant in the path, if the key may change it."""
+    """The participant in the path, if the key may change it (a member only until registration closes)."""
     participant = event_service.get_participant(event=event, organization=org_id)
     ensure_owner(key, participant.organization_id, org_id)
+    _member_may_change(key, event)
     return participant
+
+
+def _member_may_change(key: Principal, event: Event) -> None:
+    """Past the registration deadline only the secretariat changes participants and requests."""
+    if not key.is_secretariat:
+        event_service.check_registration(event, utcnow())
 
 
 @router.get("", response_model=list[EventRead], summary="List events")
@@ -82,7 +90,8 @@ def create_event(event_in: EventCreate, db_session: SessionDep, _key: Secretaria
                                        date=event_in.date, venue=event_in.venue, tables=event_in.tables,
                                        slots=event_in.slot_specs() or [],
                                        default_max_meetings=event_in.default_max_meetings,
-                                       min_value=event_in.min_value)
+                                       min_value=event_in.min_value,
+                                       registration_closes_at=event_in.registration_closes_at)
     return EventRead.of(event)
 
 
@@ -122,6 +131,7 @@ def add_participant(event: ValidEvent, participant_in: ParticipantCreate, db_ses
                     key: WriterKey) -> ParticipantRead:
     """参加登録します。会員キーは自社のみ登録できます。"""
     org = _own_org(key, participant_in.organization, "organization")
+    _member_may_change(key, event)
     participant = event_service.add_participant(db_session=db_session, event=event, organization=org,
                                                 available_slots=participant_in.available_slots,
                                                 max_meetings=participant_in.max_meetings)
@@ -158,6 +168,7 @@ def list_requests(event: ValidEvent, db_session: SessionDep, key: WriterKey) -> 
 def set_request(event: ValidEvent, request_in: RequestCreate, db_session: SessionDep, key: WriterKey) -> RequestRead:
     """他の参加者との商談の希望を登録します。同じ相手への希望は置き換わります。"""
     requester = _own_org(key, request_in.requester, "requester")
+    _member_may_change(key, event)
     request = event_service.set_request(db_session=db_session, event=event, requester=requester,
                                         target=request_in.target, kind=request_in.kind)
     return RequestRead.of(request)
@@ -167,6 +178,7 @@ def set_request(event: ValidEvent, request_in: RequestCreate, db_session: Sessio
                summary="Withdraw a request")
 def delete_request(event: ValidEvent, requester: str, target: str, db_session: SessionDep, key: WriterKey) -> Response:
     """希望を取り消します。"""
+    _member_may_change(key, event)
     event_service.delete_request(db_session=db_session, event=event, requester=_own_org(key, requester, "requester"),
                                  target=target)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -79,6 +79,8 @@ class EventCreate(_SlotsMixin):
     tables: Annotated[int, Field(ge=1, le=1000)]
     default_max_meetings: Annotated[int, Field(ge=0, le=100)] = 6
     min_value: MinValue = service.DEFAULT_MIN_VALUE
+    registration_closes_at: UtcDateTime | None = Field(None, description=(
+        "members register themselves on the web pages until then; null: not open to members"))
 
     @model_validator(mode="after")
     def _has_slots(self) -> "EventCreate":
@@ -94,6 +96,7 @@ class EventUpdate(_SlotsMixin):
     tables: Annotated[int, Field(ge=1, le=1000)] | None = None
     default_max_meetings: Annotated[int, Field(ge=0, le=100)] | None = None
     min_value: MinValue | None = None
+    registration_closes_at: UtcDateTime | None = None
 
     def changes(self) -> dict[str, Any]:
         """Only the fields the caller sent."""
@@ -117,6 +120,7 @@ class EventRead(BaseModel):
     tables: int
     default_max_meetings: int
     min_value: float
+    registration_closes_at: UtcDateTime | None
     plan: dict[str, Any] | None = Field(description="the plan the slots were computed from; null when they were "
                                                     "given one by one")
     slots: list[SlotRead]
@@ -134,7 +138,7 @@ class EventRead(BaseModel):
                                   minutes=s.minutes, kind=s.kind, label=s.label))
         return cls(code=event.code, name=event.name, date=event.date, venue=event.venue, tables=event.tables,
                    default_max_meetings=event.default_max_meetings, min_value=event.min_value,
-                   plan=event.slot_plan, slots=slots,
+                   registration_closes_at=event.registration_closes_at, plan=event.slot_plan, slots=slots,
                    participants=len(event.participants), scheduled_at=event.scheduled_at,
                    published_at=event.published_at)
 

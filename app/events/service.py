@@ -1,7 +1,7 @@
 """Events, their slots, participants and requests: create, read, change. Services only flush."""
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -168,7 +168,8 @@ def _next_code(db_session: Session) -> str:
 
 def create_event(*, db_session: Session, name: str, date: date, venue: str, tables: int,
                  slots: list[SlotSpec] | SlotPlan, default_max_meetings: int = DEFAULT_MAX_MEETINGS,
-                 min_value: float = DEFAULT_MIN_VALUE, code: str | None = None) -> Event:
+                 min_value: float = DEFAULT_MIN_VALUE, code: str | None = None,
+                 registration_closes_at: datetime | None = None) -> Event:
     """A new event with its slots (one by one, or a plan that is kept to be edited later); the code defaults to
     the next EV-nnnn."""
     if tables < 1:
@@ -180,7 +181,7 @@ def create_event(*, db_session: Session, name: str, date: date, venue: str, tabl
     specs = slots.specs() if isinstance(slots, SlotPlan) else slots
     event = Event(code=code or _next_code(db_session), name=name, date=date, venue=venue, tables=tables,
                   default_max_meetings=default_max_meetings, min_value=min_value, slot_plan=plan,
-                  slots=_slot_rows(specs))
+                  registration_closes_at=_in_utc(registration_closes_at), slots=_slot_rows(specs))
     db_session.add(event)
     db_session.flush()
     return event
@@ -206,6 +207,34 @@ def replan(event: Event, **changes: Any) -> SlotPlan:
     if plan is None:
         raise error(InvalidInput, "invalid.event_no_plan", field="plan", event=event.code)
     return replace(plan, **changes)
+
+
+def _in_utc(value: datetime | None) -> datetime | None:
+    """The time in UTC: SQLite keeps the wall-clock digits of a time and drops its offset."""
+    return None if value is None else value.astimezone(UTC)
+
+
+def registration_open(event: Event, now: datetime) -> bool:
+    """Whether members may still register themselves and change their requests: a deadline is set, it has not
+    passed, and no schedule is published yet."""
+    closes = event.registration_closes_at
+    if closes is None or event.published_at is not None:
+        return False
+    if closes.tzinfo is None:  # SQLite hands back naive datetimes (stored in UTC)
+        closes = closes.replace(tzinfo=now.tzinfo)
+    return now < closes
+
+
+def check_registration(event: Event, now: datetime) -> None:
+    """Conflict once the event's registration deadline has passed: members no longer change their registration
+    or requests themselves (the secretariat still does). Events without a deadline never close."""
+    closes = event.registration_closes_at
+    if closes is None:
+        return
+    closes = closes if closes.tzinfo else closes.replace(tzinfo=UTC)
+    if now >= closes:
+        raise error(Conflict, "conflict.event_registration_closed", event=event.code,
+                    closes=closes.strftime("%Y-%m-%d %H:%M UTC"))
 
 
 def get_event(*, db_session: Session, code: str) -> Event:
@@ -235,6 +264,8 @@ def update_event(*, db_session: Session, event: Event, changes: dict[str, Any],
     for name, value in changes.items():
         if value is None and name in ("name", "date", "venue", "default_max_meetings"):
             raise error(InvalidInput, "invalid.event_empty", field=name)
+    if changes.get("registration_closes_at") is not None:
+        changes = {**changes, "registration_closes_at": _in_utc(changes["registration_closes_at"])}
     specs = slots.specs() if isinstance(slots, SlotPlan) else slots
     rows = None if specs is None else _slot_rows(specs)
     if _held_meetings(db_session, event):

@@ -3,12 +3,15 @@
 from dataclasses import dataclass
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
+from app.db import utcnow
 from app.dependencies import SessionDep
-from app.events import exports, planning
+from app.events import exports, outcomes, planning
 from app.events import service as event_service
 from app.events.models import Event, EventMeeting, EventSlot
+from app.web.event_forms import local_deadline
 from app.web.pages import PageError, PageRoute, Visitor, VisitorDep, login_url, page, redirect
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -40,15 +43,27 @@ def _secretariat(visitor: Visitor, path: str) -> Response | None:
 
 
 @router.get("/dashboard/events/{event_code}", name="event")
-def event_page(event_code: str, visitor: VisitorDep, db_session: SessionDep) -> Response:
-    """The event's schedule grid with links to the printable agendas."""
+def event_page(event_code: str, visitor: VisitorDep, db_session: SessionDep, saved: str = "") -> Response:
+    """The event's schedule grid with each meeting's value and topics, the forms to schedule, lock, move, remove,
+    add and publish meetings, and links to the participants, outcomes, report and printable agendas."""
     denied = _secretariat(visitor, f"/dashboard/events/{event_code}")
     if denied is not None:
         return denied
     event = event_service.get_event(db_session=db_session, code=event_code)
+    return render_event(visitor, db_session, event, saved=saved[:16])
+
+
+def render_event(visitor: Visitor, db_session: Session, event: Event, *, saved: str = "",
+                 errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    """The event page; `errors` maps a form field (a, b, slot, table, or move-<meeting id>) to what is wrong."""
     meetings = planning.meetings(db_session=db_session, event=event)
     return page(visitor, "event.html", event=event, grid=schedule_grid(event, meetings), meetings=meetings,
-                tables=range(1, event.tables + 1))
+                tables=range(1, event.tables + 1), saved=saved, topics=outcomes.topics, errors=errors or {},
+                reason=lambda why: outcomes.localized_reason(why, visitor.lang),
+                slot_codes=event_service.meeting_slot_codes(event),
+                participants=[p.organization for p in event.participants],
+                registration_open=event_service.registration_open(event, utcnow()),
+                deadline=local_deadline(event.registration_closes_at).replace("T", " "), status_code=status_code)
 
 
 @router.get("/dashboard/events/{event_code}/print", name="event_print")

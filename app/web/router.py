@@ -17,7 +17,7 @@ from app.messages import render
 from app.organizations import service as organization_service
 from app.roster.models import Need, Organization, Seed
 from app.roster.vocab import INDUSTRIES, KYUSHU, PREFECTURES, ROLES
-from app.web import embed, events, member, secretariat, views
+from app.web import embed, event_admin, event_member, events, member, secretariat, views
 from app.web import session as web_session
 from app.web.member import load_posting
 from app.web.pages import (
@@ -168,4 +168,7 @@ def signout(visitor: VisitorDep, db_session: SessionDep, csrf: Annotated[str, Fo
 router.include_router(member.router)
 router.include_router(secretariat.router)
 router.include_router(embed.router)
+# The event forms first: /dashboard/events/new is not an event's code.
+router.include_router(event_admin.router)
+router.include_router(event_member.router)
 router.include_router(events.router)

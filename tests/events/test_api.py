@@ -306,3 +306,26 @@ def test_plans_minimum_value_and_meetings_edited_by_hand(client: TestClient, key
     timetable = call(client, keys, s, "GET", f"/v1/events/{code}/agendas/{me}").json()["timetable"]
     assert [t["kind"] for t in timetable].count("meeting") == 2
     assert [(t["label"], t["label_ja"]) for t in timetable if t["kind"] == "free"] == [("free time", "空き時間")]
+
+
+def test_members_change_nothing_once_registration_closes(client: TestClient, keys: dict[str, str]) -> None:
+    s, me, other = "secretariat", MEMBERS[0], MEMBERS[1]
+    code = call(client, keys, s, "POST", "/v1/events", 201, json={
+        "name": "締切のある商談会", "date": "2026-12-10", "venue": "福岡", "tables": 2, "plan": PLAN,
+        "registration_closes_at": "2099-01-01T09:00:00+09:00"}).json()["code"]
+    assert call(client, keys, s, "GET", f"/v1/events/{code}").json()["registration_closes_at"].startswith(
+        "2099-01-01T00:00:00")  # stored and shown in UTC
+    call(client, keys, me, "POST", f"/v1/events/{code}/participants", 201, json={})
+    call(client, keys, s, "POST", f"/v1/events/{code}/participants", 201, json={"organization": other})
+    call(client, keys, me, "PUT", f"/v1/events/{code}/requests", 200, json={"target": other, "kind": "would_like"})
+
+    call(client, keys, s, "PATCH", f"/v1/events/{code}", 200, json={"registration_closes_at": "2020-01-01T00:00:00Z"})
+    closed = call(client, keys, me, "PUT", f"/v1/events/{code}/requests", 409,
+                  json={"target": other, "kind": "must_meet"}).json()
+    assert "2020-01-01 00:00 UTC" in closed["detail"]
+    call(client, keys, me, "DELETE", f"/v1/events/{code}/requests/{me}/{other}", 409)
+    call(client, keys, me, "PATCH", f"/v1/events/{code}/participants/{me}", 409, json={"max_meetings": 1})
+    call(client, keys, me, "DELETE", f"/v1/events/{code}/participants/{me}", 409)
+    # The secretariat still changes what it needs to.
+    call(client, keys, s, "PATCH", f"/v1/events/{code}/participants/{me}", 200, json={"max_meetings": 1})
+    call(client, keys, s, "DELETE", f"/v1/events/{code}/requests/{me}/{other}", 204)
