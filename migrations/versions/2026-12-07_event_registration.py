@@ -1,7 +1,7 @@
 """events: registration_closes_at, the deadline for members to register on the web pages
 
 Revision ID: 0010_event_registration
-Revises: 0009_event_schedule_edits
+Revises: 0009_web_sessions
 Create Date: 2026-12-06 22:55:00.000000
 
 Null means registration is not open to members (the secretariat adds participants itself).
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_event_registration"
-down_revision: str | None = "0009_event_schedule_edits"
+down_revision: str | None = "0009_web_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
