@@ -8,11 +8,22 @@ CELL_W, CELL_H = 44, 28
 LEFT, TOP = 150, 96
 
 
+DARK_TEXT, LIGHT_TEXT = "#1f2328", "#ffffff"
+
+
+def _dark(value: int, top: int) -> bool:
+    """Whether the cell is dark enough to carry white text."""
+    return value > top / 2
+
+
 def _shade(value: int, top: int) -> str:
-    """White for zero, deepening blue up to the largest count."""
+    """White for zero, deepening blue up to the largest count. The ramp skips the mid blues, where neither dark
+    nor white text reaches 4.5:1: the lower half keeps dark text, the upper half starts dark enough for white."""
     if value <= 0 or top <= 0:
         return "#f6f8fa"
     share = value / top
+    if _dark(value, top):
+        share = 0.8 + (share - 0.5) * 0.4
     light, dark = (219, 234, 254), (29, 78, 216)
     r, g, b = (round(lo + (hi - lo) * share) for lo, hi in zip(light, dark, strict=True))
     return f"#{r:02x}{g:02x}{b:02x}"
@@ -42,7 +53,7 @@ def heatmap(rows: Sequence[str], columns: Sequence[str], counts: dict[tuple[str,
             out.append(f'<rect x="{x}" y="{y}" width="{CELL_W - 2}" height="{CELL_H - 2}" rx="3" '
                        f'fill="{_shade(value, top)}"/>')
             if value:
-                colour = "#fff" if value > top / 2 else "#1f2328"
+                colour = LIGHT_TEXT if _dark(value, top) else DARK_TEXT
                 out.append(f'<text x="{x + (CELL_W - 2) / 2}" y="{y + CELL_H * 0.62}" text-anchor="middle" '
                            f'font-size="12" fill="{colour}">{value}</text>')
     out.append("</svg>")

@@ -3,6 +3,10 @@
 import re
 from pathlib import Path
 
+import pytest
+
+from app.web.charts import heatmap
+
 CSS = (Path(__file__).resolve().parents[2] / "app" / "web" / "static" / "app.css").read_text(encoding="utf-8")
 
 
@@ -34,3 +38,16 @@ def test_the_header_lines_on_blue_are_readable() -> None:
 def test_the_contrast_formula_matches_known_pairs() -> None:
     assert round(contrast("#ffffff", "#000000"), 1) == 21.0
     assert round(contrast("#ffffff", "#1f6feb"), 2) == 4.63
+
+
+@pytest.mark.parametrize("top", [1, 2, 3, 7, 20, 101])
+def test_every_heat_map_number_stands_out_from_its_cell(top: int) -> None:
+    """axe-core cannot judge text drawn in SVG, so the heat map's cells are checked here: each count, whatever
+    the largest count, keeps 4.5:1 against the cell's shade."""
+    counts = {("r", str(v)): v for v in range(1, top + 1)}
+    svg = str(heatmap(["r"], [c for _, c in counts], counts, row_labels={"r": "r"},
+                      column_labels={c: c for _, c in counts}, title="t"))
+    cells = re.findall(r'<rect [^>]*fill="(#[0-9a-f]{6})"/><text [^>]*fill="(#[0-9a-f]{6})">(\d+)</text>', svg)
+    assert len(cells) == top
+    worst = min((contrast(text, shade), int(n)) for shade, text, n in cells)
+    assert worst[0] >= 4.5, f"count {worst[1]} of {top}: {worst[0]:.2f}:1"
