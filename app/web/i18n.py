@@ -10,6 +10,8 @@ COOKIE = "lang"
 STRINGS: dict[str, tuple[str, str]] = {
     "site": ("九州IoTコミュニティ ビジネスマッチング", "Kyushu IoT Community Business Matching"),
     "skip": ("本文へ移動", "Skip to content"),
+    # Read after a scroll box's heading, so the box's name differs from its section's.
+    "scroll_hint": ("（横にスクロールできます）", "(scrolls sideways)"),
     "nav": ("メインメニュー", "Main menu"),
     "search": ("さがす", "Search"),
     "my_page": ("マイページ", "My page"),
