@@ -74,8 +74,8 @@ def _submit_event_form_empty(page: Any) -> None:
 
 
 def _wrong_key(page: Any) -> None:
-    page.locator("input[type=password], input[name=token]").first.fill("not-a-key")
-    page.locator("main form button[type=submit]").first.click()
+    page.locator("#api_key").fill("not-a-key")
+    page.locator("form.signin button[type=submit]").click()
     page.wait_for_load_state()
     assert page.get_by_role("alert").count() == 1
 
