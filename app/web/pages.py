@@ -19,7 +19,8 @@ from app.auth.dependencies import Principal
 from app.auth.models import ApiKey
 from app.dependencies import SessionDep
 from app.errors import AppError
-from app.messages import MESSAGES, render
+from app.i18n import has as in_catalog
+from app.messages import render
 from app.ratelimit import RateLimiter, client_address
 from app.roster.vocab import INDUSTRIES
 from app.web import i18n
@@ -157,7 +158,7 @@ def _error_message(exc: Exception, lang: str) -> tuple[int, str]:
     if isinstance(exc, PageError):
         return exc.status_code, exc.message_ja if lang == "ja" else exc.message
     if isinstance(exc, AppError):
-        text = render(exc.code, lang, exc.params) if exc.code in MESSAGES else exc.message
+        text = render(exc.code, lang, exc.params) if exc.code and in_catalog(exc.code) else exc.message
         return exc.status_code, text
     if isinstance(exc, RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}
