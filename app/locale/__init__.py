@@ -8,6 +8,6 @@ LOCALE_DIR = Path(__file__).parent
 DOMAIN = "messages"
 
 
-def catalog_path(lang: str) -> Path:
+def catalog_path(lang: str, locale_dir: Path = LOCALE_DIR) -> Path:
     """The .po file of a language."""
-    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return locale_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"

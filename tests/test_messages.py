@@ -1,0 +1,82 @@
+"""The message catalog (app/locale): its maintenance tools."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from app.locale import LOCALE_DIR, catalog_path, po
+from app.locale.convert import convert, tables
+
+OLD_MESSAGES = '''
+KEY_HEADERS = "`X-API-Key: <key>`"
+MESSAGES: dict[str, tuple[str, str]] = {
+    "auth.missing": (f"Send {KEY_HEADERS}, please.", "送ってください。"),
+    "test.new_code": (
+        f"Give {{field}} as {KEY_HEADERS}",
+        "{field} を指定してください。",
+    ),
+}
+'''
+OLD_STRINGS = '''
+STRINGS = {"new_key": ("新しい項目", "New item")}
+STATUS_LABELS = {"on_hold": ("保留", "On hold")}
+'''
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=test", "-c", "user.email=test@example.org", *args], cwd=root,
+                   check=True, capture_output=True)
+
+
+def _checkout_with_old_tables(root: Path) -> None:
+    """A checkout whose catalog is today's and whose committed tables hold entries the catalog lacks."""
+    shutil.copytree(LOCALE_DIR, root / "app" / "locale", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    (root / "app" / "web").mkdir(parents=True)
+    (root / "app" / "messages.py").write_text(OLD_MESSAGES, encoding="utf-8")
+    (root / "app" / "web" / "i18n.py").write_text(OLD_STRINGS, encoding="utf-8")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "old tables")
+    # The merge took the catalog's side: the tables are gone from the files, only the revision has them.
+    (root / "app" / "messages.py").write_text("", encoding="utf-8")
+    (root / "app" / "web" / "i18n.py").write_text("", encoding="utf-8")
+
+
+def _texts(root: Path, lang: str) -> dict[str, str]:
+    catalog = po.read(catalog_path(lang, root / "app" / "locale"), lang)
+    return {str(m.id): str(m.string) for m in catalog if m.id}
+
+
+def test_convert_appends_the_codes_a_revision_adds_in_both_languages(tmp_path: Path) -> None:
+    _checkout_with_old_tables(tmp_path)
+    before = _texts(tmp_path, "en")
+
+    added, differing = convert("HEAD", root=tmp_path)
+
+    assert added == ["test.new_code", "page.new_key", "page.status.on_hold"]
+    assert differing == ["auth.missing"]  # the catalog keeps its own text unless asked
+    en, ja = _texts(tmp_path, "en"), _texts(tmp_path, "ja")
+    assert en["test.new_code"] == "Give {field} as `X-API-Key: <key>`"
+    assert ja["test.new_code"] == "{field} を指定してください。"
+    assert (en["page.new_key"], ja["page.new_key"]) == ("New item", "新しい項目")
+    assert (en["page.status.on_hold"], ja["page.status.on_hold"]) == ("On hold", "保留")
+    assert en["auth.missing"] == before["auth.missing"]
+    assert list(en)[-3:] == added  # appended, so the entries before them keep their place
+    po_text = catalog_path("ja", tmp_path / "app" / "locale").read_text(encoding="utf-8")
+    assert '#, python-brace-format\nmsgid "test.new_code"' in po_text
+    assert 'msgid "page.new_key"' in (tmp_path / "app" / "locale" / "messages.pot").read_text(encoding="utf-8")
+
+    assert convert("HEAD", root=tmp_path) == ([], ["auth.missing"])  # a second run changes nothing
+
+
+def test_convert_update_takes_the_revisions_text(tmp_path: Path) -> None:
+    _checkout_with_old_tables(tmp_path)
+    convert("HEAD", root=tmp_path, update=True)
+    assert _texts(tmp_path, "en")["auth.missing"] == "Send `X-API-Key: <key>`, please."
+    assert _texts(tmp_path, "ja")["auth.missing"] == "送ってください。"
+
+
+def test_convert_reads_tables_without_running_the_module() -> None:
+    found = tables('import os\nPWD = os.getcwd()\nMESSAGES = {"a.b": (PWD, "x")}\nOK = {"c.d": ("e", "f")}\n')
+    assert set(found) == {"OK"}
+    assert found["OK"] == {"c.d": ("e", "f")}
