@@ -13,10 +13,8 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.db import make_engine, make_session_factory, normalize_url, session_scope
 from app.errors import AppError
-from app.messages import DEFAULT_LANGUAGE, LANGUAGES, render
-
-# The locale variables in the order POSIX gives them precedence.
-LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+from app.i18n import CLI_DEFAULT, LANGUAGES, locale_language
+from app.messages import render
 
 
 def cli_language(option: str | None) -> str:
@@ -25,11 +23,7 @@ def cli_language(option: str | None) -> str:
         if option not in LANGUAGES:
             raise typer.BadParameter(f"use one of {', '.join(LANGUAGES)}", param_hint="--lang")
         return option
-    for name in LOCALE_VARIABLES:
-        value = os.environ.get(name)
-        if value:
-            return "ja" if value.lower().startswith("ja") else DEFAULT_LANGUAGE
-    return DEFAULT_LANGUAGE
+    return locale_language(os.environ, CLI_DEFAULT)
 
 
 def message(error: AppError, lang: str) -> str:

@@ -8,11 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from app import i18n
 from app.errors import AppError
 from app.i18n import template
 
-LANGUAGES = ("en", "ja")
-DEFAULT_LANGUAGE = "en"
+LANGUAGES = i18n.LANGUAGES
+DEFAULT_LANGUAGE = i18n.API_DEFAULT
 
 E = TypeVar("E", bound=AppError)
 
@@ -248,20 +249,4 @@ def error(cls: type[E], code: str, *, field: str | None = None, **params: Any) -
 
 def negotiate(accept_language: str | None) -> str:
     """The supported language the caller prefers most (RFC 9110 weights), English by default."""
-    best, best_q = DEFAULT_LANGUAGE, 0.0
-    for item in (accept_language or "").split(","):
-        tag, _, rest = item.strip().partition(";")
-        q = 1.0
-        for param in rest.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        primary = tag.strip().lower().split("-")[0]
-        lang = DEFAULT_LANGUAGE if primary == "*" else primary
-        # Strictly greater: of equal weights the earlier one wins, as the header lists preferences in order.
-        if lang in LANGUAGES and 0 < q <= 1 and q > best_q:
-            best, best_q = lang, q
-    return best
+    return i18n.negotiate(accept_language, DEFAULT_LANGUAGE)

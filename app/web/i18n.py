@@ -5,19 +5,16 @@ The strings are in the gettext catalog (app/locale) under `page.`: t("search_tit
 
 from fastapi import Request
 
-from app.i18n import translate
+from app.i18n import PAGE_DEFAULT, first_supported, translate
 
 LANGUAGES = ("ja", "en")
-DEFAULT = "ja"
+DEFAULT = PAGE_DEFAULT
 COOKIE = "lang"
 
 
 def pick(request: Request) -> str:
     """The language asked for by ?lang=, else the lang cookie, else Japanese."""
-    for value in (request.query_params.get("lang"), request.cookies.get(COOKIE)):
-        if value in LANGUAGES:
-            return value
-    return DEFAULT
+    return first_supported((request.query_params.get("lang"), request.cookies.get(COOKIE)), DEFAULT)
 
 
 class Translator:
