@@ -18,6 +18,7 @@ from app.cli_support import cli_language, cli_session, existing_database_url, fa
 from app.config import get_settings
 from app.db import normalize_url
 from app.errors import AppError, Conflict
+from app.i18n import N_
 from app.messages import Phrase, error, render
 from app.roster.exchange import export_roster, import_roster
 from app.roster.files import is_spreadsheet, read_roster_file, write_roster_file
@@ -139,7 +140,7 @@ def _print_import_report(report: dict[str, Any], prune: bool, lang: str) -> None
         missing = report["missing"][kind]
         if missing:
             ids = f"{', '.join(missing[:20])}{' …' if len(missing) > 20 else ''}"
-            code = "cli.import_removed" if prune else "cli.import_missing"
+            code = N_("cli.import_removed") if prune else N_("cli.import_missing")
             typer.echo(render(code, lang, {"count": len(missing), "ids": ids}))
 
 

@@ -10,12 +10,15 @@ from typing import Any, TypeVar
 
 from app import i18n
 from app.errors import AppError
-from app.i18n import template
+from app.i18n import N_, template
 
 LANGUAGES = i18n.LANGUAGES
 DEFAULT_LANGUAGE = i18n.API_DEFAULT
 
 E = TypeVar("E", bound=AppError)
+
+# Codes other modules build from a record's kind (f"not_found.{kind}"), written out so that extraction finds them.
+NOT_FOUND_BY_KIND = {"need": N_("not_found.need"), "seed": N_("not_found.seed")}
 
 # Words interpolated into messages (the kind of record, the scope of a key), as Japanese readers know them.
 TERMS_JA = {"organization": "会員", "member": "会員", "need": "ニーズ", "seed": "シーズ", "lab": "ラボ"}

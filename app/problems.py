@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import AppError
+from app.i18n import N_
 from app.messages import Phrase, negotiate, render, validation_reason
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def _json_invalid(error: dict[str, Any], lang: str) -> str:
 
 def _unparsed_body(exc: HTTPException, lang: str) -> str:
     """FastAPI's 400 for a body json.loads refused beyond a syntax error: not UTF-8, or a number too long."""
-    code = "http.body_encoding" if isinstance(exc.__cause__, UnicodeDecodeError) else "http.body_unreadable"
+    code = N_("http.body_encoding") if isinstance(exc.__cause__, UnicodeDecodeError) else N_("http.body_unreadable")
     return render(code, lang, {})
 
 

@@ -1,11 +1,68 @@
-"""The message catalog (app/locale): its maintenance tools."""
+"""The message catalog (app/locale): complete in both languages, used by the code, and its maintenance tools."""
 
 import shutil
 import subprocess
 from pathlib import Path
 
-from app.locale import LOCALE_DIR, catalog_path, po
+from app.locale import LANGUAGES, LOCALE_DIR, catalog_path, po
+from app.locale.check import catalog_problems, usage_problems
 from app.locale.convert import convert, tables
+
+
+def test_every_code_has_a_text_in_both_languages_with_the_same_placeholders() -> None:
+    assert catalog_problems() == []
+
+
+def test_every_code_the_code_names_is_in_the_catalog_and_every_code_is_named() -> None:
+    assert usage_problems() == []
+
+
+def _copy_catalog(locale: Path) -> None:
+    shutil.copytree(LOCALE_DIR, locale, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+
+
+def test_the_check_finds_a_missing_text_other_placeholders_a_fuzzy_text_and_a_code_written_twice(
+        tmp_path: Path) -> None:
+    locale = tmp_path / "locale"
+    _copy_catalog(locale)
+    ja = catalog_path("ja", locale)
+    text = ja.read_text(encoding="utf-8")
+    for old, new in (('msgid "page.cancel"\nmsgstr "戻る"', 'msgid "page.cancel"\nmsgstr ""'),
+                     ('msgid "page.results_count"\nmsgstr "{n}件"', 'msgid "page.results_count"\nmsgstr "{count}件"'),
+                     ('msgid "page.saved"', '#, fuzzy\nmsgid "page.saved"')):
+        assert old in text
+        text = text.replace(old, new)
+    ja.write_text(text + '\nmsgid "page.save"\nmsgstr "保存"\n', encoding="utf-8")
+
+    assert sorted(catalog_problems(locale)) == [
+        "ja: page.save is written twice",
+        "ja: page.saved is marked fuzzy",
+        "page.cancel has no text in ja",
+        "page.results_count has different placeholders: en {n}; ja {count}",
+    ]
+
+
+def test_the_check_finds_codes_used_but_missing_and_codes_nothing_uses(tmp_path: Path) -> None:
+    for lang in LANGUAGES:  # a catalog of two codes
+        catalog = po.new_catalog(lang)
+        catalog.add("test.used", "used")
+        catalog.add("test.unused", "unused")
+        po.write(catalog, catalog_path(lang, tmp_path / "app" / "locale"))
+    (tmp_path / "app" / "web" / "templates").mkdir(parents=True)
+    (tmp_path / "app" / "web" / "views.py").write_text(
+        'raise error(InvalidInput, "test.used", field="x")\n'
+        'log.error("failed: %s", "not.a.code")\n'
+        'detail = render("test.missing", lang, {})\n'
+        'title = t("missing_title")\n', encoding="utf-8")
+    (tmp_path / "app" / "web" / "templates" / "page.html").write_text(
+        '<h1>{{ t("missing_heading") }}</h1><p>{{ t.role(role) }}</p>', encoding="utf-8")
+
+    assert usage_problems(tmp_path) == [
+        "page.missing_heading is used (app/web/templates/page.html:1) but not in the catalog",
+        "page.missing_title is used (app/web/views.py:4) but not in the catalog",
+        "test.missing is used (app/web/views.py:3) but not in the catalog",
+        "test.unused is in the catalog but nothing uses it",
+    ]
 
 OLD_MESSAGES = '''
 KEY_HEADERS = "`X-API-Key: <key>`"
@@ -30,7 +87,7 @@ def _git(root: Path, *args: str) -> None:
 
 def _checkout_with_old_tables(root: Path) -> None:
     """A checkout whose catalog is today's and whose committed tables hold entries the catalog lacks."""
-    shutil.copytree(LOCALE_DIR, root / "app" / "locale", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    _copy_catalog(root / "app" / "locale")
     (root / "app" / "web").mkdir(parents=True)
     (root / "app" / "messages.py").write_text(OLD_MESSAGES, encoding="utf-8")
     (root / "app" / "web" / "i18n.py").write_text(OLD_STRINGS, encoding="utf-8")

@@ -5,11 +5,27 @@ The strings are in the gettext catalog (app/locale) under `page.`: t("search_tit
 
 from fastapi import Request
 
-from app.i18n import PAGE_DEFAULT, first_supported, translate
+from app.i18n import N_, PAGE_DEFAULT, first_supported, translate
 
 LANGUAGES = ("ja", "en")
 DEFAULT = PAGE_DEFAULT
 COOKIE = "lang"
+# The labels of values the pages show, by value; written out so that extraction finds the codes.
+STATUS_LABELS = {
+    "interested": N_("page.status.interested"),
+    "not_relevant": N_("page.status.not_relevant"),
+    "contacted": N_("page.status.contacted"),
+    "met": N_("page.status.met"),
+    "deal": N_("page.status.deal"),
+}
+ROLE_LABELS = {
+    "vendor_hw": N_("page.role.vendor_hw"),
+    "vendor_sys": N_("page.role.vendor_sys"),
+    "sier": N_("page.role.sier"),
+    "user": N_("page.role.user"),
+    "support": N_("page.role.support"),
+}
+MEMBER_TYPE_LABELS = {"corporate": N_("page.corporate"), "individual": N_("page.individual")}
 
 
 def pick(request: Request) -> str:
@@ -28,11 +44,15 @@ class Translator:
 
     def status(self, status: str) -> str:
         """A feedback status's label."""
-        return translate(f"page.status.{status}", self.lang)
+        return translate(STATUS_LABELS[status], self.lang)
 
     def role(self, role: str) -> str:
         """A member role's label."""
-        return translate(f"page.role.{role}", self.lang)
+        return translate(ROLE_LABELS[role], self.lang)
+
+    def member_type(self, member_type: str) -> str:
+        """A member type's label (団体会員, 個人会員)."""
+        return translate(MEMBER_TYPE_LABELS[member_type], self.lang)
 
 
 INDUSTRY_EN = {
