@@ -4,7 +4,8 @@
 (app/locale/check.py) runs them to find codes missing from the catalog. The calls that name a code:
 
 - Python: error(cls, "code", …), render("code", …), translate("code", …), template("code", …), phrase("code", …),
-  and N_("code") for a code kept in a table and looked up later;
+  the pages' PageError(status, "code", …) and Throttled(retry_after, "code"), and N_("code") for a code kept in
+  a table and looked up later;
 - the pages (templates, and Python under app/web/): t("key") names the code `page.key`.
 """
 
@@ -19,7 +20,8 @@ from jinja2.ext import babel_extract as jinja_extract
 from app.locale import LOCALE_DIR
 
 # function -> the position (from 1) of the code among its positional arguments
-CODE_ARGUMENTS = {"error": 2, "render": 1, "translate": 1, "template": 1, "phrase": 1, "N_": 1}
+CODE_ARGUMENTS = {"error": 2, "render": 1, "translate": 1, "template": 1, "phrase": 1, "N_": 1,
+                  "PageError": 2, "Throttled": 2}
 PAGE_FUNCTION = "t"
 PAGE_PREFIX = "page."
 MAPPING = LOCALE_DIR / "babel.cfg"

@@ -26,6 +26,29 @@ ROLE_LABELS = {
     "support": N_("page.role.support"),
 }
 MEMBER_TYPE_LABELS = {"corporate": N_("page.corporate"), "individual": N_("page.individual")}
+# JSIC major divisions; the Japanese are the official names (app.roster.vocab.INDUSTRIES).
+INDUSTRY_LABELS = {
+    "A": N_("page.industry.A"),
+    "B": N_("page.industry.B"),
+    "C": N_("page.industry.C"),
+    "D": N_("page.industry.D"),
+    "E": N_("page.industry.E"),
+    "F": N_("page.industry.F"),
+    "G": N_("page.industry.G"),
+    "H": N_("page.industry.H"),
+    "I": N_("page.industry.I"),
+    "J": N_("page.industry.J"),
+    "K": N_("page.industry.K"),
+    "L": N_("page.industry.L"),
+    "M": N_("page.industry.M"),
+    "N": N_("page.industry.N"),
+    "O": N_("page.industry.O"),
+    "P": N_("page.industry.P"),
+    "Q": N_("page.industry.Q"),
+    "R": N_("page.industry.R"),
+    "S": N_("page.industry.S"),
+    "T": N_("page.industry.T"),
+}
 
 
 def pick(request: Request) -> str:
@@ -50,16 +73,10 @@ class Translator:
         """A member role's label."""
         return translate(ROLE_LABELS[role], self.lang)
 
+    def industry(self, code: str) -> str:
+        """A JSIC major division's name; an unknown code as it is."""
+        return translate(INDUSTRY_LABELS[code], self.lang) if code in INDUSTRY_LABELS else code
+
     def member_type(self, member_type: str) -> str:
         """A member type's label (団体会員, 個人会員)."""
         return translate(MEMBER_TYPE_LABELS[member_type], self.lang)
-
-
-INDUSTRY_EN = {
-    "A": "Agriculture, forestry", "B": "Fisheries", "C": "Mining", "D": "Construction", "E": "Manufacturing",
-    "F": "Electricity, gas, heat, water", "G": "Information and communications", "H": "Transport, postal",
-    "I": "Wholesale, retail", "J": "Finance, insurance", "K": "Real estate, leasing",
-    "L": "Scientific research, professional services", "M": "Accommodation, food services",
-    "N": "Living-related services, amusement", "O": "Education", "P": "Medical, health care, welfare",
-    "Q": "Compound services", "R": "Other services", "S": "Government", "T": "Unclassifiable",
-}
