@@ -19,7 +19,7 @@ from app.config import get_settings
 from app.db import normalize_url
 from app.errors import AppError, Conflict
 from app.i18n import N_
-from app.messages import Phrase, error, render
+from app.messages import error, phrase, render
 from app.roster.exchange import export_roster, import_roster
 from app.roster.files import is_spreadsheet, read_roster_file, write_roster_file
 from app.roster.validation import RosterInvalid
@@ -32,8 +32,7 @@ cli.add_typer(db_cli, name="db")
 PROGRESS_THRESHOLD = 200  # records; smaller files import too fast for a bar to help
 # Attempts of an import that another import of the same members overtook (it then sees their records).
 IMPORT_ATTEMPTS = 3
-KINDS = {"organizations": Phrase("organizations", "会員"), "needs": Phrase("needs", "ニーズ"),
-         "seeds": Phrase("seeds", "シーズ")}
+KINDS = {"organizations": phrase("term.organizations"), "needs": phrase("term.needs"), "seeds": phrase("term.seeds")}
 LangOption = Annotated[str | None, typer.Option("--lang", help="messages in ja or en (default: from LANG / LC_ALL)")]
 
 

@@ -20,8 +20,9 @@ E = TypeVar("E", bound=AppError)
 # Codes other modules build from a record's kind (f"not_found.{kind}"), written out so that extraction finds them.
 NOT_FOUND_BY_KIND = {"need": N_("not_found.need"), "seed": N_("not_found.seed")}
 
-# Words interpolated into messages (the kind of record, the scope of a key), as Japanese readers know them.
-TERMS_JA = {"organization": "会員", "member": "会員", "need": "ニーズ", "seed": "シーズ", "lab": "ラボ"}
+# Words interpolated into messages (the kind of record, the scope of a key), as readers of each language know them.
+TERMS = {"organization": N_("term.organization"), "member": N_("term.member"), "need": N_("term.need"),
+         "seed": N_("term.seed"), "lab": N_("term.lab")}
 TERM_PARAMS = frozenset({"kind", "scope"})
 
 # pydantic error type -> Japanese reason; placeholders are the error's ctx. Other types keep pydantic's English.
@@ -233,8 +234,8 @@ def validation_reasons(problems: Sequence[Mapping[str, Any]]) -> Phrase:
 def _localized(name: str, value: Any, lang: str) -> Any:
     if isinstance(value, Phrase):
         return value.text(lang)
-    if lang == "ja" and name in TERM_PARAMS and isinstance(value, str):
-        return TERMS_JA.get(value, value)
+    if name in TERM_PARAMS and isinstance(value, str) and value in TERMS:
+        return template(TERMS[value], lang)
     return value
 
 
@@ -242,6 +243,11 @@ def render(code: str, lang: str, params: Mapping[str, Any]) -> str:
     """The catalogue message in the language, filled with the parameters."""
     values = {name: _localized(name, value, lang) for name, value in params.items()}
     return template(code, lang).format(**values)
+
+
+def phrase(code: str, **params: Any) -> Phrase:
+    """A catalogue message as a parameter of another, in both languages."""
+    return Phrase(render(code, "en", params), render(code, "ja", params))
 
 
 def error(cls: type[E], code: str, *, field: str | None = None, **params: Any) -> E:
