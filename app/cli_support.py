@@ -65,8 +65,7 @@ def existing_database_url(database_url: str | None = None) -> str:
     database_url = database_url or get_settings().database_url
     missing = missing_sqlite_file(database_url)
     if missing is not None:
-        fail(f"no database at {missing}: run `iotmatch db upgrade` first, or set IOTMATCH_DATABASE_URL to the "
-             "database to use.")
+        fail(render("cli.no_database", cli_language(None), {"path": missing}))
     return database_url
 
 
@@ -83,6 +82,6 @@ def cli_session(*, report_errors: bool = False) -> Iterator[Session]:
     except AppError as exc:
         if not report_errors:
             raise
-        fail(exc.message)
+        fail(message(exc, cli_language(None)))
     finally:
         engine.dispose()
