@@ -57,9 +57,8 @@ def template(code: str, lang: str) -> str:
 
 
 def translate(code: str, lang: str, /, **params: Any) -> str:
-    """The catalog's text for the code in the language, filled with the parameters."""
-    text = template(code, lang)
-    return text.format(**params) if params else text
+    """The catalog's text for the code in the language, filled with the parameters (`{{` is a literal brace)."""
+    return template(code, lang).format(**params)
 
 
 def first_supported(candidates: Iterable[str | None], default: str) -> str:
