@@ -62,6 +62,7 @@ def test_the_check_finds_codes_used_but_missing_and_codes_nothing_uses(tmp_path:
         "page.missing_title is used (app/web/views.py:4) but not in the catalog",
         "test.missing is used (app/web/views.py:3) but not in the catalog",
         "test.unused is in the catalog but nothing uses it",
+        "messages.pot does not list the codes in use: run make messages",
     ]
 
 OLD_MESSAGES = '''

@@ -64,6 +64,10 @@ def usage_problems(root: Path = ROOT) -> list[str]:
                 for code, places in sorted(used.items()) if code not in known]
     problems += [f"{code} is in the catalog but nothing uses it" for code in sorted(known)
                  if code not in used]
+    template = root / LOCALE_DIR.relative_to(ROOT) / po.TEMPLATE
+    listed = {str(m.id) for m in po.read(template)} - {""} if template.exists() else set()
+    if listed != set(used):
+        problems.append(f"{po.TEMPLATE} does not list the codes in use: run make messages")
     return problems
 
 
