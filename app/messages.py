@@ -206,15 +206,15 @@ def validation_reason(problem: Mapping[str, Any], lang: str) -> str:
     ctx = dict(problem.get("ctx") or {})
     if kind in ("value_error", "assertion_error"):
         return reason_ja(str(ctx.get("error", ""))) or english
-    template = VALIDATION_JA.get(kind)
-    if template is None:
+    wording = VALIDATION_JA.get(kind)
+    if wording is None:
         return english
     values = {k: _expected_ja(str(v)) if k.startswith("expected") else v for k, v in ctx.items()}
     # Length errors count characters of text and items of anything else; pydantic says "items" for both.
     values["unit"] = "文字" if isinstance(problem.get("input"), str) else "件"
     try:
-        return template.format(**values)
-    except (KeyError, IndexError, ValueError):  # a ctx unlike the one the template expects
+        return wording.format(**values)
+    except (KeyError, IndexError, ValueError):  # a ctx unlike the one the wording expects
         return english
 
 
