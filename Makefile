@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # index offer one (the default index's build pulls several GB of CUDA; the Dockerfile names the CPU index).
 TORCH := torch==2.13.0
 
-.PHONY: install install-dev run test screenshots lint typecheck bench clean
+.PHONY: install install-dev run test screenshots lint typecheck messages bench clean
 
 $(BIN)/python:
 	@# Debian ships venv's pip bootstrap separately; install it where we may, else say what is missing.
@@ -52,6 +52,13 @@ lint: install-dev
 
 typecheck: install-dev
 	$(BIN)/mypy app matching embeddings bench tests
+
+# The message catalog (docs/messages.md): messages.pot from the codes the code and the templates use, then the check
+# that every code has its text in every language, with the same placeholders, and that none is left unused.
+messages: install
+	$(BIN)/pybabel --quiet extract -F app/locale/babel.cfg --no-location --omit-header --sort-output \
+		-o app/locale/messages.pot app
+	$(BIN)/python -m app.locale.check
 
 bench: install-dev
 	$(BIN)/python -m bench.ranking_quality

@@ -18,7 +18,8 @@ from app.cli_support import cli_language, cli_session, existing_database_url, fa
 from app.config import get_settings
 from app.db import normalize_url
 from app.errors import AppError, Conflict
-from app.messages import Phrase, error, render
+from app.i18n import N_
+from app.messages import error, phrase, render
 from app.roster.exchange import export_roster, import_roster
 from app.roster.files import is_spreadsheet, read_roster_file, write_roster_file
 from app.roster.validation import RosterInvalid
@@ -31,8 +32,7 @@ cli.add_typer(db_cli, name="db")
 PROGRESS_THRESHOLD = 200  # records; smaller files import too fast for a bar to help
 # Attempts of an import that another import of the same members overtook (it then sees their records).
 IMPORT_ATTEMPTS = 3
-KINDS = {"organizations": Phrase("organizations", "会員"), "needs": Phrase("needs", "ニーズ"),
-         "seeds": Phrase("seeds", "シーズ")}
+KINDS = {"organizations": phrase("term.organizations"), "needs": phrase("term.needs"), "seeds": phrase("term.seeds")}
 LangOption = Annotated[str | None, typer.Option("--lang", help="messages in ja or en (default: from LANG / LC_ALL)")]
 
 
@@ -42,7 +42,7 @@ def db_upgrade(
 ) -> None:
     """Bring the database to the latest schema (creates it if empty)."""
     migrate.upgrade(get_settings().database_url, revision)
-    typer.echo(f"database at {revision}")
+    typer.echo(render("cli.database_at", cli_language(None), {"revision": revision}))
 
 
 @db_cli.command("revision")
@@ -52,16 +52,16 @@ def db_revision(
 ) -> None:
     """Write a new migration from the differences between the models and the database (which must be at head)."""
     if not re.fullmatch(r"\d{4}_[a-z0-9_]+", revision_id):
-        fail(f"--id {revision_id!r}: use the next number and a slug, e.g. 0006_events")
+        fail(render("cli.revision_id", cli_language(None), {"id": revision_id}))
     path = migrate.revision(existing_database_url(), message, revision_id)
-    typer.echo(f"wrote {path}; review it, then `iotmatch db upgrade`")
+    typer.echo(render("cli.revision_wrote", cli_language(None), {"path": path}))
 
 
 @db_cli.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="target revision id, or 'base'")]) -> None:
     """Step the schema back to REVISION ('base' drops every table)."""
     migrate.downgrade(existing_database_url(), revision)
-    typer.echo(f"database at {revision}")
+    typer.echo(render("cli.database_at", cli_language(None), {"revision": revision}))
 
 
 def _progress(total: int, lang: str) -> Any:
@@ -139,7 +139,7 @@ def _print_import_report(report: dict[str, Any], prune: bool, lang: str) -> None
         missing = report["missing"][kind]
         if missing:
             ids = f"{', '.join(missing[:20])}{' …' if len(missing) > 20 else ''}"
-            code = "cli.import_removed" if prune else "cli.import_missing"
+            code = N_("cli.import_removed") if prune else N_("cli.import_missing")
             typer.echo(render(code, lang, {"count": len(missing), "ids": ids}))
 
 
@@ -182,11 +182,11 @@ def check_port_free(host: str, port: int) -> None:
             sock.bind((host, port))
         except OSError as exc:
             other = 8001 if port != 8001 else 8002
-            how = (f"Start it on another port: `iotmatch serve --port {other}`, or set IOTMATCH_PORT "
-                   f"(`IOTMATCH_PORT={other} make run`).")
+            lang = cli_language(None)
+            how = render("cli.port_how", lang, {"other": other})
             if exc.errno == errno.EADDRINUSE:
-                fail(f"port {port} on {host} is already in use (is iotmatch already running?). {how}")
-            fail(f"cannot listen on {host}:{port}: {exc.strerror}. {how} The address is --host or IOTMATCH_HOST.")
+                fail(render("cli.port_in_use", lang, {"port": port, "host": host, "how": how}))
+            fail(render("cli.cannot_listen", lang, {"host": host, "port": port, "reason": exc.strerror, "how": how}))
 
 
 @cli.command("serve")
@@ -236,7 +236,7 @@ def main() -> None:
         # An unreachable server or a database without the schema: say so instead of a traceback.
         url = make_url(normalize_url(get_settings().database_url)).render_as_string(hide_password=True)
         reason = str(exc.orig or exc).strip().splitlines()[0]
-        typer.secho(f"database {url}: {reason}\nIs it reachable, and has `iotmatch db upgrade` been run?",
+        typer.secho(render("cli.database_unreachable", cli_language(None), {"url": url, "reason": reason}),
                     fg=typer.colors.RED, err=True)
         raise SystemExit(1) from None
 

@@ -13,10 +13,8 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.db import make_engine, make_session_factory, normalize_url, session_scope
 from app.errors import AppError
-from app.messages import DEFAULT_LANGUAGE, LANGUAGES, render
-
-# The locale variables in the order POSIX gives them precedence.
-LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+from app.i18n import CLI_DEFAULT, LANGUAGES, locale_language
+from app.messages import render
 
 
 def cli_language(option: str | None) -> str:
@@ -25,11 +23,7 @@ def cli_language(option: str | None) -> str:
         if option not in LANGUAGES:
             raise typer.BadParameter(f"use one of {', '.join(LANGUAGES)}", param_hint="--lang")
         return option
-    for name in LOCALE_VARIABLES:
-        value = os.environ.get(name)
-        if value:
-            return "ja" if value.lower().startswith("ja") else DEFAULT_LANGUAGE
-    return DEFAULT_LANGUAGE
+    return locale_language(os.environ, CLI_DEFAULT)
 
 
 def message(error: AppError, lang: str) -> str:
@@ -71,8 +65,7 @@ def existing_database_url(database_url: str | None = None) -> str:
     database_url = database_url or get_settings().database_url
     missing = missing_sqlite_file(database_url)
     if missing is not None:
-        fail(f"no database at {missing}: run `iotmatch db upgrade` first, or set IOTMATCH_DATABASE_URL to the "
-             "database to use.")
+        fail(render("cli.no_database", cli_language(None), {"path": missing}))
     return database_url
 
 
@@ -89,6 +82,6 @@ def cli_session(*, report_errors: bool = False) -> Iterator[Session]:
     except AppError as exc:
         if not report_errors:
             raise
-        fail(exc.message)
+        fail(message(exc, cli_language(None)))
     finally:
         engine.dispose()

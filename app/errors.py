@@ -14,7 +14,7 @@ class AppError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
-        # A key of the message catalogue (app/messages.py), so the API can answer in the caller's language.
+        # A code of the message catalog (app/locale, docs/messages.md), so the API can answer in the caller's language.
         self.code = code
         self.params = params or {}
 

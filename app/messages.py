@@ -1,609 +1,42 @@
-"""The API's messages in English and Japanese, and the choice between them by Accept-Language."""
+"""The API's and the CLI's messages in English and Japanese, and the choice between them by Accept-Language.
+
+The texts are in the gettext catalog (app/locale, read by app/i18n.py); this module fills them in.
+"""
 
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from app import i18n
 from app.errors import AppError
+from app.i18n import N_, template
 
-LANGUAGES = ("en", "ja")
-DEFAULT_LANGUAGE = "en"
-KEY_HEADERS = "`Authorization: Bearer <key>` or `X-API-Key: <key>`"
+LANGUAGES = i18n.LANGUAGES
+DEFAULT_LANGUAGE = i18n.API_DEFAULT
 
 E = TypeVar("E", bound=AppError)
 
-# code -> (English, Japanese); placeholders are filled by str.format.
-MESSAGES: dict[str, tuple[str, str]] = {
-    "auth.missing": (
-        f"No API key was sent. Send your key as {KEY_HEADERS}.",
-        f"APIキーが送られていません。{KEY_HEADERS} ヘッダーでキーを送ってください。",
-    ),
-    "auth.scheme": (
-        f"The Authorization header holds no API key. Send your key as {KEY_HEADERS}.",
-        f"Authorization ヘッダーにAPIキーがありません。{KEY_HEADERS} ヘッダーでキーを送ってください。",
-    ),
-    "auth.unknown": (
-        f"The API key is not valid. Send the key you were given as {KEY_HEADERS}; "
-        "the secretariat can issue a new one.",
-        f"APIキーが正しくありません。発行されたキーを {KEY_HEADERS} ヘッダーで送ってください。"
-        "キーは事務局が発行します。",
-    ),
-    "auth.revoked": (
-        f"This API key was revoked. Ask the secretariat for a new key and send it as {KEY_HEADERS}.",
-        f"このAPIキーは無効化されています。事務局から新しいキーを受け取り、{KEY_HEADERS} ヘッダーで送ってください。",
-    ),
-    "forbidden.role": (
-        "A {role} key may not {action}; that needs a {allowed} key.",
-        "{role} のキーでは {action} はできません（{allowed} のキーが必要です）。",
-    ),
-    "forbidden.other_organization": (
-        "A member key may only change its own organization ({own}); {target} belongs to another member.",
-        "会員のキーで変更できるのは自分の団体（{own}）のデータだけです。{target} は他の会員のものです。",
-    ),
-    "forbidden.other_key": (
-        "A {role} key may only list and revoke the keys of its own {scope}; key {id} is not one of them.",
-        "{role} のキーで一覧・無効化できるのは、そのキーの{scope}のキーだけです。キー {id} は対象外です。",
-    ),
-    "forbidden.feedback_pair": (
-        "Feedback is given on pairs with one of your own needs or seeds; neither {need} nor {seed} "
-        "belongs to {own}.",
-        "フィードバックできるのは自分のニーズまたはシーズを含む組み合わせだけです。"
-        "{need} も {seed} も {own} のものではありません。",
-    ),
-    "not_found.organization": (
-        "No organization with id {id!r}; GET /v1/organizations lists them.",
-        "ID {id!r} の会員はいません。GET /v1/organizations で一覧できます。",
-    ),
-    "not_found.need": (
-        "No need with id {id!r}; GET /v1/needs lists them.",
-        "ID {id!r} のニーズはありません。GET /v1/needs で一覧できます。",
-    ),
-    "not_found.seed": (
-        "No seed with id {id!r}; GET /v1/seeds lists them.",
-        "ID {id!r} のシーズはありません。GET /v1/seeds で一覧できます。",
-    ),
-    "not_found.lab": (
-        "No lab with id {id!r}; GET /v1/labs lists them.",
-        "ID {id!r} のラボはありません。GET /v1/labs で一覧できます。",
-    ),
-    "not_found.key": (
-        "No API key with id {id}; GET /v1/keys lists them.",
-        "ID {id} のAPIキーはありません。GET /v1/keys で一覧できます。",
-    ),
-    "not_found.member": (
-        "No member with id {id!r}; GET /v1/organizations lists them.",
-        "ID {id!r} の会員はいません。GET /v1/organizations で一覧できます。",
-    ),
-    "not_found.program": (
-        "No support program with id {id!r}; GET /v1/programs lists them.",
-        "ID {id!r} の支援施策はありません。GET /v1/programs で一覧できます。",
-    ),
-    "conflict.id_taken": (
-        "The id {id!r} is already used by another {kind}; choose another, or leave id out to get the next free one.",
-        "ID {id!r} は別の{kind}で使われています。別のIDにするか、IDを省いて自動で採番してください。",
-    ),
-    "conflict.program_exists": (
-        "Program {id!r} already exists; PUT /v1/programs/{id} changes it.",
-        "施策 {id!r} はすでにあります。変更は PUT /v1/programs/{id} で行ってください。",
-    ),
-    "conflict.program_created": (
-        "Program {id!r} was created at the same time by another request.",
-        "施策 {id!r} は別のリクエストで同時に登録されました。",
-    ),
-    "conflict.program_retired": (
-        "Program {id!r} is retired; POST /v1/programs with its document restores it.",
-        "施策 {id!r} は廃止されています。その文書を POST /v1/programs に送ると復活します。",
-    ),
-    "invalid.origin": (
-        "{origin!r} is not a web origin: give scheme://host[:port] as browsers send it, e.g. "
-        "https://iot-lab.example.jp (no path, no trailing slash).",
-        "{origin!r} はオリジンではありません。ブラウザが送る形 scheme://host[:port]（例: https://iot-lab.example.jp、"
-        "パスや末尾の / なし）で指定してください。",
-    ),
-    "invalid.prefecture": (
-        "prefecture {value!r} is not one of the 47 prefectures (kanji, e.g. 福岡県) nor 'all'.",
-        "prefecture {value!r} は47都道府県名（漢字、例: 福岡県）でも 'all' でもありません。",
-    ),
-    "invalid.organization_required": (
-        "organization is required: the id of the member the {kind} belongs to (e.g. ORG-0001).",
-        "organization（この{kind}を出す会員のID、例: ORG-0001）を指定してください。",
-    ),
-    "invalid.same_organization": (
-        "The need {need} and the seed {seed} belong to the same member; feedback is for pairs across members.",
-        "ニーズ {need} とシーズ {seed} は同じ会員のものです。フィードバックは異なる会員の組み合わせが対象です。",
-    ),
-    "invalid.key_scope": (
-        "A {role} key {rule}.",
-        "role が {role} のキーは{rule}。",
-    ),
-    "invalid.role": (
-        "role must be one of {allowed}",
-        "role は {allowed} のいずれかにしてください。",
-    ),
-    "invalid.status": (
-        "status must be one of {allowed}",
-        "status は {allowed} のいずれかにしてください。",
-    ),
-    "invalid.program_object": (
-        "A program must be an object with the fields of seed/programs.yaml.",
-        "施策は seed/programs.yaml の1件と同じ項目を持つオブジェクトにしてください。",
-    ),
-    "invalid.program": (
-        "{label} has {count} problem(s): {problems}",
-        "{label}に {count} 件の問題があります: {problems}",
-    ),
-    "invalid.program_rename": (
-        "The document's id {body_id!r} differs from {id!r}; ids cannot be renamed "
-        "(create the new id and retire the old one).",
-        "文書のID {body_id!r} が {id!r} と違います。IDは変更できません（新しいIDで登録し、古いIDを廃止してください）。",
-    ),
-    "invalid.changed_by": (
-        "changed_by must name who made the change (an API key name, 'cli', ...).",
-        "changed_by には変更した人（APIキーの名前や 'cli' など）を指定してください。",
-    ),
-    "invalid.catalog": (
-        "{error}",
-        "施策カタログに問題があります: {error}",
-    ),
-    "invalid.yaml": (
-        "{origin}: invalid YAML: {error}",
-        "{origin}: YAMLとして読めません: {error}",
-    ),
-    "invalid.member_data": (
-        "Member {id!r} cannot be judged: {problems}",
-        "会員 {id!r} の登録内容では判定できません: {problems}",
-    ),
-    "invalid.need_owner": (
-        "Need {need!r} belongs to another member, not {own!r}.",
-        "ニーズ {need!r} は {own!r} ではなく他の会員のものです。",
-    ),
-    "invalid.flags": (
-        "{value!r} is not a valid Flag; flags are {allowed}",
-        "flags の値 {value!r} は使えません。使えるのは {allowed} です。",
-    ),
-    "invalid.partner_self": (
-        "{id!r} is the applicant; list only the other members as partners.",
-        "{id!r} は申請者です。partners には他の会員だけを挙げてください。",
-    ),
-    "invalid.investment": (
-        "investment_jpy must not be negative.",
-        "investment_jpy は0以上にしてください。",
-    ),
-    "invalid.record": (
-        "{field}: {reason}",
-        "入力が正しくありません（{field}）: {reason}",
-    ),
-    "invalid.input": (
-        "{field}: {reason}",
-        "入力が正しくありません（{field}）: {reason}",
-    ),
-    "invalid.json": (
-        "The request body is not valid JSON: {reason}.",
-        "リクエスト本文が正しいJSONではありません（{position} 文字目付近）。",
-    ),
-    "index.loading": (
-        "The matching index is still loading; try again in a few seconds.",
-        "マッチングの索引を読み込み中です。数秒後にもう一度お試しください。",
-    ),
-    "http.not_found": (
-        "There is no {path}. The API is described at /docs.",
-        "{path} はありません。APIの説明は /docs にあります。",
-    ),
-    "http.method_not_allowed": (
-        "{method} is not allowed on {path}; use {allow}.",
-        "{path} に {method} は使えません。使えるのは {allow} です。",
-    ),
-    "http.too_large": (
-        "The request body is larger than {limit} bytes.",
-        "リクエスト本文が {limit} バイトを超えています。",
-    ),
-    "http.body_encoding": (
-        "The request body is not UTF-8 text; send JSON encoded as UTF-8.",
-        "リクエスト本文がUTF-8ではありません。JSONはUTF-8で送ってください。",
-    ),
-    "http.body_unreadable": (
-        "The request body could not be read as JSON (a number longer than 4300 digits, for example); "
-        "check it and send it again.",
-        "リクエスト本文をJSONとして読めませんでした（4300桁を超える数値など）。内容を確かめて送り直してください。",
-    ),
-    "http.error": (
-        "{detail}",
-        "リクエストを処理できませんでした（HTTP {status}）。",
-    ),
-    "http.nul": (
-        "The request URL contains a NUL character.",
-        "リクエストURLにNUL文字が含まれています。",
-    ),
-    "http.nul_text": (
-        "A text contains a NUL character, which cannot be stored; remove it and send the request again.",
-        "テキストにNUL文字が含まれていて保存できません。取り除いてから送り直してください。",
-    ),
-    "http.database_unavailable": (
-        "The database cannot be reached just now; nothing was changed. Please try again in a moment.",
-        "データベースに一時的に接続できません（変更は行われていません）。少し待ってからもう一度お試しください。",
-    ),
-    "http.body_timeout": (
-        "The request body did not arrive within {seconds} s; send it again.",
-        "リクエスト本文が {seconds} 秒以内に届きませんでした。送り直してください。",
-    ),
-    "http.internal": (
-        "Something went wrong on our side and was logged; please try again later.",
-        "サーバー側で問題が起きました（記録済み）。しばらくしてからもう一度お試しください。",
-    ),
-    "auth.throttled": (
-        "Too many failed authentications from your address (at most {per_minute} a minute); try again in "
-        "{retry_after} s with the key the secretariat gave you.",
-        "このアドレスからの認証の失敗が多すぎます（1分あたり最大 {per_minute} 回）。{retry_after} 秒後に、"
-        "事務局から受け取ったキーでもう一度お試しください。",
-    ),
-    "rate.limited": (
-        "Too many requests with this key (at most {per_minute} a minute); try again in {retry_after} s.",
-        "このキーからのリクエストが多すぎます（1分あたり最大 {per_minute} 件）。"
-        "{retry_after} 秒後にもう一度お試しください。",
-    ),
-    "cors.origin": (
-        "The origin {origin} is not registered for any lab; the secretariat can add it to the lab's allowed_origins.",
-        "オリジン {origin} はどのラボにも登録されていません。事務局がラボの allowed_origins に追加できます。",
-    ),
-    # Events (商談会) and themes, in the secretariat's words: イベント, 参加者, 商談, 時間枠, テーブル, 希望, 成果.
-    "not_found.event": (
-        "No event {id!r}; `GET /v1/events` lists them.",
-        "イベント {id!r} はありません。GET /v1/events で一覧できます。",
-    ),
-    "not_found.event_member": (
-        "No member {id!r}.",
-        "会員 {id!r} はいません。",
-    ),
-    "not_found.event_participant": (
-        "{org} does not take part in {event}; add it as a participant first.",
-        "{org} は {event} の参加者ではありません。先に参加者として登録してください。",
-    ),
-    "not_found.event_request_target": (
-        "{target} does not take part in {event}; requests name other participants.",
-        "{target} は {event} の参加者ではありません。希望の相手には、このイベントの他の参加者を指定してください。",
-    ),
-    "not_found.event_request": (
-        "{requester} has no request about {target} in {event}.",
-        "{event} には {requester} から {target} への希望はありません。",
-    ),
-    "not_found.event_meeting": (
-        "{event} has no meeting {meeting}; the schedule lists the meeting ids.",
-        "{event} に商談 {meeting} はありません。商談のIDはスケジュールに載っています。",
-    ),
-    "conflict.event_exists": (
-        "An event {id!r} already exists; choose another code or edit it.",
-        "イベント {id!r} はすでにあります。別のコードにするか、そのイベントを変更してください。",
-    ),
-    "conflict.event_registration_closed": (
-        "Registration for {event} closed at {closes}; ask the secretariat to change participants or requests.",
-        "{event} の参加申込は {closes} に締め切られました。参加者や希望の変更は事務局にご連絡ください。",
-    ),
-    "conflict.event_participant_exists": (
-        "{org} already takes part in {event}; change it with PATCH /v1/events/{event}/participants/{org} instead.",
-        "{org} はすでに {event} の参加者です。変更は PATCH /v1/events/{event}/participants/{org} で行ってください。",
-    ),
-    "conflict.event_tables_held": (
-        "{event} already has meeting outcomes: its number of tables ({tables}) can no longer change. "
-        "Name, date and venue can still be edited.",
-        "{event} には商談の成果が記録されているため、テーブル数（{tables}）はもう変更できません。"
-        "名称・日付・会場は変更できます。",
-    ),
-    "conflict.event_slots_held": (
-        "{event} already has meeting outcomes: its meeting slots (codes, times, lengths) can no longer change; "
-        "only breaks and labels can.",
-        "{event} には商談の成果が記録されているため、商談の時間枠（コード・時刻・長さ）はもう変更できません。"
-        "変更できるのは休憩とラベルだけです。",
-    ),
-    "conflict.event_participant_meetings_held": (
-        "{event} already has meeting outcomes, and {org} had {count} meeting(s) in {slots}: its available slots "
-        "must include them and max_meetings be at least {count}.",
-        "{event} には商談の成果が記録されており、{org} は時間枠 {slots} で {count} 件の商談をしました。"
-        "参加できる時間枠にはこれらを含め、max_meetings（商談数の上限）は {count} 以上にしてください。",
-    ),
-    "conflict.event_participant_held": (
-        "{event} already has meeting outcomes, and {org} had meetings there: it can no longer be withdrawn.",
-        "{event} には商談の成果が記録されており、{org} はそこで商談をしました。参加はもう取り消せません。",
-    ),
-    "conflict.event_pair_held": (
-        "{event} already has meeting outcomes, and {requester} and {target} had a meeting there: {refused}.",
-        "{event} には商談の成果が記録されており、{requester} と {target} はそこで商談をしました。{refused}。",
-    ),
-    "conflict.event_schedule_held": (
-        "{event} already has meeting outcomes; it cannot be scheduled again.",
-        "{event} には商談の成果が記録されているため、スケジュールはもう作り直せません。",
-    ),
-    "conflict.event_not_scheduled": (
-        "{event} has no schedule yet; run the scheduler first.",
-        "{event} にはまだスケジュールがありません。公開する前にスケジュールを作成してください。",
-    ),
-    "invalid.event_slot_count": (
-        "give at least one meeting slot",
-        "count（商談の時間枠の数）は1以上にしてください。",
-    ),
-    "invalid.event_slots_past_midnight": (
-        "the slots run past midnight; start earlier or use fewer slots",
-        "時間枠が午前0時を越えます。開始を早めるか、時間枠を減らしてください。",
-    ),
-    "invalid.event_slot_kind": (
-        "a slot's kind is meeting or break",
-        "時間枠の kind は meeting（商談）または break（休憩）にしてください。",
-    ),
-    "invalid.event_slot_minutes": (
-        "a meeting slot lasts 15, 20 or 30 minutes, not {minutes}",
-        "商談の時間枠の長さは15分・20分・30分のいずれかにしてください（{minutes} 分は使えません）。",
-    ),
-    "invalid.event_break_minutes": (
-        "a break lasts between 1 and 1440 minutes",
-        "休憩の長さは1〜1440分にしてください。",
-    ),
-    "invalid.event_slot_codes": (
-        "slot codes must be unique within an event",
-        "時間枠のコードはイベントの中で重ならないようにしてください。",
-    ),
-    "invalid.event_slot_past_midnight": (
-        "slot {slot} ends after midnight ({start} + {minutes} min); every slot must end by 24:00 of the event's day",
-        "時間枠 {slot} は午前0時を過ぎて終わります（{start} から {minutes} 分）。"
-        "時間枠はすべてイベント当日の24:00までに終わるようにしてください。",
-    ),
-    "invalid.event_slot_overlap": (
-        "slot {slot} ends at {end}, after {next} starts ({next_start})",
-        "時間枠 {slot} は {end} に終わり、次の時間枠 {next} の開始（{next_start}）と重なっています。",
-    ),
-    "invalid.event_meeting_slots": (
-        "an event needs at least one meeting slot",
-        "イベントには商談の時間枠が1つ以上必要です。",
-    ),
-    "invalid.event_tables": (
-        "an event needs at least one table",
-        "イベントにはテーブルが1つ以上必要です。",
-    ),
-    "invalid.event_empty": (
-        "{field} cannot be empty",
-        "{field} は空にできません。",
-    ),
-    "invalid.event_unknown_slots": (
-        "unknown meeting slot(s) {unknown}; this event's are {slots}",
-        "商談の時間枠 {unknown} はこのイベントにありません。このイベントの時間枠は {slots} です。",
-    ),
-    "invalid.event_max_meetings_negative": (
-        "max_meetings cannot be negative",
-        "max_meetings（商談数の上限）は0以上にしてください。",
-    ),
-    "invalid.event_max_meetings": (
-        "max_meetings must be 0 or more",
-        "max_meetings（商談数の上限）は0以上にしてください。",
-    ),
-    "invalid.event_request_kind": (
-        "kind must be one of {allowed}",
-        "希望の種類（kind）は {allowed} のいずれかにしてください。",
-    ),
-    "invalid.event_request_self": (
-        "a member cannot make a request about itself",
-        "自分自身への希望は出せません。希望の相手には他の参加者を指定してください。",
-    ),
-    "invalid.event_time_limit": (
-        "time_limit_s must be between 0.5 and {limit:g}",
-        "time_limit_s（スケジュール作成の制限時間）は0.5〜{limit:g} 秒にしてください。",
-    ),
-    "invalid.event_outcome": (
-        "outcome must be one of {allowed}",
-        "outcome（商談の成果）は {allowed} のいずれかにしてください。",
-    ),
-    "invalid.event_member_required": (
-        "give {field} (a member id such as ORG-0001)",
-        "{field}（会員ID、例: ORG-0001）を指定してください。",
-    ),
-    "invalid.event_export_view": (
-        "view must be list, participant or table",
-        "view は list、participant、table のいずれかにしてください。",
-    ),
-    "invalid.event_export_format": (
-        "format must be one of {allowed}",
-        "format は {allowed} のいずれかにしてください。",
-    ),
-    "invalid.event_changeover": (
-        "changeover_minutes must be between 0 and {max}",
-        "changeover_minutes（商談の間の移動時間）は0〜{max}分にしてください。",
-    ),
-    "invalid.event_lunch_and_break": (
-        "slot {after} already has a break after it; put lunch after another slot",
-        "時間枠 {after} の後にはすでに休憩があります。昼食は別の時間枠の後にしてください。",
-    ),
-    "invalid.event_break_after": (
-        "a break or lunch follows one of the meeting slots 1 to {last}, not {after}",
-        "休憩・昼食は商談の時間枠 1〜{last} のいずれかの後に入れてください（{after} は使えません）。",
-    ),
-    "invalid.event_min_value": (
-        "min_value must be between 0 and {max:g}",
-        "min_value（推薦する商談の最低評価値）は0〜{max:g}にしてください。",
-    ),
-    "invalid.event_no_plan": (
-        "{event}'s slots were given one by one, so there is no plan to change; send the whole plan (start, count, "
-        "minutes, changeover_minutes, lunch, breaks)",
-        "{event} の時間枠は一つずつ指定されたため、変更できる計画がありません。計画全体（start・count・minutes・"
-        "changeover_minutes・lunch・breaks）を指定してください。",
-    ),
-    "invalid.event_move_nothing": (
-        "give the slot or the table to move the meeting to",
-        "移動先の時間枠かテーブルを指定してください。",
-    ),
-    "invalid.event_meeting_self": (
-        "a meeting needs two different participants",
-        "商談には異なる2者の参加者を指定してください。",
-    ),
-    "invalid.event_table": (
-        "table {table} does not exist; this event has tables 1 to {tables}",
-        "テーブル {table} はありません。このイベントのテーブルは 1〜{tables} です。",
-    ),
-    "conflict.event_meetings_held": (
-        "{event} already has meeting outcomes: its meetings can no longer be changed.",
-        "{event} には商談の成果が記録されているため、商談はもう変更できません。",
-    ),
-    "conflict.event_pair_scheduled": (
-        "{a} and {b} already meet in {slot} (meeting {meeting}); move that meeting instead "
-        "(PATCH /v1/events/{event}/meetings/{meeting}).",
-        "{a} と {b} はすでに時間枠 {slot} で商談します（商談 {meeting}）。その商談を移動してください"
-        "（PATCH /v1/events/{event}/meetings/{meeting}）。",
-    ),
-    "conflict.event_meeting_max": (
-        "{org} already has {max} meeting(s), its maximum; raise its max_meetings first "
-        "(PATCH /v1/events/{event}/participants/{org}).",
-        "{org} の商談はすでに上限の {max} 件です。先に max_meetings を増やしてください"
-        "（PATCH /v1/events/{event}/participants/{org}）。",
-    ),
-    "conflict.event_meeting_unavailable": (
-        "{org} is not available in {slot}; change its available slots first "
-        "(PATCH /v1/events/{event}/participants/{org}).",
-        "{org} は時間枠 {slot} に参加できません。先に参加できる時間枠を変更してください"
-        "（PATCH /v1/events/{event}/participants/{org}）。",
-    ),
-    "conflict.event_meeting_busy": (
-        "{org} already has meeting {meeting} in {slot}; move or remove that one first.",
-        "{org} は時間枠 {slot} にすでに商談 {meeting} があります。先にその商談を移動するか外してください。",
-    ),
-    "conflict.event_meeting_do_not_meet": (
-        "{requester} asked not to meet ({a}, {b}); withdraw that do_not_meet request first "
-        "(DELETE /v1/events/{event}/requests/{requester}/…).",
-        "{requester} が商談を希望していません（{a}、{b}）。先にその do_not_meet の希望を取り消してください"
-        "（DELETE /v1/events/{event}/requests/{requester}/…）。",
-    ),
-    "conflict.event_slot_full": (
-        "every table ({tables}) in {slot} is taken; choose another slot or free a table first.",
-        "時間枠 {slot} のテーブル（{tables} 卓）はすべて埋まっています。"
-        "別の時間枠を選ぶか、先にテーブルを空けてください。",
-    ),
-    "conflict.event_table_taken": (
-        "table {table} in {slot} is taken by meeting {meeting}; choose another table, or leave it out for the "
-        "lowest free one.",
-        "時間枠 {slot} のテーブル {table} は商談 {meeting} が使っています。別のテーブルを選ぶか、指定を省いて"
-        "空いているテーブルにしてください。",
-    ),
-    "not_found.event_request_id": (
-        "{event} has no request {id}; GET /v1/events/{event}/requests lists them.",
-        "{event} に希望 {id} はありません。GET /v1/events/{event}/requests で一覧できます。",
-    ),
-    "invalid.theme_count": (
-        "themes must be between 1 and 50",
-        "themes（テーマの数）は1〜50にしてください。",
-    ),
-    # Roster files (iotmatch import / export).
-    "roster.no_such_file": (
-        "{path} does not exist",
-        "{path} はありません。",
-    ),
-    "roster.unreadable": (
-        "{path} cannot be read ({reason}): check that you may read it",
-        "{path} を読めません（{reason}）。読み取りの権限を確かめてください。",
-    ),
-    "roster.cannot_write": (
-        "{path} cannot be written ({reason}): check that its folder exists and you may write there",
-        "{path} に書き出せません（{reason}）。フォルダーがあり、書き込みの権限があるか確かめてください。",
-    ),
-    "roster.unknown_kind": (
-        "{name}: use a .json or .xlsx file, or a folder with organizations.csv, needs.csv and seeds.csv",
-        "{name}: .json か .xlsx のファイル、または organizations.csv・needs.csv・seeds.csv を入れたフォルダーを"
-        "指定してください。",
-    ),
-    "roster.unknown_output": (
-        "{name}: write a .json or .xlsx file, or a folder (a name without a suffix) for organizations.csv, "
-        "needs.csv and seeds.csv",
-        "{name}: 書き出し先は .json か .xlsx のファイル、または CSV（organizations.csv・needs.csv・seeds.csv）を"
-        "入れるフォルダー（拡張子のない名前）にしてください。",
-    ),
-    "roster.json_not_utf8": (
-        "{name} is not UTF-8 text (an invalid byte at offset {position}): save it as UTF-8 and import again",
-        "{name} は UTF-8 のテキストではありません（{position} バイト目が不正）。"
-        "UTF-8 で保存し直して取り込んでください。",
-    ),
-    "roster.json_invalid": (
-        "{name} is not valid JSON (line {line}, column {column}): {reason}",
-        "{name} は正しいJSONではありません（{line} 行 {column} 文字目）: {reason}",
-    ),
-    "roster.json_too_deep": (
-        "{name} nests lists and objects more than {limit} levels deep; a roster needs six. Check that it is the "
-        "roster file",
-        "{name} は配列やオブジェクトの入れ子が {limit} 段を超えています（名簿は6段です）。"
-        "名簿のファイルか確かめてください。",
-    ),
-    "roster.json_number": (
-        "{name} holds a number too long to read ({reason})",
-        "{name} に桁数が多すぎて読めない数値があります（{reason}）。",
-    ),
-    "roster.xlsx_unreadable": (
-        "{name} cannot be read as an Excel workbook (.xlsx): it is damaged, password-protected, or another "
-        "kind of file under an .xlsx name. Open it in Excel and save it as \"Excel ブック (*.xlsx)\", or save "
-        "its sheets as CSV UTF-8 files in a folder and import the folder",
-        "{name} を Excel ブック（.xlsx）として読めません。壊れている、パスワードで保護されている、または別の形式の"
-        "ファイルに .xlsx の名前が付いています。Excel で開いて「Excel ブック (*.xlsx)」として保存し直すか、各シートを"
-        "CSV UTF-8 でフォルダーに保存してそのフォルダーを取り込んでください。",
-    ),
-    "roster.xlsx_cell_too_long": (
-        "{where} is longer than {limit} characters, the most an Excel cell holds ({count} such value(s)), so no "
-        "workbook was written: export as JSON or as CSV files",
-        "{where} が Excel のセルに入る {limit} 文字を超えています（該当 {count} 件）。ブックは書き出していません。"
-        "JSON か CSV で書き出してください。",
-    ),
-    "roster.changed_underneath": (
-        "The roster changed while this import ran (another import or edit of the same members at the same "
-        "time), so nothing was imported. Run the command again.",
-        "取り込みの最中に名簿が変わりました（同じ会員を同時に取り込んだか編集した操作があります）。"
-        "何も取り込んでいません。もう一度実行してください。",
-    ),
-    "cli.problem": ("error: {problem}", "エラー: {problem}"),
-    "cli.nothing_imported": (
-        "{count} problem(s); nothing was imported.",
-        "問題が {count} 件あります。何も取り込んでいません。",
-    ),
-    "cli.import_counts": (
-        "{kind}: {created} created, {updated} updated, {unchanged} unchanged",
-        "{kind}: 新規 {created} 件、更新 {updated} 件、変更なし {unchanged} 件",
-    ),
-    "cli.import_missing": (
-        "  {count} not in the file (kept; use --prune to remove): {ids}",
-        "  ファイルにないもの {count} 件（残しています。削除するには --prune）: {ids}",
-    ),
-    "cli.import_removed": ("  {count} removed: {ids}", "  削除 {count} 件: {ids}"),
-    "cli.import_dry_run": (
-        "dry run: the file is valid; nothing was written. It would change:",
-        "試行（--dry-run）: ファイルに問題はありません。何も書き込んでいません。取り込むと次のとおり変わります:",
-    ),
-    "cli.import_progress": ("importing", "取り込み中"),
-    "cli.export_wrote": (
-        "wrote {count} organizations to {path}",
-        "{count} 会員を {path} に書き出しました。",
-    ),
+# Codes other modules build from a record's kind (f"not_found.{kind}"), written out so that extraction finds them.
+NOT_FOUND_BY_KIND = {"need": N_("not_found.need"), "seed": N_("not_found.seed")}
+
+# The command line's wording of messages that name an API call: the command that does the same instead.
+CLI_MESSAGES = {
+    "not_found.event": N_("cli.not_found.event"),
+    "not_found.event_meeting": N_("cli.not_found.event_meeting"),
+    "not_found.event_request_id": N_("cli.not_found.event_request_id"),
+    "conflict.event_participant_exists": N_("cli.conflict.event_participant_exists"),
+    "conflict.event_not_scheduled": N_("cli.conflict.event_not_scheduled"),
+    "conflict.event_pair_scheduled": N_("cli.conflict.event_pair_scheduled"),
+    "conflict.event_meeting_max": N_("cli.conflict.event_meeting_max"),
+    "conflict.event_meeting_unavailable": N_("cli.conflict.event_meeting_unavailable"),
+    "conflict.event_meeting_do_not_meet": N_("cli.conflict.event_meeting_do_not_meet"),
+    "invalid.event_no_plan": N_("cli.invalid.event_no_plan"),
 }
 
-
-# The CLI's English for messages that name an API call: the command that does the same instead.
-CLI_MESSAGES: dict[str, str] = {
-    "not_found.event": "No event {id!r}; `iotmatch events list` lists them.",
-    "not_found.event_meeting": "{event} has no meeting {meeting}; `iotmatch events meetings {event}` lists them.",
-    "not_found.event_request_id": "{event} has no request {id}; `iotmatch events requests {event}` lists them.",
-    "conflict.event_participant_exists": (
-        "{org} already takes part in {event}; change it with `iotmatch events edit-participant {event} {org}`."),
-    "conflict.event_not_scheduled": "{event} has no schedule yet; run `iotmatch events schedule {event}` first.",
-    "conflict.event_pair_scheduled": (
-        "{a} and {b} already meet in {slot} (meeting {meeting}); "
-        "move it with `iotmatch events move {event} {meeting}`."),
-    "conflict.event_meeting_max": (
-        "{org} already has {max} meeting(s), its maximum; raise it with "
-        "`iotmatch events edit-participant {event} {org} --max-meetings N` first."),
-    "conflict.event_meeting_unavailable": (
-        "{org} is not available in {slot}; change that with `iotmatch events edit-participant {event} {org} --slots …` "
-        "first."),
-    "conflict.event_meeting_do_not_meet": (
-        "{requester} asked not to meet ({a}, {b}); withdraw that request with "
-        "`iotmatch events requests {event} --withdraw ID` first."),
-    "invalid.event_no_plan": (
-        "{event}'s slots were given one by one, so there is no plan to change; give --start and --slots "
-        "(with --minutes, --changeover, --lunch, --break) to replace them."),
-}
-
-
-# Words interpolated into messages (the kind of record, the scope of a key), as Japanese readers know them.
-TERMS_JA = {"organization": "会員", "member": "会員", "need": "ニーズ", "seed": "シーズ", "lab": "ラボ"}
+# Words interpolated into messages (the kind of record, the scope of a key), as readers of each language know them.
+TERMS = {"organization": N_("term.organization"), "member": N_("term.member"), "need": N_("term.need"),
+         "seed": N_("term.seed"), "lab": N_("term.lab")}
 TERM_PARAMS = frozenset({"kind", "scope"})
 
 # pydantic error type -> Japanese reason; placeholders are the error's ctx. Other types keep pydantic's English.
@@ -787,15 +220,15 @@ def validation_reason(problem: Mapping[str, Any], lang: str) -> str:
     ctx = dict(problem.get("ctx") or {})
     if kind in ("value_error", "assertion_error"):
         return reason_ja(str(ctx.get("error", ""))) or english
-    template = VALIDATION_JA.get(kind)
-    if template is None:
+    wording = VALIDATION_JA.get(kind)
+    if wording is None:
         return english
     values = {k: _expected_ja(str(v)) if k.startswith("expected") else v for k, v in ctx.items()}
     # Length errors count characters of text and items of anything else; pydantic says "items" for both.
     values["unit"] = "文字" if isinstance(problem.get("input"), str) else "件"
     try:
-        return template.format(**values)
-    except (KeyError, IndexError, ValueError):  # a ctx unlike the one the template expects
+        return wording.format(**values)
+    except (KeyError, IndexError, ValueError):  # a ctx unlike the one the wording expects
         return english
 
 
@@ -815,16 +248,20 @@ def validation_reasons(problems: Sequence[Mapping[str, Any]]) -> Phrase:
 def _localized(name: str, value: Any, lang: str) -> Any:
     if isinstance(value, Phrase):
         return value.text(lang)
-    if lang == "ja" and name in TERM_PARAMS and isinstance(value, str):
-        return TERMS_JA.get(value, value)
+    if name in TERM_PARAMS and isinstance(value, str) and value in TERMS:
+        return template(TERMS[value], lang)
     return value
 
 
 def render(code: str, lang: str, params: Mapping[str, Any]) -> str:
     """The catalogue message in the language, filled with the parameters."""
-    english, japanese = MESSAGES[code]
     values = {name: _localized(name, value, lang) for name, value in params.items()}
-    return (japanese if lang == "ja" else english).format(**values)
+    return template(code, lang).format(**values)
+
+
+def phrase(code: str, **params: Any) -> Phrase:
+    """A catalogue message as a parameter of another, in both languages."""
+    return Phrase(render(code, "en", params), render(code, "ja", params))
 
 
 def error(cls: type[E], code: str, *, field: str | None = None, **params: Any) -> E:
@@ -833,30 +270,14 @@ def error(cls: type[E], code: str, *, field: str | None = None, **params: Any) -
     return cls(render(code, DEFAULT_LANGUAGE, params), field=field, code=code, params=params)
 
 
-def cli_text(exc: AppError) -> str:
+def cli_text(exc: AppError, lang: str = DEFAULT_LANGUAGE) -> str:
     """The error's message for the command line: its CLI wording when the API's names an API call."""
-    template = CLI_MESSAGES.get(exc.code or "")
-    if template is None:
-        return exc.message
-    return template.format(**{name: _localized(name, value, DEFAULT_LANGUAGE) for name, value in exc.params.items()})
+    code = exc.code or ""
+    if code in CLI_MESSAGES:
+        return render(CLI_MESSAGES[code], lang, exc.params)
+    return render(code, lang, exc.params) if code else exc.message
 
 
 def negotiate(accept_language: str | None) -> str:
     """The supported language the caller prefers most (RFC 9110 weights), English by default."""
-    best, best_q = DEFAULT_LANGUAGE, 0.0
-    for item in (accept_language or "").split(","):
-        tag, _, rest = item.strip().partition(";")
-        q = 1.0
-        for param in rest.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        primary = tag.strip().lower().split("-")[0]
-        lang = DEFAULT_LANGUAGE if primary == "*" else primary
-        # Strictly greater: of equal weights the earlier one wins, as the header lists preferences in order.
-        if lang in LANGUAGES and 0 < q <= 1 and q > best_q:
-            best, best_q = lang, q
-    return best
+    return i18n.negotiate(accept_language, DEFAULT_LANGUAGE)

@@ -18,25 +18,26 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import AppError
-from app.messages import Phrase, negotiate, render, validation_reason
+from app.i18n import N_
+from app.messages import negotiate, phrase, render, validation_reason
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
-# status -> (type slug, English title, Japanese title); other statuses use about:blank and the status phrase.
-PROBLEM_TYPES: dict[int, tuple[str, str, str]] = {
-    400: ("bad-request", "Bad request", "不正なリクエスト"),
-    401: ("unauthorized", "Unauthorized", "認証が必要です"),
-    403: ("forbidden", "Forbidden", "権限がありません"),
-    404: ("not-found", "Not found", "見つかりません"),
-    405: ("method-not-allowed", "Method not allowed", "使えないメソッドです"),
-    409: ("conflict", "Conflict", "競合しています"),
-    408: ("request-timeout", "Request timeout", "リクエストがタイムアウトしました"),
-    413: ("content-too-large", "Content too large", "リクエストが大きすぎます"),
-    422: ("invalid-input", "Invalid input", "入力が正しくありません"),
-    429: ("too-many-requests", "Too many requests", "リクエストが多すぎます"),
-    500: ("internal-error", "Internal error", "サーバーエラー"),
-    503: ("service-unavailable", "Service unavailable", "一時的に利用できません"),
+# status -> (type slug, code of the title); other statuses use about:blank and the status phrase.
+PROBLEM_TYPES: dict[int, tuple[str, str]] = {
+    400: ("bad-request", N_("problem.bad_request")),
+    401: ("unauthorized", N_("problem.unauthorized")),
+    403: ("forbidden", N_("problem.forbidden")),
+    404: ("not-found", N_("problem.not_found")),
+    405: ("method-not-allowed", N_("problem.method_not_allowed")),
+    408: ("request-timeout", N_("problem.request_timeout")),
+    409: ("conflict", N_("problem.conflict")),
+    413: ("content-too-large", N_("problem.content_too_large")),
+    422: ("invalid-input", N_("problem.invalid_input")),
+    429: ("too-many-requests", N_("problem.too_many_requests")),
+    500: ("internal-error", N_("problem.internal_error")),
+    503: ("service-unavailable", N_("problem.service_unavailable")),
 }
 TYPE_BASE = "/problems/"  # relative URIs, resolved against the API's own address
 BODY_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's detail when json.loads fails otherwise
@@ -47,7 +48,7 @@ def problem(status: int, detail: str, *, lang: str = "en", field: str | None = N
     """An RFC 9457 problem-details response with a type URI and a title in the language."""
     known = PROBLEM_TYPES.get(status)
     if known:
-        type_uri, title = TYPE_BASE + known[0], known[2] if lang == "ja" else known[1]
+        type_uri, title = TYPE_BASE + known[0], render(known[1], lang, {})
     else:
         type_uri, title = "about:blank", HTTPStatus(status).phrase
     body: dict[str, Any] = {"type": type_uri, "title": title, "status": status, "detail": detail}
@@ -107,7 +108,7 @@ def _json_invalid(error: dict[str, Any], lang: str) -> str:
 
 def _unparsed_body(exc: HTTPException, lang: str) -> str:
     """FastAPI's 400 for a body json.loads refused beyond a syntax error: not UTF-8, or a number too long."""
-    code = "http.body_encoding" if isinstance(exc.__cause__, UnicodeDecodeError) else "http.body_unreadable"
+    code = N_("http.body_encoding") if isinstance(exc.__cause__, UnicodeDecodeError) else N_("http.body_unreadable")
     return render(code, lang, {})
 
 
@@ -119,7 +120,7 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404 and exc.detail == HTTPStatus.NOT_FOUND.phrase:
         detail = render("http.not_found", lang, {"path": request.url.path})
     elif exc.status_code == 405:
-        allow = headers.get("Allow") or headers.get("allow") or Phrase("another method", "別のメソッド")
+        allow = headers.get("Allow") or headers.get("allow") or phrase("http.another_method")
         detail = render("http.method_not_allowed", lang,
                         {"method": request.method, "path": request.url.path, "allow": allow})
     elif isinstance(exc, BodyTooLarge):

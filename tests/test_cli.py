@@ -22,6 +22,13 @@ NEED_A_DATABASE = [["keys", "list"], ["export", "out.json"], ["events", "list"],
                    ["serve"]]
 
 
+@pytest.fixture(autouse=True)
+def english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages in English unless a test asks for Japanese, whatever the machine's locale."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Another folder as the working directory, with the default settings (a SQLite file there)."""
@@ -42,6 +49,14 @@ def test_commands_that_need_a_database_say_so_instead_of_creating_one(elsewhere:
     assert f"no database at {database}: run `iotmatch db upgrade` first" in result.output
     assert not database.exists()
     assert not (elsewhere / "out.json").exists()
+
+
+def test_a_japanese_locale_gets_the_message_in_japanese(elsewhere: Path) -> None:
+    result = runner.invoke(cli, ["keys", "list"], env={"LANG": "ja_JP.UTF-8"})
+    assert result.exit_code == 1
+    database = elsewhere / "iotmatch.db"
+    assert f"{database} にデータベースがありません。先に `iotmatch db upgrade` を実行するか" in result.output
+    assert not database.exists()
 
 
 def test_only_db_upgrade_creates_the_database(elsewhere: Path) -> None:

@@ -13,7 +13,7 @@ from app.auth.models import KEY_ROLES, ApiKey
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound, Unauthorized
 from app.labs import service as lab_service
-from app.messages import Phrase, choices, error
+from app.messages import choices, error, phrase
 from app.roster.models import Organization
 
 TOKEN_PREFIX = "iotm"
@@ -21,12 +21,9 @@ TOKEN = re.compile(rf"^{TOKEN_PREFIX}_([0-9a-f]{{8}})_([A-Za-z0-9_-]{{32,128}})$
 # last_used_at is written at most this often per key, so reads do not each become a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 SCOPE_RULES = {
-    "secretariat": Phrase("belongs to no organization or lab: leave organization and lab out",
-                          "どの会員にもラボにも属しません。organization と lab は指定しないでください"),
-    "member": Phrase("belongs to an organization: give organization (an ORG id) and no lab",
-                     "1つの会員に属します。organization（会員のID、例: ORG-0001）を指定し、lab は指定しないでください"),
-    "lab": Phrase("belongs to a lab: give lab (a lab id) and no organization",
-                  "1つのラボに属します。lab（ラボのID）を指定し、organization は指定しないでください"),
+    "secretariat": phrase("auth.scope_secretariat"),
+    "member": phrase("auth.scope_member"),
+    "lab": phrase("auth.scope_lab"),
 }
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.orm import Session
 
-from app.cli_support import cli_session, fail
+from app.cli_support import cli_language, cli_session, fail
 from app.config import get_settings
 from app.errors import AppError
 from app.events import edits, exports, outcomes, planning, themes
@@ -35,7 +35,7 @@ def _session() -> Iterator[Session]:
         with cli_session() as db_session:
             yield db_session
     except AppError as exc:
-        fail(cli_text(exc))
+        fail(cli_text(exc, cli_language(None)))
 
 
 def _echo_json(data: Any) -> None:

@@ -17,7 +17,7 @@ from app.events.models import (
     EventRequest,
     EventSlot,
 )
-from app.messages import Phrase, choices, error
+from app.messages import Phrase, choices, error, phrase
 from app.roster.models import Organization
 
 DEFAULT_MAX_MEETINGS = 6
@@ -407,8 +407,8 @@ def available_slots(event: Event, participant: EventParticipant) -> list[str]:
 # --- requests -------------------------------------------------------------------------------------
 
 # What a meeting that took place refuses, worded for both languages of conflict.event_pair_held.
-_NO_DO_NOT_MEET = Phrase("a do_not_meet request can no longer be made", "do_not_meet（会わない）の希望はもう出せません")
-_NO_WITHDRAWAL = Phrase("the request can no longer be withdrawn", "この希望はもう取り消せません")
+_NO_DO_NOT_MEET = phrase("conflict.event_pair_no_do_not_meet")
+_NO_WITHDRAWAL = phrase("conflict.event_pair_no_withdrawal")
 
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
-from app.messages import Phrase, choices, error, validation_reasons
+from app.messages import choices, error, phrase, validation_reasons
 from app.programs.catalog import DEFAULT_CATALOG_PATH, CatalogError, Flag, Program, load_catalog, parse_catalog
 from app.programs.company_size import TYPE_LABELS_JA, applicant_types, company_size, yen_ja
 from app.programs.eligibility import (
@@ -131,7 +131,8 @@ def validate_program(*, program_in: Any) -> Program:
         return Program.model_validate(dict(program_in))
     except ValidationError as exc:
         program_id = program_in.get("id")
-        label = Phrase(f"program {program_id!r}", f"施策 {program_id!r} ") if program_id else Phrase("program", "施策")
+        label = (phrase("invalid.program_label", id=program_id) if program_id
+                 else phrase("invalid.program_label_unnamed"))
         problems = exc.errors()
         first = ".".join(str(p) for p in problems[0]["loc"]) or None
         raise error(InvalidInput, "invalid.program", field=first, label=label, count=len(problems),

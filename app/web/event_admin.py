@@ -11,6 +11,7 @@ from app.errors import AppError
 from app.events import edits, outcomes, planning
 from app.events import service as event_service
 from app.events.models import OUTCOMES, REQUEST_KINDS, Event
+from app.i18n import N_
 from app.matches.dependencies import EngineDep
 from app.roster.models import Organization
 from app.web import charts, event_forms
@@ -25,6 +26,15 @@ Short = Annotated[str, Form(max_length=200)]
 Code = Annotated[str, Form(max_length=64)]
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 SCHEDULE_SECONDS = 8.0
+# The notices event.html and event_participants.html show after a redirect, by the action's name (?saved=…,
+# ?done=…); written out so that extraction finds the codes the templates build.
+NOTICES = (
+    N_("page.event_saved_created"), N_("page.event_saved_updated"), N_("page.event_saved_scheduled"),
+    N_("page.event_saved_published"), N_("page.event_saved_lock"), N_("page.event_saved_unlock"),
+    N_("page.event_saved_move"), N_("page.event_saved_remove"), N_("page.event_saved_added"),
+    N_("page.done_added"), N_("page.done_uploaded"), N_("page.done_removed"), N_("page.done_request"),
+    N_("page.done_withdrawn"),
+)
 
 
 def _guard(visitor: Visitor, path: str) -> Response | None:
@@ -131,6 +141,7 @@ def delete_event_confirm(event_code: str, visitor: VisitorDep, db_session: Sessi
 def delete_event(event_code: str, visitor: VisitorDep, db_session: SessionDep, csrf: Csrf = "",
                  confirm: Code = "") -> Response:
     """Delete the event once the code was typed again."""
+    t = visitor.t
     web_session.check_csrf(visitor.session, csrf)
     denied = _guard(visitor, f"/dashboard/events/{event_code}/delete")
     if denied:
@@ -139,7 +150,7 @@ def delete_event(event_code: str, visitor: VisitorDep, db_session: SessionDep, c
     if confirm.strip() != event.code:
         return page(visitor, "event_delete.html", event=event, status_code=422,
                     meetings=len(planning.meetings(db_session=db_session, event=event)),
-                    error=visitor.t("event_delete_mismatch", code=event.code))
+                    error=t("event_delete_mismatch", code=event.code))
     event_service.delete_event(db_session=db_session, event=event)
     return redirect(visitor, "/dashboard?deleted=" + event_code)
 
@@ -182,14 +193,15 @@ def add_participants(event_code: str, visitor: VisitorDep, db_session: SessionDe
                      members: Annotated[list[str], Form(max_length=2000)] = [],  # noqa: B006 - FastAPI copies it
                      max_meetings: Short = "") -> Response:
     """Register the members ticked in the list."""
+    t = visitor.t
     event = _load(visitor, db_session, event_code, csrf)
     if not isinstance(event, Event):
         return event
     errors: dict[str, str] = {}
     if not members:
-        errors["members"] = visitor.t("pick_members")
+        errors["members"] = t("pick_members")
     if max_meetings.strip() and not max_meetings.strip().isdigit():
-        errors["max_meetings"] = visitor.t("whole_number")
+        errors["max_meetings"] = t("whole_number")
     if errors:
         return _participants_page(visitor, db_session, event, 422, errors=errors)
     for org in members:
@@ -208,14 +220,15 @@ def add_participants(event_code: str, visitor: VisitorDep, db_session: SessionDe
 async def upload_applications(event_code: str, visitor: VisitorDep, db_session: SessionDep, csrf: Csrf = "",
                               sheet: Annotated[UploadFile | None, File()] = None) -> Response:
     """Register (or update) every member of the application sheet; nothing is saved when a row is wrong."""
+    t = visitor.t
     event = _load(visitor, db_session, event_code, csrf)
     if not isinstance(event, Event):
         return event
     data = await sheet.read(MAX_UPLOAD_BYTES + 1) if sheet is not None else b""
     if not data:
-        return _participants_page(visitor, db_session, event, 422, errors={"sheet": visitor.t("sheet_missing")})
+        return _participants_page(visitor, db_session, event, 422, errors={"sheet": t("sheet_missing")})
     if len(data) > MAX_UPLOAD_BYTES:
-        return _participants_page(visitor, db_session, event, 413, errors={"sheet": visitor.t("sheet_too_big")})
+        return _participants_page(visitor, db_session, event, 413, errors={"sheet": t("sheet_too_big")})
     rows, problems = event_forms.read_applications(sheet.filename or "" if sheet else "", data)
     existing = {p.organization.external_id: p for p in event.participants}
     for row in rows if not problems else []:
@@ -235,7 +248,7 @@ async def upload_applications(event_code: str, visitor: VisitorDep, db_session: 
         db_session.rollback()
         event = event_service.get_event(db_session=db_session, code=event_code)
         return _participants_page(visitor, db_session, event, 422, problems=problems,
-                                  errors={"sheet": visitor.t("sheet_problems")})
+                                  errors={"sheet": t("sheet_problems")})
     return redirect(visitor, f"/dashboard/events/{event_code}/participants?done=uploaded")
 
 
@@ -247,7 +260,7 @@ def application_sheet(event_code: str, fmt: str, visitor: VisitorDep, db_session
         return denied
     event = event_service.get_event(db_session=db_session, code=event_code)
     if fmt not in ("xlsx", "csv"):
-        raise PageError(404, "xlsx か csv を選んでください。", "Choose xlsx or csv.")
+        raise PageError(404, "page.error.sheet_format")
     body = event_forms.template_xlsx(event) if fmt == "xlsx" else event_forms.template_csv(event)
     media = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
              else "text/csv; charset=utf-8")
@@ -336,6 +349,7 @@ def _refused(visitor: Visitor, db_session: SessionDep, event_code: str, errors: 
 def change_meeting(event_code: str, meeting_id: int, visitor: VisitorDep, db_session: SessionDep, csrf: Csrf = "",
                    action: Code = "", slot: Code = "", table: Code = "") -> Response:
     """Lock, unlock, move or remove one meeting."""
+    t = visitor.t
     event = _load(visitor, db_session, event_code, csrf)
     if not isinstance(event, Event):
         return event
@@ -345,13 +359,13 @@ def change_meeting(event_code: str, meeting_id: int, visitor: VisitorDep, db_ses
             edits.set_locked(db_session=db_session, event=event, meeting=meeting, locked=action == "lock")
         elif action == "move":
             if table.strip() and not table.strip().isdigit():
-                return _refused(visitor, db_session, event_code, {f"move-{meeting_id}": visitor.t("whole_number")})
+                return _refused(visitor, db_session, event_code, {f"move-{meeting_id}": t("whole_number")})
             edits.move_meeting(db_session=db_session, event=event, meeting=meeting, slot=slot or None,
                                table=int(table) if table.strip() else None)
         elif action == "remove":
             edits.remove_meeting(db_session=db_session, event=event, meeting=meeting)
         else:
-            raise PageError(422, "操作を選んでください。", "Choose what to do with the meeting.")
+            raise PageError(422, "page.error.meeting_action")
     except AppError as exc:
         if isinstance(exc, PageError):
             raise
@@ -364,11 +378,12 @@ def change_meeting(event_code: str, meeting_id: int, visitor: VisitorDep, db_ses
 def add_meeting(event_code: str, visitor: VisitorDep, db_session: SessionDep, csrf: Csrf = "", a: Code = "",
                 b: Code = "", slot: Code = "", table: Code = "") -> Response:
     """Add a meeting by hand (locked)."""
+    t = visitor.t
     event = _load(visitor, db_session, event_code, csrf)
     if not isinstance(event, Event):
         return event
     if table.strip() and not table.strip().isdigit():
-        return _refused(visitor, db_session, event_code, {"table": visitor.t("whole_number")})
+        return _refused(visitor, db_session, event_code, {"table": t("whole_number")})
     try:
         edits.add_meeting(db_session=db_session, event=event, a=a, b=b, slot=slot,
                           table=int(table) if table.strip() else None)
@@ -397,6 +412,7 @@ def outcomes_page(event_code: str, visitor: VisitorDep, db_session: SessionDep, 
 @router.post("/dashboard/events/{event_code}/outcomes")
 async def record_outcomes(event_code: str, visitor: VisitorDep, db_session: SessionDep) -> Response:
     """Save the outcome of every meeting that has one chosen (fields outcome-<id>, note-<id>)."""
+    t = visitor.t
     form = await visitor.request.form(max_files=0, max_fields=4000)
     event = _load(visitor, db_session, event_code, str(form.get("csrf") or ""))
     if not isinstance(event, Event):
@@ -409,7 +425,7 @@ async def record_outcomes(event_code: str, visitor: VisitorDep, db_session: Sess
         if not chosen:
             continue
         if chosen not in OUTCOMES:
-            errors[m.id] = visitor.t("pick_outcome")
+            errors[m.id] = t("pick_outcome")
             continue
         if chosen != m.outcome or note != m.outcome_note:
             outcomes.record_outcome(db_session=db_session, event=event, meeting=m, outcome=chosen, note=note,
@@ -431,6 +447,6 @@ def report_page(event_code: str, visitor: VisitorDep, db_session: SessionDep) ->
     event = event_service.get_event(db_session=db_session, code=event_code)
     report = outcomes.event_report(db_session=db_session, event=event)
     t = visitor.t
-    chart = charts.bars([(t("outcome_" + o), n) for o, n in report["outcomes"].items()], title=t("outcomes_chart"))
+    chart = charts.bars([(t.outcome(o), n) for o, n in report["outcomes"].items()], title=t("outcomes_chart"))
     return page(visitor, "event_report.html", event=event, report=report, chart=chart,
                 reason=lambda why: outcomes.localized_reason(why, visitor.lang))

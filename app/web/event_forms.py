@@ -12,7 +12,8 @@ from app.errors import AppError
 from app.events.models import Event
 from app.events.schemas import EventCreate, EventUpdate
 from app.events.service import available_slots
-from app.messages import MESSAGES, render
+from app.i18n import has
+from app.messages import render
 from app.roster.cells import append_xlsx_row, csv_row, decode_list, from_csv_text, from_xlsx_text
 from app.roster.spreadsheet import SheetUnreadable, _decode_csv
 
@@ -33,7 +34,7 @@ def field_of(exc: AppError) -> str:
 
 def message_of(exc: AppError, lang: str) -> str:
     """The error in the visitor's language."""
-    return render(exc.code, lang, exc.params) if exc.code in MESSAGES else exc.message
+    return render(exc.code, lang, exc.params) if exc.code and has(exc.code) else exc.message
 
 
 def local_deadline(value: datetime | None) -> str:

@@ -40,11 +40,10 @@ def _member_org(visitor: Visitor, db_session: SessionDep) -> Organization | None
     if principal is None:
         return None
     if principal.role != "member" or principal.organization is None:
-        raise PageError(403, "イベントへの申込は会員のキーでログインすると使えます。",
-                        "Registering for events is for member keys.")
+        raise PageError(403, "page.error.events_members_only")
     org = db_session.query(Organization).filter(Organization.external_id == principal.organization).one_or_none()
     if org is None:
-        raise PageError(403, "このキーの会員が見つかりません。", "The key's member no longer exists.")
+        raise PageError(403, "page.error.member_gone")
     return org
 
 
@@ -109,8 +108,7 @@ def my_event(event_code: str, visitor: VisitorDep, db_session: SessionDep, engin
         return redirect(visitor, login_url(f"/me/events/{event_code}"))
     event = event_service.get_event(db_session=db_session, code=event_code)
     if _mine(event, org) is None and event.registration_closes_at is None:
-        raise PageError(404, "このイベントは会員からの申込を受け付けていません。",
-                        "This event does not take registrations from members.")
+        raise PageError(404, "page.error.registration_not_open")
     return _event_page(visitor, db_session, engine, event, org, done)
 
 
@@ -118,11 +116,10 @@ def _open_event(visitor: Visitor, db_session: SessionDep, event_code: str, csrf:
     web_session.check_csrf(visitor.session, csrf)
     org = _member_org(visitor, db_session)
     if org is None:
-        raise PageError(401, "ログインしてください。", "Sign in first.")
+        raise PageError(401, "page.error.sign_in_first")
     event = event_service.get_event(db_session=db_session, code=event_code)
     if not event_service.registration_open(event, utcnow()):
-        raise PageError(409, "このイベントの申込は締め切られています。変更は事務局にご連絡ください。",
-                        "Registration for this event has closed; ask the secretariat for changes.")
+        raise PageError(409, "page.error.registration_closed")
     return event, org
 
 
@@ -130,9 +127,10 @@ def _open_event(visitor: Visitor, db_session: SessionDep, event_code: str, csrf:
 def register(event_code: str, visitor: VisitorDep, db_session: SessionDep, engine: EngineDep, csrf: Csrf = "",
              slots: Annotated[list[str], Form(max_length=200)] = []) -> Response:  # noqa: B006 - FastAPI copies it
     """Register with the slots ticked, or save new slots."""
+    t = visitor.t
     event, org = _open_event(visitor, db_session, event_code, csrf)
     if not slots:
-        return _event_page(visitor, db_session, engine, event, org, errors={"slots": visitor.t("pick_one_slot")},
+        return _event_page(visitor, db_session, engine, event, org, errors={"slots": t("pick_one_slot")},
                            status_code=422)
     codes = event_service.meeting_slot_codes(event)
     available = None if set(codes) <= set(slots) else slots
@@ -162,7 +160,7 @@ async def save_requests(event_code: str, visitor: VisitorDep, db_session: Sessio
     form = await visitor.request.form(max_files=0, max_fields=2000)
     event, org = _open_event(visitor, db_session, event_code, str(form.get("csrf") or ""))
     if _mine(event, org) is None:
-        raise PageError(409, "先に参加を申し込んでください。", "Register for the event first.")
+        raise PageError(409, "page.error.register_first")
     current = {r.target.organization.external_id: r
                for r in event_service.list_requests(db_session=db_session, event=event, requester=org.external_id)}
     for p in event.participants:
@@ -171,7 +169,7 @@ async def save_requests(event_code: str, visitor: VisitorDep, db_session: Sessio
             continue
         kind = str(form.get(f"req-{target}") or "")
         if kind and kind not in REQUEST_KINDS:
-            raise PageError(422, "希望は一覧から選んでください。", "Choose a request from the list.")
+            raise PageError(422, "page.error.pick_request")
         if kind and (target not in current or current[target].kind != kind):
             event_service.set_request(db_session=db_session, event=event, requester=org.external_id, target=target,
                                       kind=kind)

@@ -37,8 +37,7 @@ def _secretariat(visitor: Visitor, path: str) -> Response | None:
     if visitor.principal is None:
         return redirect(visitor, login_url(path))
     if not visitor.principal.is_secretariat:
-        raise PageError(403, "マッチングイベントの予定表は事務局のキーでログインすると見られます。",
-                        "Event schedules are for the secretariat's keys.")
+        raise PageError(403, "page.error.events_secretariat_only")
     return None
 
 

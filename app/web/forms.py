@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from app.i18n import PAGE_DEFAULT, translate
+from app.messages import validation_reason
 from app.postings.schemas import NeedCreate, NeedUpdate, SeedCreate, SeedUpdate
 from app.roster.cells import decode_list, encode_list
 from app.roster.models import Need, Seed
@@ -26,6 +28,7 @@ class PostingForm:
     budget_jpy: str = ""
     industries_served: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    lang: str = PAGE_DEFAULT  # of the error messages
 
     @classmethod
     def of(cls, posting: Need | Seed) -> "PostingForm":
@@ -46,7 +49,7 @@ class PostingForm:
         if self.kind == "need":
             budget = self.budget_jpy.replace(",", "").replace("，", "").strip()
             if budget and not budget.isdigit():
-                self.errors["budget_jpy"] = "数字だけで入力してください / digits only"
+                self.errors["budget_jpy"] = translate("page.budget_digits_only", self.lang)
             values["budget_jpy"] = int(budget) if budget.isdigit() else None
         else:
             values["industries_served"] = self.industries_served or None
@@ -59,7 +62,7 @@ class PostingForm:
         except ValidationError as exc:
             for problem in exc.errors():
                 name = str(problem["loc"][0]) if problem["loc"] else "form"
-                self.errors.setdefault(name, problem["msg"])
+                self.errors.setdefault(name, validation_reason(problem, self.lang))
             return None
         return None if self.errors else parsed
 

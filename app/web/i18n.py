@@ -1,304 +1,71 @@
-"""The pages' language (Japanese by default, English on request) and their interface strings."""
+"""The pages' language (Japanese by default, English on request) and their interface strings.
+
+The strings are in the gettext catalog (app/locale) under `page.`: t("search_title") is `page.search_title`.
+"""
 
 from fastapi import Request
 
-LANGUAGES = ("ja", "en")
-DEFAULT = "ja"
-COOKIE = "lang"
+from app.i18n import N_, PAGE_DEFAULT, first_supported, has, translate
 
-# key -> (Japanese, English)
-STRINGS: dict[str, tuple[str, str]] = {
-    "site": ("九州IoTコミュニティ ビジネスマッチング", "Kyushu IoT Community Business Matching"),
-    "skip": ("本文へ移動", "Skip to content"),
-    # Read after a scroll box's heading, so the box's name differs from its section's.
-    "scroll_hint": ("（横にスクロールできます）", "(scrolls sideways)"),
-    "nav": ("メインメニュー", "Main menu"),
-    "search": ("さがす", "Search"),
-    "my_page": ("マイページ", "My page"),
-    "dashboard": ("事務局ダッシュボード", "Secretariat dashboard"),
-    "sign_in": ("ログイン", "Sign in"),
-    "sign_out": ("ログアウト", "Sign out"),
-    "language": ("English", "日本語"),
-    "search_title": ("困りごと・技術をさがす", "Find help and technology"),
-    "search_lead": ("困っていることや探している技術を文章で入力してください。",
-                    "Describe what troubles you or the technology you need."),
-    "query": ("検索する文章", "What are you looking for?"),
-    "query_ph": ("例: 設備の故障を事前に知りたい", "e.g. I want to know before equipment breaks down"),
-    "target": ("さがす対象", "Look in"),
-    "target_seeds": ("シーズ（技術・サービス）", "Seeds (technology, services)"),
-    "target_needs": ("ニーズ（課題）", "Needs (problems)"),
-    "prefecture": ("県", "Prefecture"),
-    "role": ("役割", "Role"),
-    "industry": ("業種", "Industry"),
-    "any": ("すべて", "Any"),
-    "submit_search": ("検索", "Search"),
-    "results": ("検索結果", "Results"),
-    "results_count": ("{n}件", "{n} found"),
-    "no_results": ("条件に合うものは見つかりませんでした。文章や条件を変えてお試しください。",
-                   "Nothing matched. Try other words or fewer filters."),
-    "reason": ("理由", "Why"),
-    "member": ("会員", "Member"),
-    "details": ("詳しく見る", "Details"),
-    "seed": ("シーズ", "Seed"),
-    "need": ("ニーズ", "Need"),
-    "tags": ("タグ", "Tags"),
-    "budget": ("予算", "Budget"),
-    "industries_served": ("対応できる業種", "Industries served"),
-    "why_this": ("「{q}」に合う理由", "Why it fits “{q}”"),
-    "feedback_title": ("この組み合わせへの反応を記録", "Record your response to this pair"),
-    "feedback_need": ("どのニーズについて", "For which of your needs"),
-    "feedback_seed": ("どのシーズについて", "For which of your seeds"),
-    "feedback_saved": ("「{status}」を記録しました。", "Recorded “{status}”."),
-    "current_status": ("現在の記録: {status}", "Current: {status}"),
-    "sign_in_to_respond": ("反応を記録するにはログインしてください。", "Sign in to record your response."),
-    "api_key": ("APIキー", "API key"),
-    "api_key_help": ("事務局から受け取ったキー（iotm_ で始まる文字列）を入力してください。",
-                     "The key the secretariat gave you (it starts with iotm_)."),
-    "signed_in_as": ("{who} としてログイン中", "Signed in as {who}"),
-    "signed_out": ("ログアウトしました。", "You have signed out."),
-    "my_needs": ("わたしのニーズ", "My needs"),
-    "my_seeds": ("わたしのシーズ", "My seeds"),
-    "matches_for_need": ("このニーズに応えられるシーズ", "Seeds that answer this need"),
-    "matches_for_seed": ("このシーズが役立ちそうなニーズ", "Needs this seed can serve"),
-    "programs": ("このニーズに使えそうな支援制度（合う順）", "Support programs for this need, best fit first"),
-    "programs_with_partner": ("この会員と組むと使いやすくなる支援制度", "Programs this member helps you qualify for"),
-    "no_programs": ("該当しそうな支援制度は見つかりませんでした。", "No support program seems to apply."),
-    "estimated": ("支援見込額", "Estimated support"),
-    "cap": ("上限額", "Up to"),
-    "no_matches": ("まだ候補がありません。", "No candidates yet."),
-    "add_need": ("ニーズを追加", "Add a need"),
-    "add_seed": ("シーズを追加", "Add a seed"),
-    "edit": ("編集", "Edit"),
-    "edit_need": ("ニーズを編集", "Edit need"),
-    "edit_seed": ("シーズを編集", "Edit seed"),
-    "title": ("タイトル", "Title"),
-    "description": ("内容", "Description"),
-    "tags_help": ("読点（、）・カンマ・セミコロンで区切って入力", "Separate with commas or semicolons"),
-    "budget_help": ("円、数字のみ（任意）", "Yen, digits only (optional)"),
-    "served_help": ("対応できる業種を選んでください（複数可）", "Choose the industries you serve"),
-    "save": ("保存", "Save"),
-    "cancel": ("戻る", "Back"),
-    "saved": ("保存しました。", "Saved."),
-    "form_errors": ("入力を確認してください。", "Please check your input."),
-    "profile": ("会員プロフィール", "Member profile"),
-    "location": ("所在地", "Location"),
-    "employees": ("従業員数", "Employees"),
-    "founded": ("設立", "Founded"),
-    "website": ("ウェブサイト", "Website"),
-    "certifications": ("認証・資格", "Certifications"),
-    "contact": ("連絡先（事務局と本人にのみ表示）", "Contact (shown to the secretariat and the member only)"),
-    "member_type": ("会員種別", "Member type"),
-    "corporate": ("団体会員", "Corporate member"),
-    "individual": ("個人会員", "Individual member"),
-    "none_yet": ("まだありません。", "None yet."),
-    "members_by_role": ("役割別の会員数", "Members by role"),
-    "members_by_prefecture": ("県別の会員数", "Members by prefecture"),
-    "totals": ("全体", "Totals"),
-    "members": ("会員", "Members"),
-    "needs": ("ニーズ", "Needs"),
-    "seeds": ("シーズ", "Seeds"),
-    "suggested": ("提案したマッチング", "Matches suggested"),
-    "feedback_received": ("受け取ったフィードバック", "Feedback received"),
-    "recent_feedback": ("最近のフィードバック", "Recent feedback"),
-    "unmet_chart": ("未解決のニーズ（県 × 業種）", "Unmet needs (prefecture × industry)"),
-    "unmet_help": ("面談・成約に至っていないニーズの数です。色が濃いほど多くなります。",
-                   "Needs not yet met or closed; darker means more."),
-    "when": ("日時", "When"),
-    "by": ("記録した会員", "By"),
-    "status": ("状況", "Status"),
-    "secretariat": ("事務局", "Secretariat"),
-    "events": ("マッチングイベント", "Matching events"),
-    "embed_title": ("{lab} 会員さがし", "{lab}: find members"),
-    "region": ("地域", "Region"),
-    "all_kyushu": ("すべての地域", "All regions"),
-    "fields": ("分野", "Fields"),
-    "lab_fields": ("ラボの重点分野", "The lab's focus fields"),
-    "all_fields": ("すべての分野", "All fields"),
-    "powered_by": ("九州IoTコミュニティ", "Kyushu IoT Community"),
-    # matching events: the secretariat's pages
-    "event_new": ("マッチングイベントを作成", "Create a matching event"),
-    "event_edit": ("イベントを編集", "Edit the event"),
-    "event_about": ("イベント", "Event"),
-    "event_name": ("イベント名", "Name"),
-    "event_date": ("日付", "Date"),
-    "event_venue": ("会場", "Venue"),
-    "event_tables": ("卓の数", "Tables"),
-    "event_max_meetings": ("1社あたりの最大商談数", "Meetings per participant at most"),
-    "event_max_meetings_help": ("参加者ごとに変えられます。", "Each participant may have its own."),
-    "event_min_value": ("最低評価値", "Minimum value"),
-    "event_min_value_help": ("誰も希望していない推薦の組み合わせは、この値未満なら商談にしません。",
-                             "Recommended pairs nobody asked for are not scheduled below this value."),
-    "event_deadline": ("参加申込の締切（日本時間）", "Registration closes (Japan time)"),
-    "event_deadline_help": ("入力すると会員がマイページから申し込めます。空欄なら事務局だけが参加者を登録します。",
-                            "Members can register on their page until then; empty: only the secretariat adds "
-                            "participants."),
-    "event_plan": ("時間枠", "Time slots"),
-    "event_no_plan": ("このイベントの時間枠は1つずつ登録されています。入力すると計画で置き換えます。",
-                      "This event's slots were given one by one; filling these in replaces them with a plan."),
-    "plan_start": ("開始時刻", "Start"),
-    "plan_count": ("商談枠の数", "Number of meeting slots"),
-    "plan_minutes": ("1枠の長さ（分）", "Minutes per meeting"),
-    "plan_changeover": ("移動時間（分）", "Changeover (minutes)"),
-    "plan_changeover_help": ("商談と商談の間に卓を移る時間です。", "Time between two meetings to change tables."),
-    "plan_lunch_after": ("昼食：何枠目の後", "Lunch after slot"),
-    "plan_lunch_minutes": ("昼食の長さ（分）", "Lunch (minutes)"),
-    "plan_breaks": ("休憩", "Breaks"),
-    "plan_breaks_help": ("「枠:分」を、で区切って入力（例: 3:10、6:10）",
-                         "after:minutes, separated by ; (e.g. 3:10; 6:10)"),
-    "event_delete": ("イベントを削除", "Delete the event"),
-    "event_delete_lead": ("参加者 {participants} 社、商談 {meetings} 件、希望と結果もすべて削除されます。"
-                          "元に戻せません。",
-                          "Its {participants} participants, {meetings} meetings, requests and outcomes are deleted "
-                          "too. This cannot be undone."),
-    "event_delete_confirm": ("確認のためイベントコード {code} を入力してください",
-                             "Type the event code {code} to confirm"),
-    "event_delete_mismatch": ("イベントコードが違います。{code} と入力してください。",
-                              "The code does not match: type {code}."),
-    "event_saved": ("保存しました。", "Saved."),
-    "event_saved_created": ("イベントを作成しました。", "The event was created."),
-    "event_saved_updated": ("イベントを保存しました。", "The event was saved."),
-    "event_saved_scheduled": ("スケジュールを作成しました。固定した商談はそのままです。",
-                              "The schedule was made; locked meetings stayed where they were."),
-    "event_saved_published": ("スケジュールを公開しました。", "The schedule was published."),
-    "event_saved_lock": ("商談を固定しました。", "The meeting was locked."),
-    "event_saved_unlock": ("商談の固定を外しました。", "The meeting was unlocked."),
-    "event_saved_move": ("商談を移動し、固定しました。", "The meeting was moved and locked."),
-    "event_saved_remove": ("商談を外しました。", "The meeting was removed."),
-    "event_saved_added": ("商談を追加しました。", "The meeting was added."),
-    "event_menu": ("イベントの操作", "Event actions"),
-    "event_participants": ("参加者と希望", "Participants and requests"),
-    "event_outcomes": ("商談結果の記録", "Record outcomes"),
-    "event_report": ("イベントレポート", "Event report"),
-    "event_registration": ("参加申込", "Registration"),
-    "event_published": ("公開", "Published"),
-    "registration_open_until": ("受付中（{at} 締切）", "Open until {at}"),
-    "registration_closed_at": ("締切済（{at}）", "Closed ({at})"),
-    "registration_not_open": ("会員からの申込は受け付けていません", "Not open to members"),
-    "schedule_run": ("スケジュール", "Schedule"),
-    "schedule_run_help": ("スコアと希望から商談の組み合わせ・時間枠・卓を決めます。固定した商談は動かしません。",
-                          "Pairs, slots and tables from the scores and requests; locked meetings stay put."),
-    "schedule_first": ("スケジュールを作成", "Make the schedule"),
-    "schedule_again": ("もう一度スケジュールを作成", "Schedule again"),
-    "publish": ("公開する", "Publish"),
-    "unscheduled": ("商談のない参加者 {n} 社", "{n} participants without a meeting"),
-    "value": ("評価値", "Value"),
-    "locked": ("固定", "locked"),
-    "lock": ("固定する", "Lock"),
-    "unlock": ("固定を外す", "Unlock"),
-    "remove": ("外す", "Remove"),
-    "move": ("移動", "Move"),
-    "meeting_change": ("変更", "Change"),
-    "meeting_add": ("商談を追加", "Add a meeting"),
-    "meeting": ("商談", "Meeting"),
-    "participant_a": ("参加者1", "Participant 1"),
-    "participant_b": ("参加者2", "Participant 2"),
-    "slot": ("時間枠", "Slot"),
-    "table": ("卓", "Table"),
-    "table_help": ("空欄なら空いている卓", "Empty: the lowest free table"),
-    "participants_list": ("参加者", "Participants"),
-    "no_participants": ("まだ参加者がいません。", "No participants yet."),
-    "available_slots": ("参加できる時間枠", "Available slots"),
-    "every_slot": ("すべて", "every slot"),
-    "max_meetings": ("最大商談数", "Meetings at most"),
-    "max_meetings_default": ("空欄ならイベントの既定値（{n}）", "Empty: the event's default ({n})"),
-    "withdraw": ("取り消す", "Withdraw"),
-    "participants_pick": ("会員から選んで追加", "Add members from the list"),
-    "members_to_add": ("追加する会員", "Members to add"),
-    "participants_add": ("選んだ会員を追加", "Add the members ticked"),
-    "pick_members": ("追加する会員を選んでください。", "Tick the members to add."),
-    "whole_number": ("数字で入力してください。", "Give a whole number."),
-    "sheet_title": ("申込書から登録", "Register from the application sheet"),
-    "sheet_lead": ("列は「会員ID・参加できる時間枠・最大商談数」です。",
-                   "Columns: member id, available slots, meetings at most."),
-    "sheet_template": ("申込書のひな形", "Application sheet template"),
-    "sheet_file": ("申込書ファイル（xlsx または CSV）", "Application sheet (xlsx or CSV)"),
-    "sheet_help": ("時間枠は、で区切ります（{slots}）。空欄ならすべての枠。登録済みの会員は更新します。",
-                   "Slots separated by ; ({slots}); empty means every slot. Members already registered are updated."),
-    "sheet_upload": ("申込書を取り込む", "Upload the sheet"),
-    "sheet_missing": ("ファイルを選んでください。", "Choose a file."),
-    "sheet_too_big": ("ファイルが大きすぎます（2 MB まで）。", "The file is too large (2 MB at most)."),
-    "sheet_problems": ("申込書に直すところがあります。何も登録していません。",
-                       "The sheet has rows to fix; nothing was registered."),
-    "done_added": ("参加者を追加しました。", "The participants were added."),
-    "done_uploaded": ("申込書を取り込みました。", "The application sheet was registered."),
-    "done_removed": ("参加を取り消しました。", "The participant was withdrawn."),
-    "done_request": ("希望を登録しました。", "The request was recorded."),
-    "done_withdrawn": ("希望を取り消しました。", "The request was withdrawn."),
-    "requests_title": ("希望", "Requests"),
-    "no_requests": ("まだ希望はありません。", "No requests yet."),
-    "request_add": ("希望を登録", "Record a request"),
-    "requester": ("希望する会員", "Requested by"),
-    "request_target": ("相手", "About"),
-    "request_kind": ("希望", "Request"),
-    "kind_must_meet": ("必ず会いたい", "Must meet"),
-    "kind_would_like": ("できれば会いたい", "Would like to meet"),
-    "kind_do_not_meet": ("会わない", "Do not meet"),
-    "outcome": ("結果", "Outcome"),
-    "note": ("メモ", "Note"),
-    "outcome_pending": ("未記録", "Not recorded"),
-    "outcome_did_not_take_place": ("実施されず", "Did not take place"),
-    "outcome_insufficient_interest": ("関心が合わず", "Insufficient interest"),
-    "outcome_informative_no_cooperation": ("情報交換（協業なし）", "Informative, no cooperation"),
-    "outcome_cooperation_possible": ("協業の可能性あり", "Cooperation possible"),
-    "pick_outcome": ("結果を一覧から選んでください。", "Choose an outcome from the list."),
-    "outcomes_saved": ("結果を保存しました。", "The outcomes were saved."),
-    "outcomes_chart": ("商談の結果", "Outcomes of the meetings"),
-    "report_published": ("公開済み", "Published"),
-    "report_took_place": ("実施された商談", "Meetings held"),
-    "report_without": ("商談のない参加者", "Participants without a meeting"),
-    "report_everyone": ("全員に商談があります。", "Everyone has a meeting."),
-    # matching events: the member's pages
-    "my_events": ("マッチングイベント", "Matching events"),
-    "my_events_none": ("申込を受け付けているイベントはありません。", "No event is open for registration."),
-    "registered": ("申込済", "Registered"),
-    "register": ("参加を申し込む", "Register"),
-    "register_update": ("参加できる時間枠を保存", "Save my slots"),
-    "register_closed": ("申込は締め切りました。", "Registration has closed."),
-    "registration_until": ("{at} まで受付", "Open until {at}"),
-    "pick_slots": ("参加できる時間枠", "Slots I can attend"),
-    "pick_slots_help": ("参加できない時間枠のチェックを外してください。", "Untick the slots you cannot attend."),
-    "pick_one_slot": ("時間枠を1つ以上選んでください。", "Tick at least one slot."),
-    "withdraw_registration": ("参加を取り消す", "Withdraw from the event"),
-    "suggested_partners": ("この会で会うとよさそうな相手", "Suggested partners at this event"),
-    "suggested_none": ("まだ提案できる相手がいません。", "No partner to suggest yet."),
-    "my_request": ("希望", "My request"),
-    "request_none": ("指定しない", "No request"),
-    "requests_save": ("希望を保存", "Save my requests"),
-    "requests_saved": ("希望を保存しました。", "Your requests were saved."),
-    "registered_done": ("申込を受け付けました。", "You are registered."),
-    "withdrawn_done": ("参加を取り消しました。", "You have withdrawn."),
-    "my_agenda": ("わたしのアジェンダ", "My agenda"),
-    "agenda_none": ("公開された商談はまだありません。", "No meeting has been published yet."),
-    "free_time": ("空き時間", "Free"),
-    "not_attending": ("不参加", "Not attending"),
-    "partner": ("相手", "Partner"),
-    "topics": ("話題", "Topics"),
-    "other_participants": ("その他の参加者", "Other participants"),
-    "error_title": ("エラー", "Error"),
-    "back_home": ("検索ページへ戻る", "Back to search"),
-}
+LANGUAGES = ("ja", "en")
+DEFAULT = PAGE_DEFAULT
+COOKIE = "lang"
+# The labels of values the pages show, by value; written out so that extraction finds the codes.
 STATUS_LABELS = {
-    "interested": ("興味あり", "Interested"),
-    "not_relevant": ("関係なし", "Not relevant"),
-    "contacted": ("連絡した", "Contacted"),
-    "met": ("面談した", "Met"),
-    "deal": ("成約", "Deal"),
+    "interested": N_("page.status.interested"),
+    "not_relevant": N_("page.status.not_relevant"),
+    "contacted": N_("page.status.contacted"),
+    "met": N_("page.status.met"),
+    "deal": N_("page.status.deal"),
 }
 ROLE_LABELS = {
-    "vendor_hw": ("ハードウエアベンダー", "Hardware vendor"),
-    "vendor_sys": ("システムベンダー", "System vendor"),
-    "sier": ("システムインテグレーター", "System integrator"),
-    "user": ("ユーザー企業", "User company"),
-    "support": ("支援機関", "Support organization"),
+    "vendor_hw": N_("page.role.vendor_hw"),
+    "vendor_sys": N_("page.role.vendor_sys"),
+    "sier": N_("page.role.sier"),
+    "user": N_("page.role.user"),
+    "support": N_("page.role.support"),
+}
+REQUEST_KIND_LABELS = {
+    "must_meet": N_("page.kind_must_meet"),
+    "would_like": N_("page.kind_would_like"),
+    "do_not_meet": N_("page.kind_do_not_meet"),
+}
+OUTCOME_LABELS = {
+    "did_not_take_place": N_("page.outcome_did_not_take_place"),
+    "insufficient_interest": N_("page.outcome_insufficient_interest"),
+    "informative_no_cooperation": N_("page.outcome_informative_no_cooperation"),
+    "cooperation_possible": N_("page.outcome_cooperation_possible"),
+    "pending": N_("page.outcome_pending"),  # no outcome recorded yet
+}
+MEMBER_TYPE_LABELS = {"corporate": N_("page.corporate"), "individual": N_("page.individual")}
+# JSIC major divisions; the Japanese are the official names (app.roster.vocab.INDUSTRIES).
+INDUSTRY_LABELS = {
+    "A": N_("page.industry.A"),
+    "B": N_("page.industry.B"),
+    "C": N_("page.industry.C"),
+    "D": N_("page.industry.D"),
+    "E": N_("page.industry.E"),
+    "F": N_("page.industry.F"),
+    "G": N_("page.industry.G"),
+    "H": N_("page.industry.H"),
+    "I": N_("page.industry.I"),
+    "J": N_("page.industry.J"),
+    "K": N_("page.industry.K"),
+    "L": N_("page.industry.L"),
+    "M": N_("page.industry.M"),
+    "N": N_("page.industry.N"),
+    "O": N_("page.industry.O"),
+    "P": N_("page.industry.P"),
+    "Q": N_("page.industry.Q"),
+    "R": N_("page.industry.R"),
+    "S": N_("page.industry.S"),
+    "T": N_("page.industry.T"),
 }
 
 
 def pick(request: Request) -> str:
     """The language asked for by ?lang=, else the lang cookie, else Japanese."""
-    for value in (request.query_params.get("lang"), request.cookies.get(COOKIE)):
-        if value in LANGUAGES:
-            return value
-    return DEFAULT
+    return first_supported((request.query_params.get("lang"), request.cookies.get(COOKIE)), DEFAULT)
 
 
 class Translator:
@@ -306,30 +73,34 @@ class Translator:
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
-        self._index = LANGUAGES.index(lang)
 
     def __call__(self, key: str, **params: object) -> str:
-        text = STRINGS[key][self._index]
-        return text.format(**params) if params else text
+        return translate(f"page.{key}", self.lang, **params)
 
     def has(self, key: str) -> bool:
         """Whether there is a string for the key (for keys made from a value, like a saved action)."""
-        return key in STRINGS
+        return has(f"page.{key}")
 
     def status(self, status: str) -> str:
         """A feedback status's label."""
-        return STATUS_LABELS[status][self._index]
+        return translate(STATUS_LABELS[status], self.lang)
 
     def role(self, role: str) -> str:
         """A member role's label."""
-        return ROLE_LABELS[role][self._index]
+        return translate(ROLE_LABELS[role], self.lang)
 
+    def industry(self, code: str) -> str:
+        """A JSIC major division's name; an unknown code as it is."""
+        return translate(INDUSTRY_LABELS[code], self.lang) if code in INDUSTRY_LABELS else code
 
-INDUSTRY_EN = {
-    "A": "Agriculture, forestry", "B": "Fisheries", "C": "Mining", "D": "Construction", "E": "Manufacturing",
-    "F": "Electricity, gas, heat, water", "G": "Information and communications", "H": "Transport, postal",
-    "I": "Wholesale, retail", "J": "Finance, insurance", "K": "Real estate, leasing",
-    "L": "Scientific research, professional services", "M": "Accommodation, food services",
-    "N": "Living-related services, amusement", "O": "Education", "P": "Medical, health care, welfare",
-    "Q": "Compound services", "R": "Other services", "S": "Government", "T": "Unclassifiable",
-}
+    def request_kind(self, kind: str) -> str:
+        """An event request's label (必ず会いたい, できれば会いたい, 会わない)."""
+        return translate(REQUEST_KIND_LABELS[kind], self.lang)
+
+    def outcome(self, outcome: str) -> str:
+        """A meeting outcome's label (or pending's)."""
+        return translate(OUTCOME_LABELS[outcome], self.lang)
+
+    def member_type(self, member_type: str) -> str:
+        """A member type's label (団体会員, 個人会員)."""
+        return translate(MEMBER_TYPE_LABELS[member_type], self.lang)

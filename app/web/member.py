@@ -39,9 +39,7 @@ def _member(visitor: Visitor, db_session: SessionDep) -> tuple[Principal, Organi
     if principal is None:
         return None
     if principal.role != "member" or principal.organization is None:
-        raise PageError(403, "マイページは会員のキーでログインすると使えます。"
-                             "事務局は会員ページから各会員を見られます。",
-                        "My page is for member keys; the secretariat sees each member through its profile page.")
+        raise PageError(403, "page.error.my_page_members_only")
     return principal, organization_service.get_organization(db_session=db_session, external_id=principal.organization)
 
 
@@ -73,10 +71,10 @@ def new_posting_form(kind: Kind, visitor: VisitorDep, db_session: SessionDep) ->
     return _form_page(visitor, PostingForm(kind), f"/me/{kind}s/new", None)
 
 
-def _read_form(kind: str, title: str, description: str, tags: str, budget_jpy: str,
+def _read_form(visitor: Visitor, kind: str, title: str, description: str, tags: str, budget_jpy: str,
                industries_served: list[str]) -> PostingForm:
     return PostingForm(kind, title, description, tags, budget_jpy if kind == "need" else "",
-                       industries_served if kind == "seed" else [])
+                       industries_served if kind == "seed" else [], lang=visitor.lang)
 
 
 Title = Annotated[str, Form(max_length=1000)]
@@ -95,7 +93,7 @@ def create_posting(kind: Kind, visitor: VisitorDep, db_session: SessionDep, csrf
     found = _member(visitor, db_session)
     if found is None:
         return redirect(visitor, login_url(f"/me/{kind}s/new"))
-    form = _read_form(kind, title, description, tags, budget_jpy, industries_served)
+    form = _read_form(visitor, kind, title, description, tags, budget_jpy, industries_served)
     posting_in = form.for_create()
     if posting_in is None:
         return _form_page(visitor, form, f"/me/{kind}s/new", None, status_code=422)
@@ -112,8 +110,7 @@ def _editable(visitor: Visitor, db_session: SessionDep, kind: str, posting_id: s
         return None
     posting = load_posting(db_session, kind, posting_id)
     if visitor.principal.role not in ("member", "secretariat"):
-        raise PageError(403, "ラボのキーではニーズ・シーズを変更できません。",
-                        "A lab key cannot change needs or seeds.")
+        raise PageError(403, "page.error.lab_cannot_post")
     ensure_owner(visitor.principal, posting.organization_id, posting.external_id)
     return posting
 
@@ -138,7 +135,7 @@ def update_posting(kind: Kind, posting_id: str, visitor: VisitorDep, db_session:
     posting = _editable(visitor, db_session, kind, posting_id)
     if posting is None:
         return redirect(visitor, login_url(action))
-    form = _read_form(kind, title, description, tags, budget_jpy, industries_served)
+    form = _read_form(visitor, kind, title, description, tags, budget_jpy, industries_served)
     posting_in = form.for_update()
     if posting_in is None:
         return _form_page(visitor, form, action, posting, status_code=422)
@@ -159,7 +156,7 @@ def record_feedback(visitor: VisitorDep, db_session: SessionDep, csrf: Csrf = ""
     web_session.check_csrf(visitor.session, csrf)
     principal = visitor.require_signed_in()
     if principal.role == "lab":
-        raise PageError(403, "ラボのキーではフィードバックを記録できません。", "A lab key cannot record feedback.")
+        raise PageError(403, "page.error.lab_cannot_give_feedback")
     need_row = posting_service.get_posting(db_session=db_session, model=Need, external_id=need)
     seed_row = posting_service.get_posting(db_session=db_session, model=Seed, external_id=seed)
     org = None if principal.is_secretariat else organization_service.get_organization(

@@ -19,9 +19,9 @@ from app.auth.dependencies import Principal
 from app.auth.models import ApiKey
 from app.dependencies import SessionDep
 from app.errors import AppError
-from app.messages import MESSAGES, render
+from app.i18n import has as in_catalog
+from app.messages import DEFAULT_LANGUAGE, render
 from app.ratelimit import RateLimiter, client_address
-from app.roster.vocab import INDUSTRIES
 from app.web import i18n
 from app.web import session as web_session
 from app.web.highlight import highlight
@@ -43,19 +43,18 @@ PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-
 
 
 class PageError(AppError):
-    """An error a page shows in the visitor's language."""
+    """An error a page shows in the visitor's language: a code of the catalog and its parameters."""
 
-    def __init__(self, status_code: int, message_ja: str, message_en: str) -> None:
-        super().__init__(message_en)
+    def __init__(self, status_code: int, code: str, **params: Any) -> None:
+        super().__init__(render(code, DEFAULT_LANGUAGE, params), code=code, params=params)
         self.status_code = status_code
-        self.message_ja = message_ja
 
 
 class Throttled(PageError):
     """Too many requests from one address: the page says when to try again, and so does Retry-After."""
 
-    def __init__(self, retry_after: int, message_ja: str, message_en: str) -> None:
-        super().__init__(429, message_ja, message_en)
+    def __init__(self, retry_after: int, code: str) -> None:
+        super().__init__(429, code, retry_after=retry_after)
         self.headers = {"Retry-After": str(retry_after)}
 
 
@@ -77,7 +76,7 @@ class Visitor:
     def require_signed_in(self) -> Principal:
         """The signed-in key; 401 page otherwise."""
         if self.principal is None:
-            raise PageError(401, "このページを見るにはログインしてください。", "Sign in to see this page.")
+            raise PageError(401, "page.error.sign_in")
         return self.principal
 
 
@@ -116,13 +115,12 @@ def limit_anonymous_search(visitor: Visitor) -> None:
     limiter: RateLimiter | None = getattr(visitor.request.app.state, "anonymous_searches", None)
     retry_after = limiter.hit(client_address(visitor.request)) if limiter else None
     if retry_after is not None:
-        raise Throttled(retry_after, f"短い間に検索が多すぎます。{retry_after} 秒後にもう一度お試しください。",
-                        f"Too many searches in a short time; please try again in {retry_after} s.")
+        raise Throttled(retry_after, "page.error.searches_throttled")
 
 
 def industry_label(code: str, lang: str) -> str:
     """A JSIC division's name in the language."""
-    return INDUSTRIES.get(code, code) if lang == "ja" else i18n.INDUSTRY_EN.get(code, code)
+    return i18n.Translator(lang).industry(code)
 
 
 def _finish(response: Response, visitor: Visitor | None) -> Response:
@@ -154,10 +152,8 @@ def redirect(visitor: Visitor, url: str) -> Response:
 
 
 def _error_message(exc: Exception, lang: str) -> tuple[int, str]:
-    if isinstance(exc, PageError):
-        return exc.status_code, exc.message_ja if lang == "ja" else exc.message
     if isinstance(exc, AppError):
-        text = render(exc.code, lang, exc.params) if exc.code in MESSAGES else exc.message
+        text = render(exc.code, lang, exc.params) if exc.code and in_catalog(exc.code) else exc.message
         return exc.status_code, text
     if isinstance(exc, RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {}

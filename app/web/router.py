@@ -21,7 +21,6 @@ from app.web import embed, event_admin, event_member, events, member, secretaria
 from app.web import session as web_session
 from app.web.member import load_posting
 from app.web.pages import (
-    PageError,
     PageRoute,
     Visitor,
     VisitorDep,
@@ -148,11 +147,8 @@ def signin(visitor: VisitorDep, db_session: SessionDep, api_key: Annotated[str, 
     except Unauthorized as exc:
         if exc.code != "auth.missing":
             count_auth_failure(visitor.request)
-        message = PageError(401, "APIキーが正しくないか、無効化されています。"
-                                 "事務局から受け取ったキーを確かめてください。",
-                            "The API key is not valid or was revoked; check the key the secretariat gave you.")
         return page(visitor, "signin.html", status_code=401, next=safe_next(next, ""),
-                    error=message.message_ja if visitor.lang == "ja" else message.message)
+                    error=render("page.error.key_invalid", visitor.lang, {}))
     visitor.session = web_session.signed_in(db_session, key.id)
     return redirect(visitor, safe_next(next, _landing(key.role)))
 

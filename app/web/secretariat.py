@@ -27,8 +27,7 @@ def dashboard(visitor: VisitorDep, db_session: SessionDep, engine: EngineDep) ->
     if visitor.principal is None:
         return redirect(visitor, login_url("/dashboard"))
     if not visitor.principal.is_secretariat:
-        raise PageError(403, "ダッシュボードは事務局のキーでログインすると見られます。",
-                        "The dashboard is for the secretariat's keys.")
+        raise PageError(403, "page.error.dashboard_secretariat_only")
     t = visitor.t
     figures = stats.overview(db_session, engine)
     return page(visitor, "dashboard.html", figures=figures,

@@ -24,6 +24,7 @@ from starlette.responses import Response
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import Forbidden
+from app.messages import error
 from app.web.models import WebSignIn
 
 COOKIE = "iotm_session"
@@ -136,5 +137,4 @@ def clear(response: Response, request: Request) -> None:
 def check_csrf(session: WebSession, token: str | None) -> None:
     """403 unless the form carried the session's CSRF token."""
     if not token or not hmac.compare_digest(token, session.csrf):
-        raise Forbidden("The form has expired or did not come from this site; reload the page and try again.",
-                        code="web.csrf")
+        raise error(Forbidden, "web.csrf")

@@ -66,10 +66,14 @@ def test_a_body_that_stops_arriving_is_answered_408_not_held_forever() -> None:
 
     guard = RequestGuardMiddleware(app, max_bytes=1000, body_timeout=0.2)
     scope = {"type": "http", "method": "POST", "path": "/v1/needs", "query_string": b"",
-             "headers": [(b"content-length", b"10")]}
+             "headers": [(b"content-length", b"10"), (b"accept-language", b"ja")]}
     asyncio.run(asyncio.wait_for(guard(scope, never, send), 5))
     assert sent[0]["status"] == 408
     assert (b"connection", b"close") in sent[0]["headers"]
+    body = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+    assert body["type"] == "/problems/request-timeout"
+    assert body["title"] == "リクエストがタイムアウトしました"
+    assert "0.2 秒以内に届きませんでした" in body["detail"]
 
 
 def test_readiness_fails_when_the_database_is_unreachable() -> None:

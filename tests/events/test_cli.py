@@ -131,6 +131,9 @@ def test_requests_meetings_and_edits_by_hand(event: str) -> None:
     assert f"`iotmatch events meetings {event}` lists them" in run("lock", event, "999", code=1)
     assert f"change it with `iotmatch events edit-participant {event} {A}`" in run("add-participant", event, A, code=1)
     assert "`iotmatch events list` lists them" in run("meetings", "EV-0404", code=1)
+    in_japanese = runner.invoke(cli, ["events", "meetings", "EV-0404"], env={"LANG": "ja_JP.UTF-8"})
+    assert in_japanese.exit_code == 1
+    assert "イベント 'EV-0404' はありません。`iotmatch events list` で一覧できます。" in in_japanese.output
 
     assert "removed; the two will not be scheduled again" in run("remove-meeting", event, meeting)
     run("schedule", event, "--no-rescore", "--time-limit", "2")

@@ -280,3 +280,39 @@ def test_a_nul_character_in_a_form_is_an_error_to_fix_not_a_server_error(
     data[field] = data[field] + "\x00" if data[field] else "\x00"
     response = client.post("/me/needs/new", data=data, follow_redirects=False)
     assert response.status_code in (400, 422)
+
+
+def test_refusals_and_form_errors_speak_the_visitors_language(community: Community, client: TestClient) -> None:
+    sign_in(client, community.keys["member"])
+    refused = client.get("/dashboard")
+    assert refused.status_code == 403
+    assert "ダッシュボードは事務局のキーでログインすると見られます。" in refused.text
+    forged = client.post("/feedback", data={"need": "N-0042", "seed": "S-0046", "status": "met", "csrf": "forged"})
+    assert "ページを読み込み直して" in forged.text
+    form = client.post("/me/needs/new", data={"title": " ", "description": "説明", "budget_jpy": "abc",
+                                              "csrf": csrf_of(client, "/me/needs/new")})
+    assert "1 文字以上にしてください" in form.text
+
+    client.get("/?lang=en")
+    refused = client.get("/dashboard")
+    assert "The dashboard is for the secretariat&#39;s keys." in refused.text
+    assert "ダッシュボード" not in refused.text.split("<main", 1)[1]
+    forged = client.post("/feedback", data={"need": "N-0042", "seed": "S-0046", "status": "met", "csrf": "forged"})
+    assert "The form has expired or did not come from this site" in forged.text
+    form = client.post("/me/needs/new", data={"title": " ", "description": "説明", "budget_jpy": "abc",
+                                              "csrf": csrf_of(client, "/me/needs/new")})
+    assert form.status_code == 422
+    assert "Digits only, please." in form.text
+    assert "String should have at least 1 character" in form.text
+
+
+def test_the_events_grid_in_english(community: Community, client: TestClient) -> None:
+    code = schedule_event(community)
+    sign_in(client, community.keys["secretariat"])
+    client.get("/?lang=en")
+    page = client.get(f"/dashboard/events/{code}").text
+    assert "Printable schedule and agendas (A4)" in page
+    assert "Schedule (time slot × table)" in page
+    assert re.search(r"Table 1</th>", page)
+    assert re.search(r'<span class="meta"> \S+ · \d+ min</span>', page)
+    assert "予定表" not in page
