@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from matching.areas import service_area
 from matching.channels import (
     RELATED_WEIGHT,
     ConceptOverlap,
@@ -56,11 +57,17 @@ class Query:
     text: str
     org: OrgInfo | None = None
     document: Document | None = None
+    area: tuple[str, ...] = ()  # a seed's: the prefectures where it is available, () anywhere
+    area_stated: bool = False
 
     @classmethod
     def of(cls, doc: Document) -> "Query":
         """The query for a stored need or seed."""
-        return cls(text=doc.text, org=doc.org, document=doc)
+        area: tuple[str, ...] = ()
+        stated = False
+        if doc.kind == "seed":
+            area, stated = service_area(doc.service_area, doc.text, doc.org.prefecture)
+        return cls(text=doc.text, org=doc.org, document=doc, area=area, area_stated=stated)
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,10 @@ class Match:
     overlap: ConceptOverlap
     shared_terms: tuple[str, ...]
     structure: dict[str, float] = field(default_factory=dict)
+    area: tuple[str, ...] = ()  # the seed's service area (of the document, or of the query when it is the seed)
+    area_stated: bool = False  # stated by its member (else read from its text)
+    outside_area: bool = False  # the need's member is not in that area
+    need_prefecture: str | None = None  # where the need's member is (None for free text)
 
 
 def _standardize(values: np.ndarray) -> np.ndarray:
@@ -118,12 +129,15 @@ def rank(
     *,
     limit: int = 10,
     keep: Callable[[Document], bool] | None = None,
+    respect_area: bool = True,
 ) -> list[Match]:
     """Rank the corpus for the query.
 
     `dense` holds cosine similarities from the vector index: by document id, or as an array aligned with
     `corpus.view()` rows (NaN where not retrieved). Every document is scored with vectorized channels;
-    only those that reach the top become `Match`es with their evidence.
+    only those that reach the top become `Match`es with their evidence. A seed limited to some prefectures
+    is not matched with needs of members elsewhere unless respect_area is False (the asker chose where to
+    look); its match then says that the member is outside the area.
     """
     view = corpus.view()
     if not len(view):
@@ -152,6 +166,9 @@ def rank(
         candidate &= view.org_codes != view.org_index.get(query.org.id, -1)
     if query.document is not None and query.document.id in view.row:
         candidate[view.row[query.document.id]] = False
+    outside = view.outside_area(query.document, query.area)
+    if respect_area:
+        candidate &= ~outside
 
     def match(row: int) -> Match:
         doc = view.docs[row]
@@ -161,7 +178,14 @@ def rank(
         channels = {"dense": float(z_dense[row]), "lexical": float(z_lexical[row]),
                     "vocabulary": float(vocabulary[row]), "structure": float(structure[row])}
         similarity = 0.0 if np.isnan(cosine[row]) else float(cosine[row])
-        return Match(doc, float(score[row]), channels, similarity, overlap, shared, _structure(query, doc)[1])
+        need_prefecture: str | None = doc.org.prefecture
+        if doc.kind == "need":
+            area, stated = query.area, query.area_stated
+        else:
+            area, stated = corpus.areas.get(doc.id, ((), False))
+            need_prefecture = query.org.prefecture if query.org is not None else None
+        return Match(doc, float(score[row]), channels, similarity, overlap, shared, _structure(query, doc)[1],
+                     area, stated, bool(outside[row]), need_prefecture)
 
     query_terms = {t for t in query_tokens if len(t) >= 2}
     return _top(view, score, candidate, limit, weights.max_per_organization, keep, match)

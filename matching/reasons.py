@@ -4,6 +4,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from matching.areas import KYUSHU as KYUSHU_ORDER
+from matching.areas import PREFECTURE_BY_ROMAJI
 from matching.ranker import Match
 from matching.vocabulary import Vocabulary
 
@@ -20,10 +22,8 @@ INDUSTRY_EN = {
     "M": "hotels and restaurants", "N": "personal services", "O": "education", "P": "health and welfare",
     "Q": "compound services", "R": "services", "S": "public administration", "T": "other industries",
 }
-PREFECTURE_EN = {
-    "福岡県": "Fukuoka", "佐賀県": "Saga", "長崎県": "Nagasaki", "熊本県": "Kumamoto", "大分県": "Oita",
-    "宮崎県": "Miyazaki", "鹿児島県": "Kagoshima", "沖縄県": "Okinawa", "山口県": "Yamaguchi", "東京都": "Tokyo",
-}
+PREFECTURE_EN = {p: name.capitalize() for name, p in PREFECTURE_BY_ROMAJI.items()}
+KYUSHU = frozenset(KYUSHU_ORDER)
 MAX_ITEMS = 3
 SIMILARITY_NOTEWORTHY = 0.35
 
@@ -57,6 +57,11 @@ def build_reasons(match: Match, vocabulary: Vocabulary, query_industry: str | No
     region = match.structure.get("region")
     if region:
         reasons.append({"type": "region", "same_prefecture": region == 1.0, "prefecture": match.doc.org.prefecture})
+    if match.area:
+        # Shown with a prefecture filter (or to free text) only: otherwise such seeds are not matched at all.
+        reasons.append({"type": "service_area", "prefectures": list(match.area), "stated": match.area_stated,
+                        "need_prefecture": match.need_prefecture,
+                        "need_inside": None if match.need_prefecture is None else not match.outside_area})
     return reasons
 
 
@@ -73,6 +78,8 @@ class _Phrasing:
     similar: Callable[[float], str]
     industry: Callable[[str], str]
     region: Callable[[str | None], str]  # the shared prefecture, or None for Kyushu
+    area: Callable[[str, str | None], str]  # (where the seed is offered, the need's prefecture when outside it)
+    place: Callable[[list[str]], str]  # a service area's name
     join: Callable[[list[str]], str]
 
     def text(self, item: dict[str, Any], key: str) -> str:
@@ -89,6 +96,9 @@ JA = _Phrasing(
     similar=lambda similarity: f"内容の意味が近い（類似度{similarity:.2f}）です",
     industry=lambda label: f"{label}での実績があります",
     region=lambda prefecture: f"同じ{prefecture}の会員です" if prefecture else "同じ九州の会員です",
+    area=lambda where, outside: (f"提供地域は{where}に限られ、{outside}は対象外です" if outside
+                                 else f"提供地域は{where}です"),
+    place=lambda prefectures: "九州各県" if set(prefectures) == KYUSHU else "・".join(prefectures),
     join=lambda parts: "。".join(parts) + "。",
 )
 EN = _Phrasing(
@@ -102,6 +112,10 @@ EN = _Phrasing(
     industry=lambda label: f"it has worked in {label}",
     region=lambda prefecture: (f"the member is also in {PREFECTURE_EN.get(prefecture, prefecture)}" if prefecture
                                else "the member is also in Kyushu"),
+    area=lambda where, outside: (f"it is offered only in {where}, not in {PREFECTURE_EN.get(outside, outside)}"
+                                 if outside else f"it is offered only in {where}"),
+    place=lambda prefectures: ("Kyushu" if set(prefectures) == KYUSHU
+                               else " and ".join(PREFECTURE_EN.get(p, p) for p in prefectures)),
     join=lambda parts: ". ".join(p[0].upper() + p[1:] for p in parts) + ".",
 )
 
@@ -136,6 +150,10 @@ def _sentence(reasons: list[dict[str, Any]], say: _Phrasing) -> str:
     if "region" in by_type:
         region = by_type["region"]
         parts.append(say.region(region["prefecture"] if region["same_prefecture"] else None))
+    area = by_type.get("service_area")
+    if area and not area.get("need_inside"):  # inside the area there is nothing to warn about
+        parts.append(say.area(say.place(area["prefectures"]), None if area.get("need_inside") is None
+                              else area.get("need_prefecture")))
     return say.join(parts)
 
 

@@ -35,11 +35,15 @@ class CorpusView:
     industries: np.ndarray  # the member's own JSIC division per row
     served: dict[str, np.ndarray]  # industry letter -> rows whose industries_served include it
     has_served: np.ndarray
+    area_rows: dict[str, np.ndarray]  # prefecture -> rows of seeds available there (only seeds with an area)
+    has_area: np.ndarray  # the seed is available only in some prefectures
 
     @classmethod
     def build(cls, docs: dict[str, Document], taggings: dict[str, Tagging], bm25: BM25Index,
-              vocabulary: Vocabulary, support_only: dict[str, bool]) -> "CorpusView":
-        """The view of the documents as they are now."""
+              vocabulary: Vocabulary, support_only: dict[str, bool],
+              areas: dict[str, tuple[str, ...]] | None = None) -> "CorpusView":
+        """The view of the documents as they are now; areas: the limited seeds' prefectures."""
+        areas = areas or {}
         ids = sorted(docs)
         rows = [docs[i] for i in ids]
         n = len(ids)
@@ -47,7 +51,10 @@ class CorpusView:
         role_index: dict[tuple[str, ...], int] = {}
         concept_lists: dict[str, list[int]] = {}
         served_lists: dict[str, list[int]] = {}
+        area_lists: dict[str, list[int]] = {}
         for r, doc_id in enumerate(ids):
+            for prefecture in areas.get(doc_id, ()):
+                area_lists.setdefault(prefecture, []).append(r)
             for concept in taggings[doc_id].ids:
                 concept_lists.setdefault(concept, []).append(r)
             for letter in rows[r].industries_served:
@@ -66,6 +73,8 @@ class CorpusView:
             industries=np.array([d.org.industry for d in rows], dtype=object),
             served={k: np.asarray(v, dtype=np.int64) for k, v in served_lists.items()},
             has_served=np.fromiter((bool(d.industries_served) for d in rows), bool, n),
+            area_rows={k: np.asarray(v, dtype=np.int64) for k, v in area_lists.items()},
+            has_area=np.fromiter((bool(areas.get(i)) for i in ids), bool, n),
         )
 
     def __len__(self) -> int:
@@ -95,6 +104,21 @@ class CorpusView:
             else:
                 industry = np.full(len(self.ids), 0.5)
         return 0.5 * role + 0.3 * industry + 0.2 * self.region_scores(query.org)
+
+    def outside_area(self, query: Document | None, area: tuple[str, ...] = ()) -> np.ndarray:
+        """Rows the query cannot be served across: for a need, seeds limited to prefectures other than its
+        member's; for a seed limited to `area`, needs of members elsewhere. All False for free text."""
+        outside = np.zeros(len(self.ids), dtype=bool)
+        if query is None:
+            return outside
+        if query.kind == "need":
+            outside = self.has_area.copy()
+            rows = self.area_rows.get(query.org.prefecture)
+            if rows is not None:
+                outside[rows] = False
+        elif area:
+            outside = ~np.isin(self.prefectures, list(area))
+        return outside
 
     def region_scores(self, org: OrgInfo) -> np.ndarray:
         """1 in the same prefecture, 0.5 both in Kyushu, else 0."""

@@ -42,6 +42,11 @@ class Filters:
     role: str | None = None
     industry: str | None = None
 
+    @property
+    def respect_area(self) -> bool:
+        """Seeds limited to other prefectures stay out unless the asker chose a prefecture to look in."""
+        return self.prefecture is None
+
     def keep(self, doc: Document) -> bool:
         """True when the document's member passes every filter."""
         return ((self.prefecture is None or doc.org.prefecture == self.prefecture)
@@ -57,8 +62,9 @@ def org_info(org: Organization) -> OrgInfo:
 def to_document(row: Need | Seed, kind: str) -> Document:
     """The ranking's view of a need or seed."""
     served = tuple(row.industries_served or ()) if isinstance(row, Seed) else ()
+    area = tuple(row.service_area or ()) if isinstance(row, Seed) else ()
     return Document(row.external_id, kind, row.title, row.description, org_info(row.organization),
-                    tuple(row.tags or ()), served)
+                    tuple(row.tags or ()), served, area)
 
 
 def database_watermark(session: Session) -> str:
@@ -286,7 +292,7 @@ class MatchingEngine:
 
         with self._lock:
             return rank(query, self.corpora[target], self._dense(target, vector), weights or self.weights,
-                        limit=limit, keep=keep)
+                        limit=limit, keep=keep, respect_area=filters.respect_area)
 
     def match_need(self, need_id: str, *, limit: int = 10, filters: Filters = Filters(),
                    weights: Weights | None = None, exclude: Callable[[Document], bool] | None = None) -> list[Match]:

@@ -17,13 +17,13 @@ ORG_COLUMNS = ("id", "name", "name_en", "member_type", "roles", "support_type", 
                "capital_jpy", "employees", "founded_year", "description", "website", "contact_name",
                "contact_email", "contact_phone", "certifications")
 NEED_COLUMNS = ("organization_id", "id", "title", "description", "budget_jpy", "tags")
-SEED_COLUMNS = ("organization_id", "id", "title", "description", "tags", "industries_served")
+SEED_COLUMNS = ("organization_id", "id", "title", "description", "tags", "industries_served", "service_area")
 SHEETS = {"organizations": ORG_COLUMNS, "needs": NEED_COLUMNS, "seeds": SEED_COLUMNS}
 # Python's CP932 codec maps stray bytes (UTF-16, EUC-JP, binary data) to control or private-use characters
 # instead of failing; a roster never holds them, so text with them was not CP932.
 NOT_CP932_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff]")
 SAVE_AS_CSV_UTF8 = 'in Excel, save it with "CSV UTF-8 (コンマ区切り) (*.csv)" and import again'
-LIST_COLUMNS = {"roles", "tags", "industries_served", "certifications"}
+LIST_COLUMNS = {"roles", "tags", "industries_served", "service_area", "certifications"}
 INT_COLUMNS = {"capital_jpy", "employees", "founded_year", "budget_jpy"}
 
 

@@ -73,6 +73,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tags_help": ("読点（、）またはカンマで区切って入力", "Separate with commas"),
     "budget_help": ("円、数字のみ（任意）", "Yen, digits only (optional)"),
     "served_help": ("対応できる業種を選んでください（複数可）", "Choose the industries you serve"),
+    "service_area": ("提供できる地域", "Service area"),
+    "service_area_help": ("提供できる都道府県を選んでください。選ばなければ全国どこでも提供できるものとして扱います。",
+                          "Choose the prefectures where you offer this. Leave all unticked if it is available "
+                          "anywhere."),
+    "other_prefectures": ("九州以外の都道府県", "Prefectures outside Kyushu"),
     "save": ("保存", "Save"),
     "cancel": ("戻る", "Back"),
     "saved": ("保存しました。", "Saved."),
