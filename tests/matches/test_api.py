@@ -102,8 +102,8 @@ def test_a_seed_offered_only_in_some_prefectures_is_not_matched_with_members_els
 
 
 def test_a_limit_written_in_the_seed_text_counts_like_a_stated_service_area(client: TestClient, world: World) -> None:
-    text_limited = GREENHOUSE_SEED | {"description": "佐賀県内の農家を対象に、ハウス内の温度と湿度を無線センサーで測り、"
-                                                     "異常な高温や低温をスマホに知らせます。"}
+    description = "佐賀県内の農家を対象に、ハウス内の温度と湿度を無線センサーで測り、異常な高温や低温を知らせます。"
+    text_limited = GREENHOUSE_SEED | {"description": description}
     assert client.post("/v1/seeds", json=text_limited, headers=world.headers("other_member")).status_code == 201
     assert "S-B9" not in [m["seed"] for m in _matches(client, world, "/v1/needs/N-C1/matches")]
     match = next(m for m in _matches(client, world, "/v1/needs/N-C1/matches", prefecture="佐賀県")
