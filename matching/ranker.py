@@ -1,5 +1,7 @@
 """Fusion of the channels into one ranking, diversified by member, with the evidence for reasons."""
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -16,7 +18,8 @@ from matching.channels import (
 )
 from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
-from matching.text import tokenize
+from matching.lexical import BM25Index
+from matching.text import analyze, normalize
 from matching.view import CorpusView
 from matching.vocabulary import Tagging
 
@@ -85,6 +88,7 @@ class Match:
     area_stated: bool = False  # stated by its member (else read from its text)
     outside_area: bool = False  # the need's member is not in that area
     need_prefecture: str | None = None  # where the need's member is (None for free text)
+    similarity_z: float = 0.0  # the cosine standardized over the corpus for this query
 
 
 def _standardize(values: np.ndarray) -> np.ndarray:
@@ -143,10 +147,11 @@ def rank(
     if not len(view):
         return []
     query_tagging = corpus.vocabulary.tag(query.text)
-    query_tokens = tokenize(query.text)
+    query_tokens, query_written = analyze(query.text)
     cosine = dense_array(view, dense)
     retrieved = ~np.isnan(cosine)
-    z_dense = _sharpen(_standardize(np.where(retrieved, cosine, 0.0)), weights.dense_temperature)
+    z_raw = _standardize(np.where(retrieved, cosine, 0.0))
+    z_dense = _sharpen(z_raw, weights.dense_temperature)
     # Documents an approximate (HNSW) search did not return lie below all it returned.
     z_dense = np.where(retrieved, z_dense, z_dense[retrieved].min() if retrieved.any() else 0.0)
     lexical = np.zeros(len(view))
@@ -173,8 +178,7 @@ def rank(
     def match(row: int) -> Match:
         doc = view.docs[row]
         overlap = concept_overlap(query_tagging, corpus.taggings[doc.id], corpus.vocabulary, corpus.concept_stats)
-        # Longest first, then in character order: set order varies between processes, reasons must not.
-        shared = tuple(sorted(query_terms & corpus.bm25.terms_of(doc.id), key=lambda t: (-len(t), t)))
+        shared = shared_words(query.text, query_written, doc, corpus.bm25, query_terms & corpus.bm25.terms_of(doc.id))
         channels = {"dense": float(z_dense[row]), "lexical": float(z_lexical[row]),
                     "vocabulary": float(vocabulary[row]), "structure": float(structure[row])}
         similarity = 0.0 if np.isnan(cosine[row]) else float(cosine[row])
@@ -185,10 +189,44 @@ def rank(
             area, stated = corpus.areas.get(doc.id, ((), False))
             need_prefecture = query.org.prefecture if query.org is not None else None
         return Match(doc, float(score[row]), channels, similarity, overlap, shared, _structure(query, doc)[1],
-                     area, stated, bool(outside[row]), need_prefecture)
+                     area, stated, bool(outside[row]), need_prefecture,
+                     float(z_raw[row]) if retrieved[row] else 0.0)
 
     query_terms = {t for t in query_tokens if len(t) >= 2}
     return _top(view, score, candidate, limit, weights.max_per_organization, keep, match)
+
+
+_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9\-+.]*")
+
+
+def _contains(text: str, word: str) -> bool:
+    """The word stands in the (normalized) text: Latin words whole (or plural), Japanese as written."""
+    if _LATIN_WORD.fullmatch(word):
+        return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?:e?s)?(?![a-z0-9])", text) is not None
+    return word in text
+
+
+def _as_written(text: str, word: str) -> str:
+    """The word in the text's own case (IoT, not iot)."""
+    found = re.search(re.escape(word), unicodedata.normalize("NFKC", text), re.IGNORECASE)
+    return found.group(0) if found else word
+
+
+def shared_words(query_text: str, query_written: Mapping[str, str], doc: Document, bm25: BM25Index,
+                 tokens: set[str]) -> tuple[str, ...]:
+    """Words both texts contain as written, for reasons: nouns and Latin words whose tokens match, quoted in a
+    form that stands in both texts (never the index's normal form when neither text writes it), longest first,
+    then in character order (set order varies between processes, reasons must not)."""
+    query_norm, doc_norm = normalize(query_text), normalize(doc.text)
+    words: dict[str, str] = {}
+    for token in tokens:
+        if token not in query_written and not bm25.is_word(token):
+            continue  # verbs and adjectives: their forms differ between texts
+        for word in (query_written.get(token, token), bm25.written(doc.id, token)):
+            if _contains(query_norm, word) and _contains(doc_norm, word):
+                words.setdefault(word, _as_written(query_text, word))
+                break
+    return tuple(words[w] for w in sorted(words, key=lambda w: (-len(w), w)))
 
 
 def _ordered_rows(view: CorpusView, score: np.ndarray, candidate: np.ndarray, depth: int) -> np.ndarray:

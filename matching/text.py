@@ -66,15 +66,25 @@ def tokenize(text: str, *, nouns_only: bool = False) -> list[str]:
     nouns_only keeps Japanese nouns alone: names for topics, without the verbs (知る, 出る) that
     matching needs but that say nothing about a topic.
     """
+    return analyze(text, nouns_only=nouns_only)[0]
+
+
+def analyze(text: str, *, nouns_only: bool = False) -> tuple[list[str], dict[str, str]]:
+    """The tokens of `tokenize`, and for the nouns and Latin words among them the word as the text writes it
+    (NFKC, lower case) by token: Sudachi's normal form may be a word the text does not contain (うまく → 旨い,
+    sensors → sensor), and reasons must quote the texts, not the index."""
     text = normalize(text)
     tokens: list[str] = []
+    written: dict[str, str] = {}
     for morpheme in _tokenizer().tokenize(text):
         surface = morpheme.surface()
         if not surface.strip():
             continue
         if LATIN.fullmatch(surface):
             if surface not in STOPWORDS_EN and len(surface) > 1:
-                tokens.append(_stem_en(surface))
+                token = _stem_en(surface)
+                tokens.append(token)
+                written.setdefault(token, surface)
             continue
         pos = morpheme.part_of_speech()
         if pos[0] not in KEEP_POS or pos[1] == "数詞" or pos[1] == "非自立可能":
@@ -85,7 +95,9 @@ def tokenize(text: str, *, nouns_only: bool = False) -> list[str]:
         if form in STOPWORDS_JA or (len(form) == 1 and not JA_CHAR.match(form)):
             continue
         tokens.append(form)
-    return tokens
+        if pos[0] == "名詞":
+            written.setdefault(form, surface)
+    return tokens, written
 
 
 def key_terms(text: str) -> set[str]:

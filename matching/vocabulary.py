@@ -104,6 +104,13 @@ class Vocabulary:
         """Concepts linked to this one, in either direction."""
         return self._related.get(concept_id, set())
 
+    def answers(self, problem_id: str, concept_id: str) -> bool:
+        """Whether the concept answers the problem: the problem itself names it among its links. A link made
+        only from the other side says the two meet (security matters where IT staff are short), not that one
+        solves the other."""
+        concept = self.concepts.get(problem_id)
+        return concept is not None and concept_id in concept.related
+
     def kind(self, concept_id: str) -> str:
         """The concept's kind."""
         return self.concepts[concept_id].kind

@@ -117,3 +117,11 @@ def test_an_unknown_prefecture_in_a_service_area_is_a_422(client: TestClient, wo
                            headers=world.headers("other_member"))
     assert response.status_code == 422
     assert "service_area" in response.text
+
+
+@pytest.mark.parametrize("q", ["", " ", "　\t\n"])
+def test_a_search_for_nothing_but_blanks_is_a_422_that_names_q(client: TestClient, world: World, q: str) -> None:
+    response = client.get("/v1/search", params={"q": q}, headers=world.headers("member", **{"Accept-Language": "ja"}))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "q" in response.text

@@ -1,6 +1,8 @@
 """The engine stays current with the database and trusts no stale or corrupt snapshot."""
 
 import copy
+import re
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -11,6 +13,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.matches.engine import Filters, MatchingEngine
 from app.matches.models import EmbeddingCache
+from app.matches.service import match_payload
 from app.roster.exchange import import_roster
 from app.roster.models import Seed
 from embeddings.encoder import SentenceTransformerEncoder
@@ -175,3 +178,33 @@ def test_hnsw_index_ranks_like_the_exact_one(session: Session, dev_roster: dict[
     assert (exact.vectors["seed"].kind, approximate.vectors["seed"].kind) == ("flat", "hnsw")
     for need_id in list(exact.corpora["need"].docs)[:10]:
         assert [m.doc.id for m in approximate.match_need(need_id)] == [m.doc.id for m in exact.match_need(need_id)]
+
+
+def test_every_reason_on_the_dev_roster_quotes_only_words_both_texts_contain(
+        session: Session, dev_roster: dict[str, Any], settings: Settings,
+        encoder: SentenceTransformerEncoder) -> None:
+    import_roster(session, dev_roster)
+    session.commit()
+    engine = _engine(settings, encoder)
+    engine.rebuild(session)
+
+    def norm(text: str) -> str:
+        return unicodedata.normalize("NFKC", text).lower()
+
+    checked = 0
+    for need_id in sorted(engine.corpora["need"].docs):
+        need = engine.document("need", need_id)
+        for match in engine.match_need(need_id, limit=10):
+            payload = match_payload(engine, match, need.org.industry)
+            for reason in payload["reasons"]:
+                for word in reason.get("terms", ()):
+                    assert norm(word) in norm(need.text), (need_id, match.doc.id, word)
+                    assert norm(word) in norm(match.doc.text), (need_id, match.doc.id, word)
+                    checked += 1
+            # Quoted words in the sentence are shared words or concept labels, never an index form.
+            labels = {c.label_ja for c in engine.vocabulary.concepts.values()}
+            for quoted in re.findall(r"「([^」]+)」", payload["reason_text"]):
+                assert quoted in labels or (norm(quoted) in norm(need.text) and norm(quoted) in norm(match.doc.text)), \
+                    (need_id, match.doc.id, quoted)
+            assert "類似度" not in payload["reason_text"]
+    assert checked > 100
