@@ -27,10 +27,13 @@ class Corpus:
     def __contains__(self, doc_id: str) -> bool:
         return doc_id in self.docs
 
-    def add(self, doc: Document) -> None:
-        """Index a document, replacing an earlier version with the same id."""
+    def add(self, doc: Document, meaning: dict[str, float] | None = None) -> None:
+        """Index a document, replacing an earlier version with the same id; `meaning`: concepts found by
+        meaning (see matching.meaning) with their weights."""
         self.remove(doc.id)
         tagging = self.vocabulary.tag(doc.text)
+        if meaning:
+            tagging = tagging.with_meaning(meaning)
         self.docs[doc.id] = doc
         self.taggings[doc.id] = tagging
         if doc.kind == "seed":

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from matching.text import analyze, tokenize
+from matching.text import analyze, japanese_share, tokenize
 
 
 class BM25Index:
@@ -22,6 +22,7 @@ class BM25Index:
         # Nouns and Latin words as each document writes them, where that differs from the token (for reasons).
         self._written: dict[int, dict[str, str]] = {}
         self._words: set[str] = set()  # tokens that are a noun or a Latin word somewhere
+        self._japanese: dict[int, float] = {}  # share of Japanese words per row (see text.japanese_share)
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._total_length = 0
 
@@ -34,6 +35,7 @@ class BM25Index:
         tokens, written = analyze(text)
         counts = Counter(tokens)
         row = len(self._ids)
+        self._japanese[row] = japanese_share(text)
         self._words.update(written)
         differing = {t: w for t, w in written.items() if w != t}
         if differing:
@@ -60,6 +62,7 @@ class BM25Index:
             return
         self._ids[row] = None
         self._written.pop(row, None)
+        self._japanese.pop(row, None)
         self._total_length -= self._lengths[row]
         self._lengths[row] = 0
         for term in self._terms.pop(row):
@@ -114,6 +117,11 @@ class BM25Index:
         """The indexed tokens of a document (for reasons)."""
         row = self._slot.get(doc_id)
         return set(self._terms[row]) if row is not None else set()
+
+    def japanese(self, doc_id: str) -> float:
+        """The document's share of Japanese words."""
+        row = self._slot.get(doc_id)
+        return self._japanese.get(row, 1.0) if row is not None else 1.0
 
     def is_word(self, token: str) -> bool:
         """Whether the token is a noun or a Latin word (not a verb or adjective, whose forms vary)."""

@@ -19,11 +19,12 @@ from matching.channels import (
 from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
 from matching.lexical import BM25Index
-from matching.text import analyze, normalize
+from matching.text import analyze, japanese_share, language_overlaps, normalize
 from matching.view import CorpusView
 from matching.vocabulary import Tagging
 
 CHANNELS = ("dense", "lexical", "vocabulary", "structure")
+SAME_LANGUAGE_CORPUS = 0.5  # share of the corpus in the query's language from which lexical evidence counts fully
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,17 @@ class Weights:
     # The dense z-score z counts as exp(z / T) - 1: the few documents far above a query's usual
     # similarity count much more than small differences in the crowd, where cosine is mostly noise.
     dense_temperature: float = 2.0
+    # The vocabulary score divides by the query's concept weight (IDF), but by no less than this: a query in
+    # which the vocabulary finds one or two concepts says little about the rest of its text, and one concept
+    # must not decide the ranking alone.
+    concept_floor: float = 10.0
+    # Weight of the lexical channel between texts in different languages (1 between texts in one language):
+    # BM25 over surface words matches little but loan words across Japanese and English.
+    lexical_across_languages: float = 0.0
+    # Pseudo-relevance feedback (see the engine): the query vector moves toward the mean vector of the top
+    # `feedback_docs` documents of a first ranking, by `feedback_weight`; 0 documents = off.
+    feedback_docs: int = 1
+    feedback_weight: float = 0.5
 
     def only(self, channels: Iterable[str]) -> "Weights":
         """The same weights with every channel not named set to zero (for ablation)."""
@@ -60,17 +72,18 @@ class Query:
     text: str
     org: OrgInfo | None = None
     document: Document | None = None
+    tagging: Tagging | None = None  # the concepts found in the text, when known (else tagged by terms)
     area: tuple[str, ...] = ()  # a seed's: the prefectures where it is available, () anywhere
     area_stated: bool = False
 
     @classmethod
-    def of(cls, doc: Document) -> "Query":
+    def of(cls, doc: Document, tagging: Tagging | None = None) -> "Query":
         """The query for a stored need or seed."""
         area: tuple[str, ...] = ()
         stated = False
         if doc.kind == "seed":
             area, stated = service_area(doc.service_area, doc.text, doc.org.prefecture)
-        return cls(text=doc.text, org=doc.org, document=doc, area=area, area_stated=stated)
+        return cls(text=doc.text, org=doc.org, document=doc, tagging=tagging, area=area, area_stated=stated)
 
 
 @dataclass(frozen=True)
@@ -114,15 +127,18 @@ def dense_array(view: CorpusView, dense: Mapping[str, float] | np.ndarray) -> np
     return values
 
 
-def _vocabulary_weights(tagging: Tagging, corpus: Corpus) -> tuple[dict[str, float], float]:
-    """Per-concept weights of the concept channel (see channels.concept_overlap) and its normalizer."""
+def _vocabulary_weights(tagging: Tagging, corpus: Corpus, floor: float = 0.0) -> tuple[dict[str, float], float]:
+    """Per-concept weights of the concept channel (see channels.concept_overlap) and its normalizer; a concept
+    found by meaning counts with its weight."""
     stats, vocabulary = corpus.concept_stats, corpus.vocabulary
-    weights = {c: stats.idf(c) for c in tagging.ids}
+    weights = {c: tagging.weight(c) * stats.idf(c) for c in tagging.ids}
+    related: dict[str, float] = {}
     for q in tagging.ids:
         for d in vocabulary.related(q):
             if d not in weights:
-                weights[d] = RELATED_WEIGHT * stats.idf(d)
-    return weights, sum(stats.idf(c) for c in tagging.ids) or 1.0
+                related[d] = max(related.get(d, 0.0), RELATED_WEIGHT * tagging.weight(q) * stats.idf(d))
+    total = sum(tagging.weight(c) * stats.idf(c) for c in tagging.ids)
+    return weights | related, max(total, floor) or 1.0
 
 
 def rank(
@@ -146,7 +162,7 @@ def rank(
     view = corpus.view()
     if not len(view):
         return []
-    query_tagging = corpus.vocabulary.tag(query.text)
+    query_tagging = query.tagging or corpus.vocabulary.tag(query.text)
     query_tokens, query_written = analyze(query.text)
     cosine = dense_array(view, dense)
     retrieved = ~np.isnan(cosine)
@@ -159,9 +175,17 @@ def rank(
         lexical = corpus.bm25.score_array(query_tokens)[view.bm25_slots].astype(np.float64)
     # No shared word is no evidence either way: only documents with a BM25 hit get a (signed) z-score.
     z_lexical = np.where(lexical > 0, _standardize(lexical), 0.0) if lexical.any() else lexical
-    concept_weights, norm = _vocabulary_weights(query_tagging, corpus)
+    if weights.lexical_across_languages < 1.0 and lexical.any():
+        # Texts in the query's language get the lexical evidence; and that evidence is only worth its z-score
+        # when a good part of the corpus is in that language: an English query over a Japanese corpus hits a
+        # handful of English documents, whose z-scores then stand out for words as common as "data".
+        same = language_overlaps(japanese_share(query.text), view.japanese)
+        same = same * min(1.0, float(same.mean()) / SAME_LANGUAGE_CORPUS)
+        z_lexical = z_lexical * (weights.lexical_across_languages + (1 - weights.lexical_across_languages) * same)
+    concept_weights, norm = _vocabulary_weights(query_tagging, corpus, weights.concept_floor)
     vocabulary = view.concept_scores(concept_weights) / norm
-    structure = view.structure_scores(query.document) if query.document is not None else np.zeros(len(view))
+    structure = (view.structure_scores(query.document, query_tagging) if query.document is not None
+                 else np.zeros(len(view)))
     score = (weights.dense * z_dense + weights.lexical * z_lexical + weights.vocabulary * vocabulary
              + weights.structure * structure)
     if not asks_for_support(query_tagging, corpus.vocabulary):
@@ -177,7 +201,8 @@ def rank(
 
     def match(row: int) -> Match:
         doc = view.docs[row]
-        overlap = concept_overlap(query_tagging, corpus.taggings[doc.id], corpus.vocabulary, corpus.concept_stats)
+        overlap = concept_overlap(query_tagging, corpus.taggings[doc.id], corpus.vocabulary, corpus.concept_stats,
+                                  weights.concept_floor)
         shared = shared_words(query.text, query_written, doc, corpus.bm25, query_terms & corpus.bm25.terms_of(doc.id))
         channels = {"dense": float(z_dense[row]), "lexical": float(z_lexical[row]),
                     "vocabulary": float(vocabulary[row]), "structure": float(structure[row])}
@@ -188,7 +213,8 @@ def rank(
         else:
             area, stated = corpus.areas.get(doc.id, ((), False))
             need_prefecture = query.org.prefecture if query.org is not None else None
-        return Match(doc, float(score[row]), channels, similarity, overlap, shared, _structure(query, doc)[1],
+        parts = _structure(query, doc, query_tagging, corpus.taggings[doc.id])[1]
+        return Match(doc, float(score[row]), channels, similarity, overlap, shared, parts,
                      area, stated, bool(outside[row]), need_prefecture,
                      float(z_raw[row]) if retrieved[row] else 0.0)
 
@@ -262,12 +288,13 @@ def _top(view: CorpusView, score: np.ndarray, candidate: np.ndarray, limit: int,
         depth *= 4
 
 
-def _structure(query: Query, doc: Document) -> tuple[float, dict[str, float]]:
+def _structure(query: Query, doc: Document, query_tagging: Tagging, doc_tagging: Tagging
+               ) -> tuple[float, dict[str, float]]:
     if query.document is None:
         return 0.0, {}
     if query.document.kind == "need":
-        return structure_score(query.document, doc)
-    return structure_score(doc, query.document)
+        return structure_score(query.document, doc, query_tagging, doc_tagging)
+    return structure_score(doc, query.document, doc_tagging, query_tagging)
 
 
 def diversify(matches: list[Match], max_per_organization: int) -> list[Match]:

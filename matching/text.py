@@ -5,6 +5,7 @@ import threading
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
 from sudachipy import Dictionary, SplitMode, Tokenizer
 
 # Function words and light verbs that carry no topic; normalized forms as Sudachi gives them.
@@ -23,6 +24,9 @@ STOPWORDS_EN = frozenset(
 KEEP_POS = ("名詞", "動詞", "形容詞", "形状詞")
 LATIN = re.compile(r"[a-z][a-z0-9\-+.]*[a-z0-9+]|[a-z]")
 JA_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+# Japanese shares this close count as the same language: a Japanese text names IoT, AI or PLC in Latin letters.
+SAME_LANGUAGE_SLACK = 0.35
+_LATIN_WORDS = re.compile(r"[A-Za-z]+")
 
 
 def normalize(text: str) -> str:
@@ -103,3 +107,22 @@ def analyze(text: str, *, nouns_only: bool = False) -> tuple[list[str], dict[str
 def key_terms(text: str) -> set[str]:
     """Distinct content words of two or more characters, for 'shared terms' reasons."""
     return {t for t in tokenize(text) if len(t) >= 2}
+
+
+def japanese_share(text: str) -> float:
+    """Share of a text's words that are Japanese rather than Latin-script (IoT, AI, English); 1 for none.
+    Japanese has no spaces: two kana or kanji count as a word, which is about what Japanese words average."""
+    japanese = len(JA_CHAR.findall(text)) / 2
+    latin = len(_LATIN_WORDS.findall(text))
+    return japanese / (japanese + latin) if japanese + latin else 1.0
+
+
+def language_overlap(a: float, b: float) -> float:
+    """How much two texts share a language, from their Japanese shares: 1 when both are mostly Japanese
+    (a few Latin words such as IoT or AI change nothing) or both mostly English, 0 across the two."""
+    return float(np.clip(1.0 - (abs(a - b) - SAME_LANGUAGE_SLACK) / (1.0 - 2 * SAME_LANGUAGE_SLACK), 0.0, 1.0))
+
+
+def language_overlaps(a: float, shares: np.ndarray) -> np.ndarray:
+    """language_overlap of one text with many."""
+    return np.clip(1.0 - (np.abs(shares - a) - SAME_LANGUAGE_SLACK) / (1.0 - 2 * SAME_LANGUAGE_SLACK), 0.0, 1.0)

@@ -25,9 +25,10 @@ from embeddings.index import VectorIndex
 from embeddings.snapshot import SnapshotError, load_snapshot, save_snapshot
 from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
+from matching.meaning import ConceptMeaning, sentences
 from matching.ranker import Match, Query, Weights, rank
 from matching.view import CorpusView
-from matching.vocabulary import Vocabulary, load_vocabulary
+from matching.vocabulary import Tagging, Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
 KINDS: dict[str, type[Need] | type[Seed]] = {"seed": Seed, "need": Need}
@@ -83,7 +84,9 @@ def weights_from(settings: Settings) -> Weights:
                    vocabulary=settings.weight_vocabulary, structure=settings.weight_structure,
                    support_mismatch=settings.weight_support_mismatch,
                    max_per_organization=settings.max_per_organization,
-                   dense_temperature=settings.dense_temperature)
+                   dense_temperature=settings.dense_temperature, concept_floor=settings.concept_floor,
+                   lexical_across_languages=settings.weight_lexical_across_languages,
+                   feedback_docs=settings.feedback_docs, feedback_weight=settings.feedback_weight)
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class MatchingEngine:
         self._versions: dict[str, dict[int, tuple[str, datetime, datetime]]] = {k: {} for k in KINDS}
         self._external: dict[str, dict[str, int]] = {k: {} for k in KINDS}
         self._row_maps: dict[str, _RowMap] = {}
+        self.meaning: ConceptMeaning | None = None  # set up with the first documents (it embeds the phrasings)
         self.watermark = ""
         self._synced_version = -1
         self._checked_at = 0.0
@@ -219,6 +223,7 @@ class MatchingEngine:
         return True
 
     def _load_documents(self, session: Session, *, embed: bool, show_progress: bool = False) -> None:
+        self._set_up_meaning(session)
         for kind, model in KINDS.items():
             query = select(model).options(selectinload(model.organization))
             found = cast(list[Need | Seed], session.scalars(query).all())
@@ -239,13 +244,39 @@ class MatchingEngine:
             self.corpora[kind].remove(external_id)
             self._external[kind].pop(external_id, None)
 
+    def _set_up_meaning(self, session: Session) -> None:
+        """Embed the vocabulary's phrasings once (cached like any text), unless meaning is switched off."""
+        phrasings = self.vocabulary.phrasings()
+        if self.meaning is not None or self.settings.concept_threshold >= 1 or not phrasings:
+            return
+        vectors = embed_documents(session, self.encoder, [text for _, text in phrasings], stats=self.embedding_cache)
+        self.meaning = ConceptMeaning.build(phrasings, vectors, self.settings.concept_threshold)
+
+    def _meanings(self, session: Session, kind: str, rows: list[Need | Seed], show_progress: bool
+                  ) -> list[dict[str, float]]:
+        """Concepts each need's sentences mean (sentence vectors come from the cache after the first time).
+
+        Needs only: they are written in the member's everyday words, the way the phrasings are; seeds name
+        their technology, and closeness in meaning added to them blurred more than it found.
+        """
+        if self.meaning is None or kind != "need":
+            return [{} for _ in rows]
+        split = [sentences(r.title, r.description) for r in rows]
+        vectors = embed_documents(session, self.encoder, [s for parts in split for s in parts],
+                                  show_progress=show_progress, stats=self.embedding_cache)
+        found, start = [], 0
+        for parts in split:
+            found.append(self.meaning.find(vectors[start:start + len(parts)]))
+            start += len(parts)
+        return found
+
     def _upsert(self, session: Session, kind: str, rows: list[Need | Seed], *, embed: bool,
                 show_progress: bool) -> None:
-        for row in rows:
+        for row, meaning in zip(rows, self._meanings(session, kind, rows, show_progress), strict=True):
             old = self._versions[kind].get(row.id)
             if old and old[0] != row.external_id:
                 self.corpora[kind].remove(old[0])
-            self.corpora[kind].add(to_document(row, kind))
+            self.corpora[kind].add(to_document(row, kind), meaning)
             self._external[kind][row.external_id] = row.id
         need_vectors = [r for r in rows if embed or r.id not in self.vectors[kind]]
         if need_vectors:
@@ -290,9 +321,22 @@ class MatchingEngine:
         def keep(doc: Document) -> bool:
             return filters.keep(doc) and not (exclude and exclude(doc))
 
+        weights = weights or self.weights
         with self._lock:
-            return rank(query, self.corpora[target], self._dense(target, vector), weights or self.weights,
-                        limit=limit, keep=keep, respect_area=filters.respect_area)
+            corpus = self.corpora[target]
+            if weights.feedback_docs and weights.dense:
+                # Pseudo-relevance feedback: the best documents of a first ranking pull the query vector toward
+                # the words the corpus uses for the same thing (a need in everyday words, or in English, meets
+                # seeds written in technical Japanese).
+                first = rank(query, corpus, self._dense(target, vector), weights, limit=weights.feedback_docs,
+                             keep=keep, respect_area=filters.respect_area)
+                if first:
+                    index, ids = self.vectors[target], self._external[target]
+                    centroid = np.mean([index.vector(ids[m.doc.id]) for m in first], axis=0)
+                    moved = vector + weights.feedback_weight * centroid
+                    vector = (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32)
+            return rank(query, corpus, self._dense(target, vector), weights, limit=limit, keep=keep,
+                        respect_area=filters.respect_area)
 
     def match_need(self, need_id: str, *, limit: int = 10, filters: Filters = Filters(),
                    weights: Weights | None = None, exclude: Callable[[Document], bool] | None = None) -> list[Match]:
@@ -300,7 +344,8 @@ class MatchingEngine:
         with self._lock:
             need = self.document("need", need_id)
             vector = self.vectors["need"].vector(self._external["need"][need_id])
-        return self._rank(Query.of(need), "seed", vector, limit, filters, weights, exclude)
+            tagging = self.corpora["need"].taggings.get(need_id)
+        return self._rank(Query.of(need, tagging), "seed", vector, limit, filters, weights, exclude)
 
     def match_seed(self, seed_id: str, *, limit: int = 10, filters: Filters = Filters(),
                    weights: Weights | None = None, exclude: Callable[[Document], bool] | None = None) -> list[Match]:
@@ -308,10 +353,25 @@ class MatchingEngine:
         with self._lock:
             seed = self.document("seed", seed_id)
             vector = self.vectors["seed"].vector(self._external["seed"][seed_id])
-        return self._rank(Query.of(seed), "need", vector, limit, filters, weights, exclude)
+            tagging = self.corpora["seed"].taggings.get(seed_id)
+        return self._rank(Query.of(seed, tagging), "need", vector, limit, filters, weights, exclude)
 
     def search(self, text: str, *, target: str = "seed", limit: int = 10, filters: Filters = Filters(),
                exclude: Callable[[Document], bool] | None = None) -> list[Match]:
         """Free-text search over seeds or needs."""
         vector = self.encoder.encode_queries([text])[0]
-        return self._rank(Query(text=text), target, vector, limit, filters, None, exclude)
+        return self._rank(Query(text=text, tagging=self._tag_text(text, vector)), target, vector, limit, filters,
+                          None, exclude)
+
+    def _tag_text(self, text: str, vector: np.ndarray) -> Tagging:
+        """Concepts of a free text, by terms and by meaning (its sentences; a one-sentence text is its vector)."""
+        tagging = self.vocabulary.tag(text)
+        if self.meaning is None:
+            return tagging
+        parts = sentences("", text)
+        same_encoding = getattr(self.encoder, "query_prefix", "") == getattr(self.encoder, "document_prefix", "")
+        if len(parts) == 1 and same_encoding:
+            vectors = vector[None, :]
+        else:
+            vectors = self.encoder.encode_documents(parts)
+        return tagging.with_meaning(self.meaning.find(vectors))

@@ -128,18 +128,19 @@ def test_fused_channels_agree_with_the_per_document_evidence() -> None:
     matches = {m.doc.id: m for m in rank(Query.of(NEED), corpus, dense, Weights(), limit=10)}
     assert matches["S2"].channels["dense"] == pytest.approx(min(matches[i].channels["dense"] for i in dense))
     for match in matches.values():
-        structure, parts = structure_score(NEED, match.doc)
+        structure, parts = structure_score(NEED, match.doc, corpus.vocabulary.tag(NEED.text),
+                                           corpus.taggings[match.doc.id])
         assert match.channels["structure"] == pytest.approx(structure)
         assert match.structure == parts
         overlap = concept_overlap(corpus.vocabulary.tag(NEED.text), corpus.taggings[match.doc.id], VOCAB,
-                                  corpus.concept_stats)
+                                  corpus.concept_stats, Weights().concept_floor)
         assert match.channels["vocabulary"] == pytest.approx(overlap.score)
 
     needs = _corpus(NEED, Document("N2", "need", "観光客を増やしたい", "観光", VENDOR))
     seed = seeds[0]
     for match in rank(Query.of(seed), needs, {"N1": 0.5, "N2": 0.1}, Weights(), limit=10):
         assert match.doc.org.id != seed.org.id
-        structure, _ = structure_score(match.doc, seed)
+        structure, _ = structure_score(match.doc, seed, needs.taggings[match.doc.id], needs.vocabulary.tag(seed.text))
         assert match.channels["structure"] == pytest.approx(structure)
 
 
