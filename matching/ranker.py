@@ -102,6 +102,10 @@ class Match:
     outside_area: bool = False  # the need's member is not in that area
     need_prefecture: str | None = None  # where the need's member is (None for free text)
     similarity_z: float = 0.0  # the cosine standardized over the corpus for this query
+    # The document's own concepts (named by its terms), rarest first, and its share of Japanese words: a
+    # Japanese member reads what an English-only seed is about in the vocabulary's Japanese labels.
+    doc_concepts: tuple[str, ...] = ()
+    doc_japanese: float = 1.0
 
 
 def _standardize(values: np.ndarray) -> np.ndarray:
@@ -214,9 +218,10 @@ def rank(
             area, stated = corpus.areas.get(doc.id, ((), False))
             need_prefecture = query.org.prefecture if query.org is not None else None
         parts = _structure(query, doc, query_tagging, corpus.taggings[doc.id])[1]
+        own = sorted(corpus.taggings[doc.id].concepts, key=lambda c: (-corpus.concept_stats.idf(c), c))
         return Match(doc, float(score[row]), channels, similarity, overlap, shared, parts,
                      area, stated, bool(outside[row]), need_prefecture,
-                     float(z_raw[row]) if retrieved[row] else 0.0)
+                     float(z_raw[row]) if retrieved[row] else 0.0, tuple(own), float(view.japanese[row]))
 
     query_terms = {t for t in query_tokens if len(t) >= 2}
     return _top(view, score, candidate, limit, weights.max_per_organization, keep, match)

@@ -25,6 +25,7 @@ INDUSTRY_EN = {
 PREFECTURE_EN = {p: name.capitalize() for name, p in PREFECTURE_BY_ROMAJI.items()}
 KYUSHU = frozenset(KYUSHU_ORDER)
 MAX_ITEMS = 3
+ABOUT_KINDS = ("application", "technology", "problem")
 # Standard deviations above the query's mean cosine: on the labelled rosters, half of the seeds that solve a need
 # lie above 3, and nine in ten of the unrelated ones below 2.
 SIMILARITY_HIGH_Z = 3.0
@@ -53,6 +54,11 @@ def build_reasons(match: Match, vocabulary: Vocabulary, query_industry: str | No
             for n, sd in pairs[:MAX_ITEMS]]})
     if match.shared_terms:
         reasons.append({"type": "shared_terms", "terms": list(match.shared_terms[:5])})
+    about = [c for c in match.doc_concepts if vocabulary.kind(c) in ABOUT_KINDS][:MAX_ITEMS]
+    if match.doc_japanese < 0.5 and about:
+        # An English-only text: say in the vocabulary's labels what it is about.
+        reasons.append({"type": "document_concepts", "language": "en", "kind": match.doc.kind, "concepts": [
+            {"id": c, "label": vocabulary.label(c), "label_en": vocabulary.label(c, "en")} for c in about]})
     reasons.append({"type": "semantic_similarity", "similarity": round(match.similarity, 3),
                     "level": similarity_level(match.similarity_z)})
     if match.structure.get("industry") == 1.0 and query_industry:
@@ -97,6 +103,7 @@ class _Phrasing:
     offers: Callable[[str, str], str]
     related: Callable[[str, str], str]
     shared_concepts: Callable[[list[str]], str]
+    about: Callable[[str, list[str]], str] | None  # (kind, labels) of an English-only text; None: not said
     shared_terms: Callable[[list[str]], str]
     similar: Callable[[str], str]  # the level: high, medium or low
     industry: Callable[[str], str]
@@ -115,6 +122,7 @@ JA = _Phrasing(
     offers=lambda need, seed: f"「{need}」に関連する「{seed}」を扱っています",
     related=lambda need, seed: f"「{need}」と「{seed}」は関連する課題です",
     shared_concepts=lambda labels: f"{'・'.join(labels)}が共通しています",
+    about=lambda kind, labels: f"英語の{'ニーズ' if kind == 'need' else 'シーズ'}で、{'・'.join(labels)}を扱っています",
     shared_terms=lambda terms: f"「{'」「'.join(terms)}」が共通しています",
     similar=lambda level: {"high": "内容が近いです（近さ：高い）", "medium": "内容が近いです（近さ：中程度）"}.get(
         level, "内容に重なるところがあります"),
@@ -131,6 +139,7 @@ EN = _Phrasing(
     offers=lambda need, seed: f"it offers {seed}, related to {need}",
     related=lambda need, seed: f"{need} and {seed} are related problems",
     shared_concepts=lambda labels: f"both are about {', '.join(labels)}",
+    about=None,
     shared_terms=lambda terms: "both use the words " + ", ".join(f"“{t}”" for t in terms),
     similar=lambda level: {"high": "the texts are close in meaning (closeness: high)",
                            "medium": "the texts are close in meaning (closeness: medium)"}.get(
@@ -168,6 +177,9 @@ def _sentence(reasons: list[dict[str, Any]], say: _Phrasing) -> str:
         parts.append(say.shared_concepts([say.text(c, "label") for c in by_type["shared_concepts"]["concepts"]]))
     elif "shared_terms" in by_type:
         parts.append(say.shared_terms(by_type["shared_terms"]["terms"][:3]))
+    about = by_type.get("document_concepts")
+    if about and say.about is not None and "shared_concepts" not in by_type:
+        parts.append(say.about(about.get("kind", "seed"), [say.text(c, "label") for c in about["concepts"]]))
     similarity = by_type["semantic_similarity"]
     level = similarity.get("level") or _level_of_cosine(similarity["similarity"])
     if not parts or level != "low":

@@ -212,3 +212,19 @@ def test_closeness_of_content_is_said_in_plain_levels_not_as_a_cosine() -> None:
     low = build_reasons(matches[-1], VOCAB)
     assert next(r for r in low if r["type"] == "semantic_similarity")["level"] == "low"
     assert "近さ：高い" not in reason_sentence(low)
+
+
+def test_an_english_only_seed_is_explained_to_a_japanese_member_in_japanese_labels() -> None:
+    english = _seed("S1", VENDOR, "Vibration sensors for predictive maintenance of presses")
+    matches = rank(Query.of(NEED), _corpus(english), {"S1": 0.5}, Weights(), limit=5)
+    sentence = reason_sentence(build_reasons(matches[0], VOCAB, "E"))
+    assert "「突発停止」の課題に「予知保全」で応えられます" in sentence
+    # Nothing shared but a loose relation: the Japanese sentence still says what the English seed is about.
+    other = Document("N9", "need", "予知保全を導入したい", "予知保全の仕組みを探しています", USER)
+    tourism = _seed("S2", VENDOR, "Vibration sensing kit for presses")
+    found = rank(Query.of(other), _corpus(tourism), {"S2": 0.5}, Weights(), limit=5)
+    sentence = reason_sentence(build_reasons(found[0], VOCAB, "E"))
+    assert "英語のシーズで、振動センシングを扱っています" in sentence
+    assert "Vibration" not in sentence
+    assert "英語" not in reason_sentence(build_reasons(rank(Query.of(other), _corpus(
+        _seed("S3", VENDOR, "振動センサー")), {"S3": 0.5}, Weights(), limit=5)[0], VOCAB, "E"))
