@@ -208,3 +208,27 @@ def test_every_reason_on_the_dev_roster_quotes_only_words_both_texts_contain(
                     (need_id, match.doc.id, quoted)
             assert "類似度" not in payload["reason_text"]
     assert checked > 100
+
+
+def test_needs_and_searches_written_in_everyday_words_find_concepts_by_meaning(
+        session: Session, settings: Settings, encoder: SentenceTransformerEncoder) -> None:
+    from tests.api.conftest import ROSTER
+
+    roster = copy.deepcopy(ROSTER)
+    roster["organizations"][2]["needs"].append({
+        "id": "N-C2", "title": "夜のあいだ冷蔵庫が止まっても朝まで誰も気付かない",
+        "description": "去年は朝になって冷えていないのが分かり、中の物を全部捨てました。"})
+    import_roster(session, roster)
+    session.commit()
+    engine = _engine(settings, encoder)
+    engine.rebuild(session)
+    tagging = engine.corpora["need"].taggings["N-C2"]
+    assert tagging.meaning, "no concept found by meaning"
+    assert set(tagging.meaning) & {"refrigeration-monitoring", "night-holiday-coverage", "late-detection"}
+    assert all(0.5 <= w <= 1.0 for w in tagging.meaning.values())
+    assert not engine.corpora["seed"].taggings["S-B1"].meaning  # seeds name what they offer
+    searched = engine.search("夜のあいだ冷蔵庫が止まっても朝まで誰も気付かない", limit=3)
+    assert searched
+    off = _engine(settings.model_copy(update={"concept_threshold": 1.0}), encoder)
+    off.rebuild(session)
+    assert not off.corpora["need"].taggings["N-C2"].meaning
