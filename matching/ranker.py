@@ -154,6 +154,7 @@ def rank(
     limit: int = 10,
     keep: Callable[[Document], bool] | None = None,
     respect_area: bool = True,
+    feedback: Callable[[list[Document]], Mapping[str, float] | np.ndarray] | None = None,
 ) -> list[Match]:
     """Rank the corpus for the query.
 
@@ -162,6 +163,9 @@ def rank(
     only those that reach the top become `Match`es with their evidence. A seed limited to some prefectures
     is not matched with needs of members elsewhere unless respect_area is False (the asker chose where to
     look); its match then says that the member is outside the area.
+
+    `feedback` (pseudo-relevance feedback) gets the best `weights.feedback_docs` documents of this ranking and
+    returns the cosines of a query vector moved toward them; only the dense channel is computed again.
     """
     view = corpus.view()
     if not len(view):
@@ -194,14 +198,27 @@ def rank(
              + weights.structure * structure)
     if not asks_for_support(query_tagging, corpus.vocabulary):
         score -= weights.support_mismatch * view.support_only
-    candidate = retrieved | (lexical > 0) | (vocabulary > 0)
+    allowed = np.ones(len(view), dtype=bool)
     if query.org is not None:
-        candidate &= view.org_codes != view.org_index.get(query.org.id, -1)
+        allowed &= view.org_codes != view.org_index.get(query.org.id, -1)
     if query.document is not None and query.document.id in view.row:
-        candidate[view.row[query.document.id]] = False
+        allowed[view.row[query.document.id]] = False
     outside = view.outside_area(query.document, query.area)
     if respect_area:
-        candidate &= ~outside
+        allowed &= ~outside
+    candidate = allowed & (retrieved | (lexical > 0) | (vocabulary > 0))
+    if feedback is not None and weights.feedback_docs > 0 and weights.dense:
+        best = [view.docs[r] for r in _ordered_rows(view, score, candidate, max(20, 10 * weights.feedback_docs))
+                if keep is None or keep(view.docs[r])][: weights.feedback_docs]
+        if best:
+            cosine = dense_array(view, feedback(best))
+            retrieved = ~np.isnan(cosine)
+            z_raw = _standardize(np.where(retrieved, cosine, 0.0))
+            moved = _sharpen(z_raw, weights.dense_temperature)
+            moved = np.where(retrieved, moved, moved[retrieved].min() if retrieved.any() else 0.0)
+            score += weights.dense * (moved - z_dense)
+            z_dense = moved
+            candidate = allowed & (retrieved | (lexical > 0) | (vocabulary > 0))
 
     def match(row: int) -> Match:
         doc = view.docs[row]

@@ -322,21 +322,19 @@ class MatchingEngine:
             return filters.keep(doc) and not (exclude and exclude(doc))
 
         weights = weights or self.weights
+
+        def feedback(best: list[Document]) -> np.ndarray:
+            # Pseudo-relevance feedback: the best documents of the first ranking pull the query vector toward
+            # the words the corpus uses for the same thing (a need in everyday words, or in English, meets
+            # seeds written in technical Japanese). Only the dense channel is computed again.
+            index, ids = self.vectors[target], self._external[target]
+            centroid = np.mean([index.vector(ids[d.id]) for d in best], axis=0)
+            moved = vector + weights.feedback_weight * centroid
+            return self._dense(target, (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32))
+
         with self._lock:
-            corpus = self.corpora[target]
-            if weights.feedback_docs and weights.dense:
-                # Pseudo-relevance feedback: the best documents of a first ranking pull the query vector toward
-                # the words the corpus uses for the same thing (a need in everyday words, or in English, meets
-                # seeds written in technical Japanese).
-                first = rank(query, corpus, self._dense(target, vector), weights, limit=weights.feedback_docs,
-                             keep=keep, respect_area=filters.respect_area)
-                if first:
-                    index, ids = self.vectors[target], self._external[target]
-                    centroid = np.mean([index.vector(ids[m.doc.id]) for m in first], axis=0)
-                    moved = vector + weights.feedback_weight * centroid
-                    vector = (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32)
-            return rank(query, corpus, self._dense(target, vector), weights, limit=limit, keep=keep,
-                        respect_area=filters.respect_area)
+            return rank(query, self.corpora[target], self._dense(target, vector), weights, limit=limit, keep=keep,
+                        respect_area=filters.respect_area, feedback=feedback)
 
     def match_need(self, need_id: str, *, limit: int = 10, filters: Filters = Filters(),
                    weights: Weights | None = None, exclude: Callable[[Document], bool] | None = None) -> list[Match]:
