@@ -46,6 +46,20 @@ class Settings(BaseSettings):
         default=2.0, description="The dense z-score z counts as exp(z/T) - 1 (sharpens the top); 0 = plain z.")
     max_per_organization: int = Field(
         default=2, description="Matches from one organization before the others get their turn; 0 = no cap.")
+    concept_floor: float = Field(
+        default=10.0, description="The vocabulary score divides by the query's concept weight, but by no less than "
+                                 "this (one or two concepts found must not decide the ranking alone).")
+    weight_lexical_across_languages: float = Field(
+        default=0.0, description="Share of the lexical weight kept between texts in different languages "
+                                 "(Japanese and English); 1 between texts in one language.")
+    feedback_docs: int = Field(
+        default=1, description="Pseudo-relevance feedback: the query vector moves toward the vectors of this many "
+                               "top documents of a first ranking; 0 = off.")
+    feedback_weight: float = Field(default=0.5, description="How far the query vector moves toward them.")
+    concept_threshold: float = Field(
+        default=0.55, description="Cosine a sentence must reach to one of a concept's example phrasings for the "
+                                 "concept to be found by meaning; calibrated per model (bench/concept_threshold.py); "
+                                 "1 or more = terms only.")
 
     session_secret: str | None = Field(
         default=None, description="Signs the web pages' session cookies; unset, each process uses a random one.")

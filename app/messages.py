@@ -117,6 +117,8 @@ REASONS_JA: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern)
     (r"is set but roles has no 'support'", "roles に 'support' がないときは指定できません"),
     (r"unknown JSIC major division (?P<value>.+) \(A\.\.T\)",
      "{value} は日本標準産業分類の大分類（A〜T）ではありません"),
+    (r"unknown prefecture (?P<value>.+); write one of the 47 prefectures in kanji, like 福岡県",
+     "{value} は都道府県名ではありません。47都道府県のいずれかを漢字で書いてください（例: 福岡県）"),
     (r"must be a year such as 1987, got (?P<value>.+)", "西暦の年（例: 1987）にしてください（{value} です）"),
     (r"must start with http:// or https://", "http:// または https:// で始めてください"),
     (r"must be an object with name, email, phone", "name・email・phone を持つオブジェクトにしてください"),

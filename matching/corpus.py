@@ -1,5 +1,6 @@
 """One side of the matching (all seeds, or all needs) with its lexical and vocabulary indexes."""
 
+from matching.areas import service_area
 from matching.channels import support_only
 from matching.documents import Document
 from matching.lexical import BM25Index
@@ -14,6 +15,8 @@ class Corpus:
         self.vocabulary = vocabulary
         self.docs: dict[str, Document] = {}
         self.taggings: dict[str, Tagging] = {}
+        # Seeds: where the offer is available (stated, else read from its text) and whether it was stated.
+        self.areas: dict[str, tuple[tuple[str, ...], bool]] = {}
         self.bm25 = BM25Index()
         self.concept_stats = ConceptStats()
         self._view: CorpusView | None = None
@@ -24,12 +27,17 @@ class Corpus:
     def __contains__(self, doc_id: str) -> bool:
         return doc_id in self.docs
 
-    def add(self, doc: Document) -> None:
-        """Index a document, replacing an earlier version with the same id."""
+    def add(self, doc: Document, meaning: dict[str, float] | None = None) -> None:
+        """Index a document, replacing an earlier version with the same id; `meaning`: concepts found by
+        meaning (see matching.meaning) with their weights."""
         self.remove(doc.id)
         tagging = self.vocabulary.tag(doc.text)
+        if meaning:
+            tagging = tagging.with_meaning(meaning)
         self.docs[doc.id] = doc
         self.taggings[doc.id] = tagging
+        if doc.kind == "seed":
+            self.areas[doc.id] = service_area(doc.service_area, doc.text, doc.org.prefecture)
         self.bm25.add(doc.id, doc.text)
         self.concept_stats.add(tagging.ids)
         self._view = None
@@ -39,6 +47,7 @@ class Corpus:
         if doc_id not in self.docs:
             return
         del self.docs[doc_id]
+        self.areas.pop(doc_id, None)
         self.concept_stats.remove(self.taggings.pop(doc_id).ids)
         self.bm25.remove(doc_id)
         self._view = None
@@ -48,5 +57,6 @@ class Corpus:
         if self._view is None:
             self._view = CorpusView.build(
                 self.docs, self.taggings, self.bm25, self.vocabulary,
-                {d: support_only(t, self.vocabulary) for d, t in self.taggings.items()})
+                {d: support_only(t, self.vocabulary) for d, t in self.taggings.items()},
+                {d: area for d, (area, _) in self.areas.items() if area})
         return self._view

@@ -26,6 +26,7 @@ class Document:
     org: OrgInfo
     tags: tuple[str, ...] = ()
     industries_served: tuple[str, ...] = field(default=())
+    service_area: tuple[str, ...] = ()  # seeds: prefectures where the offer is available as stated; () none stated
 
     @property
     def text(self) -> str:

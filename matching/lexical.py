@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from matching.text import tokenize
+from matching.text import analyze, japanese_share, tokenize
 
 
 class BM25Index:
@@ -19,6 +19,10 @@ class BM25Index:
         self._lengths: list[int] = []
         self._postings: dict[str, dict[int, int]] = {}
         self._terms: dict[int, Counter[str]] = {}
+        # Nouns and Latin words as each document writes them, where that differs from the token (for reasons).
+        self._written: dict[int, dict[str, str]] = {}
+        self._words: set[str] = set()  # tokens that are a noun or a Latin word somewhere
+        self._japanese: dict[int, float] = {}  # share of Japanese words per row (see text.japanese_share)
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._total_length = 0
 
@@ -28,8 +32,14 @@ class BM25Index:
     def add(self, doc_id: str, text: str) -> None:
         """Index (or re-index) one document."""
         self.remove(doc_id)
-        counts = Counter(tokenize(text))
+        tokens, written = analyze(text)
+        counts = Counter(tokens)
         row = len(self._ids)
+        self._japanese[row] = japanese_share(text)
+        self._words.update(written)
+        differing = {t: w for t, w in written.items() if w != t}
+        if differing:
+            self._written[row] = differing
         self._slot[doc_id] = row
         self._ids.append(doc_id)
         length = sum(counts.values())
@@ -51,6 +61,8 @@ class BM25Index:
         if row is None:
             return
         self._ids[row] = None
+        self._written.pop(row, None)
+        self._japanese.pop(row, None)
         self._total_length -= self._lengths[row]
         self._lengths[row] = 0
         for term in self._terms.pop(row):
@@ -105,3 +117,17 @@ class BM25Index:
         """The indexed tokens of a document (for reasons)."""
         row = self._slot.get(doc_id)
         return set(self._terms[row]) if row is not None else set()
+
+    def japanese(self, doc_id: str) -> float:
+        """The document's share of Japanese words."""
+        row = self._slot.get(doc_id)
+        return self._japanese.get(row, 1.0) if row is not None else 1.0
+
+    def is_word(self, token: str) -> bool:
+        """Whether the token is a noun or a Latin word (not a verb or adjective, whose forms vary)."""
+        return token in self._words
+
+    def written(self, doc_id: str, token: str) -> str:
+        """The token as the document writes it (NFKC, lower case)."""
+        row = self._slot.get(doc_id)
+        return self._written.get(row, {}).get(token, token) if row is not None else token

@@ -1,11 +1,14 @@
 """Fusion of the channels into one ranking, diversified by member, with the evidence for reasons."""
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from matching.areas import service_area
 from matching.channels import (
     RELATED_WEIGHT,
     ConceptOverlap,
@@ -15,11 +18,13 @@ from matching.channels import (
 )
 from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
-from matching.text import tokenize
+from matching.lexical import BM25Index
+from matching.text import analyze, japanese_share, language_overlaps, normalize
 from matching.view import CorpusView
 from matching.vocabulary import Tagging
 
 CHANNELS = ("dense", "lexical", "vocabulary", "structure")
+SAME_LANGUAGE_CORPUS = 0.5  # share of the corpus in the query's language from which lexical evidence counts fully
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,17 @@ class Weights:
     # The dense z-score z counts as exp(z / T) - 1: the few documents far above a query's usual
     # similarity count much more than small differences in the crowd, where cosine is mostly noise.
     dense_temperature: float = 2.0
+    # The vocabulary score divides by the query's concept weight (IDF), but by no less than this: a query in
+    # which the vocabulary finds one or two concepts says little about the rest of its text, and one concept
+    # must not decide the ranking alone.
+    concept_floor: float = 10.0
+    # Weight of the lexical channel between texts in different languages (1 between texts in one language):
+    # BM25 over surface words matches little but loan words across Japanese and English.
+    lexical_across_languages: float = 0.0
+    # Pseudo-relevance feedback (see the engine): the query vector moves toward the mean vector of the top
+    # `feedback_docs` documents of a first ranking, by `feedback_weight`; 0 documents = off.
+    feedback_docs: int = 1
+    feedback_weight: float = 0.5
 
     def only(self, channels: Iterable[str]) -> "Weights":
         """The same weights with every channel not named set to zero (for ablation)."""
@@ -56,11 +72,18 @@ class Query:
     text: str
     org: OrgInfo | None = None
     document: Document | None = None
+    tagging: Tagging | None = None  # the concepts found in the text, when known (else tagged by terms)
+    area: tuple[str, ...] = ()  # a seed's: the prefectures where it is available, () anywhere
+    area_stated: bool = False
 
     @classmethod
-    def of(cls, doc: Document) -> "Query":
+    def of(cls, doc: Document, tagging: Tagging | None = None) -> "Query":
         """The query for a stored need or seed."""
-        return cls(text=doc.text, org=doc.org, document=doc)
+        area: tuple[str, ...] = ()
+        stated = False
+        if doc.kind == "seed":
+            area, stated = service_area(doc.service_area, doc.text, doc.org.prefecture)
+        return cls(text=doc.text, org=doc.org, document=doc, tagging=tagging, area=area, area_stated=stated)
 
 
 @dataclass(frozen=True)
@@ -74,6 +97,15 @@ class Match:
     overlap: ConceptOverlap
     shared_terms: tuple[str, ...]
     structure: dict[str, float] = field(default_factory=dict)
+    area: tuple[str, ...] = ()  # the seed's service area (of the document, or of the query when it is the seed)
+    area_stated: bool = False  # stated by its member (else read from its text)
+    outside_area: bool = False  # the need's member is not in that area
+    need_prefecture: str | None = None  # where the need's member is (None for free text)
+    similarity_z: float = 0.0  # the cosine standardized over the corpus for this query
+    # The document's own concepts (named by its terms), rarest first, and its share of Japanese words: a
+    # Japanese member reads what an English-only seed is about in the vocabulary's Japanese labels.
+    doc_concepts: tuple[str, ...] = ()
+    doc_japanese: float = 1.0
 
 
 def _standardize(values: np.ndarray) -> np.ndarray:
@@ -99,15 +131,18 @@ def dense_array(view: CorpusView, dense: Mapping[str, float] | np.ndarray) -> np
     return values
 
 
-def _vocabulary_weights(tagging: Tagging, corpus: Corpus) -> tuple[dict[str, float], float]:
-    """Per-concept weights of the concept channel (see channels.concept_overlap) and its normalizer."""
+def _vocabulary_weights(tagging: Tagging, corpus: Corpus, floor: float = 0.0) -> tuple[dict[str, float], float]:
+    """Per-concept weights of the concept channel (see channels.concept_overlap) and its normalizer; a concept
+    found by meaning counts with its weight."""
     stats, vocabulary = corpus.concept_stats, corpus.vocabulary
-    weights = {c: stats.idf(c) for c in tagging.ids}
+    weights = {c: tagging.weight(c) * stats.idf(c) for c in tagging.ids}
+    related: dict[str, float] = {}
     for q in tagging.ids:
         for d in vocabulary.related(q):
             if d not in weights:
-                weights[d] = RELATED_WEIGHT * stats.idf(d)
-    return weights, sum(stats.idf(c) for c in tagging.ids) or 1.0
+                related[d] = max(related.get(d, 0.0), RELATED_WEIGHT * tagging.weight(q) * stats.idf(d))
+    total = sum(tagging.weight(c) * stats.idf(c) for c in tagging.ids)
+    return weights | related, max(total, floor) or 1.0
 
 
 def rank(
@@ -118,21 +153,29 @@ def rank(
     *,
     limit: int = 10,
     keep: Callable[[Document], bool] | None = None,
+    respect_area: bool = True,
+    feedback: Callable[[list[Document]], Mapping[str, float] | np.ndarray] | None = None,
 ) -> list[Match]:
     """Rank the corpus for the query.
 
     `dense` holds cosine similarities from the vector index: by document id, or as an array aligned with
     `corpus.view()` rows (NaN where not retrieved). Every document is scored with vectorized channels;
-    only those that reach the top become `Match`es with their evidence.
+    only those that reach the top become `Match`es with their evidence. A seed limited to some prefectures
+    is not matched with needs of members elsewhere unless respect_area is False (the asker chose where to
+    look); its match then says that the member is outside the area.
+
+    `feedback` (pseudo-relevance feedback) gets the best `weights.feedback_docs` documents of this ranking and
+    returns the cosines of a query vector moved toward them; only the dense channel is computed again.
     """
     view = corpus.view()
     if not len(view):
         return []
-    query_tagging = corpus.vocabulary.tag(query.text)
-    query_tokens = tokenize(query.text)
+    query_tagging = query.tagging or corpus.vocabulary.tag(query.text)
+    query_tokens, query_written = analyze(query.text)
     cosine = dense_array(view, dense)
     retrieved = ~np.isnan(cosine)
-    z_dense = _sharpen(_standardize(np.where(retrieved, cosine, 0.0)), weights.dense_temperature)
+    z_raw = _standardize(np.where(retrieved, cosine, 0.0))
+    z_dense = _sharpen(z_raw, weights.dense_temperature)
     # Documents an approximate (HNSW) search did not return lie below all it returned.
     z_dense = np.where(retrieved, z_dense, z_dense[retrieved].min() if retrieved.any() else 0.0)
     lexical = np.zeros(len(view))
@@ -140,31 +183,98 @@ def rank(
         lexical = corpus.bm25.score_array(query_tokens)[view.bm25_slots].astype(np.float64)
     # No shared word is no evidence either way: only documents with a BM25 hit get a (signed) z-score.
     z_lexical = np.where(lexical > 0, _standardize(lexical), 0.0) if lexical.any() else lexical
-    concept_weights, norm = _vocabulary_weights(query_tagging, corpus)
+    if weights.lexical_across_languages < 1.0 and lexical.any():
+        # Texts in the query's language get the lexical evidence; and that evidence is only worth its z-score
+        # when a good part of the corpus is in that language: an English query over a Japanese corpus hits a
+        # handful of English documents, whose z-scores then stand out for words as common as "data".
+        same = language_overlaps(japanese_share(query.text), view.japanese)
+        same = same * min(1.0, float(same.mean()) / SAME_LANGUAGE_CORPUS)
+        z_lexical = z_lexical * (weights.lexical_across_languages + (1 - weights.lexical_across_languages) * same)
+    concept_weights, norm = _vocabulary_weights(query_tagging, corpus, weights.concept_floor)
     vocabulary = view.concept_scores(concept_weights) / norm
-    structure = view.structure_scores(query.document) if query.document is not None else np.zeros(len(view))
+    structure = (view.structure_scores(query.document, query_tagging) if query.document is not None
+                 else np.zeros(len(view)))
     score = (weights.dense * z_dense + weights.lexical * z_lexical + weights.vocabulary * vocabulary
              + weights.structure * structure)
     if not asks_for_support(query_tagging, corpus.vocabulary):
         score -= weights.support_mismatch * view.support_only
-    candidate = retrieved | (lexical > 0) | (vocabulary > 0)
+    allowed = np.ones(len(view), dtype=bool)
     if query.org is not None:
-        candidate &= view.org_codes != view.org_index.get(query.org.id, -1)
+        allowed &= view.org_codes != view.org_index.get(query.org.id, -1)
     if query.document is not None and query.document.id in view.row:
-        candidate[view.row[query.document.id]] = False
+        allowed[view.row[query.document.id]] = False
+    outside = view.outside_area(query.document, query.area)
+    if respect_area:
+        allowed &= ~outside
+    candidate = allowed & (retrieved | (lexical > 0) | (vocabulary > 0))
+    if feedback is not None and weights.feedback_docs > 0 and weights.dense:
+        best = [view.docs[r] for r in _ordered_rows(view, score, candidate, max(20, 10 * weights.feedback_docs))
+                if keep is None or keep(view.docs[r])][: weights.feedback_docs]
+        if best:
+            cosine = dense_array(view, feedback(best))
+            retrieved = ~np.isnan(cosine)
+            z_raw = _standardize(np.where(retrieved, cosine, 0.0))
+            moved = _sharpen(z_raw, weights.dense_temperature)
+            moved = np.where(retrieved, moved, moved[retrieved].min() if retrieved.any() else 0.0)
+            score += weights.dense * (moved - z_dense)
+            z_dense = moved
+            candidate = allowed & (retrieved | (lexical > 0) | (vocabulary > 0))
 
     def match(row: int) -> Match:
         doc = view.docs[row]
-        overlap = concept_overlap(query_tagging, corpus.taggings[doc.id], corpus.vocabulary, corpus.concept_stats)
-        # Longest first, then in character order: set order varies between processes, reasons must not.
-        shared = tuple(sorted(query_terms & corpus.bm25.terms_of(doc.id), key=lambda t: (-len(t), t)))
+        overlap = concept_overlap(query_tagging, corpus.taggings[doc.id], corpus.vocabulary, corpus.concept_stats,
+                                  weights.concept_floor)
+        shared = shared_words(query.text, query_written, doc, corpus.bm25, query_terms & corpus.bm25.terms_of(doc.id))
         channels = {"dense": float(z_dense[row]), "lexical": float(z_lexical[row]),
                     "vocabulary": float(vocabulary[row]), "structure": float(structure[row])}
         similarity = 0.0 if np.isnan(cosine[row]) else float(cosine[row])
-        return Match(doc, float(score[row]), channels, similarity, overlap, shared, _structure(query, doc)[1])
+        need_prefecture: str | None = doc.org.prefecture
+        if doc.kind == "need":
+            area, stated = query.area, query.area_stated
+        else:
+            area, stated = corpus.areas.get(doc.id, ((), False))
+            need_prefecture = query.org.prefecture if query.org is not None else None
+        parts = _structure(query, doc, query_tagging, corpus.taggings[doc.id])[1]
+        own = sorted(corpus.taggings[doc.id].concepts, key=lambda c: (-corpus.concept_stats.idf(c), c))
+        return Match(doc, float(score[row]), channels, similarity, overlap, shared, parts,
+                     area, stated, bool(outside[row]), need_prefecture,
+                     float(z_raw[row]) if retrieved[row] else 0.0, tuple(own), float(view.japanese[row]))
 
     query_terms = {t for t in query_tokens if len(t) >= 2}
     return _top(view, score, candidate, limit, weights.max_per_organization, keep, match)
+
+
+_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9\-+.]*")
+
+
+def _contains(text: str, word: str) -> bool:
+    """The word stands in the (normalized) text: Latin words whole (or plural), Japanese as written."""
+    if _LATIN_WORD.fullmatch(word):
+        return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?:e?s)?(?![a-z0-9])", text) is not None
+    return word in text
+
+
+def _as_written(text: str, word: str) -> str:
+    """The word in the text's own case (IoT, not iot)."""
+    found = re.search(re.escape(word), unicodedata.normalize("NFKC", text), re.IGNORECASE)
+    return found.group(0) if found else word
+
+
+def shared_words(query_text: str, query_written: Mapping[str, str], doc: Document, bm25: BM25Index,
+                 tokens: set[str]) -> tuple[str, ...]:
+    """Words both texts contain as written, for reasons: nouns and Latin words whose tokens match, quoted in a
+    form that stands in both texts (never the index's normal form when neither text writes it), longest first,
+    then in character order (set order varies between processes, reasons must not)."""
+    query_norm, doc_norm = normalize(query_text), normalize(doc.text)
+    words: dict[str, str] = {}
+    for token in tokens:
+        if token not in query_written and not bm25.is_word(token):
+            continue  # verbs and adjectives: their forms differ between texts
+        for word in (query_written.get(token, token), bm25.written(doc.id, token)):
+            if _contains(query_norm, word) and _contains(doc_norm, word):
+                words.setdefault(word, _as_written(query_text, word))
+                break
+    return tuple(words[w] for w in sorted(words, key=lambda w: (-len(w), w)))
 
 
 def _ordered_rows(view: CorpusView, score: np.ndarray, candidate: np.ndarray, depth: int) -> np.ndarray:
@@ -200,12 +310,13 @@ def _top(view: CorpusView, score: np.ndarray, candidate: np.ndarray, limit: int,
         depth *= 4
 
 
-def _structure(query: Query, doc: Document) -> tuple[float, dict[str, float]]:
+def _structure(query: Query, doc: Document, query_tagging: Tagging, doc_tagging: Tagging
+               ) -> tuple[float, dict[str, float]]:
     if query.document is None:
         return 0.0, {}
     if query.document.kind == "need":
-        return structure_score(query.document, doc)
-    return structure_score(doc, query.document)
+        return structure_score(query.document, doc, query_tagging, doc_tagging)
+    return structure_score(doc, query.document, doc_tagging, query_tagging)
 
 
 def diversify(matches: list[Match], max_per_organization: int) -> list[Match]:

@@ -5,6 +5,7 @@ import threading
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
 from sudachipy import Dictionary, SplitMode, Tokenizer
 
 # Function words and light verbs that carry no topic; normalized forms as Sudachi gives them.
@@ -23,6 +24,9 @@ STOPWORDS_EN = frozenset(
 KEEP_POS = ("名詞", "動詞", "形容詞", "形状詞")
 LATIN = re.compile(r"[a-z][a-z0-9\-+.]*[a-z0-9+]|[a-z]")
 JA_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+# Japanese shares this close count as the same language: a Japanese text names IoT, AI or PLC in Latin letters.
+SAME_LANGUAGE_SLACK = 0.35
+_LATIN_WORDS = re.compile(r"[A-Za-z]+")
 
 
 def normalize(text: str) -> str:
@@ -66,15 +70,25 @@ def tokenize(text: str, *, nouns_only: bool = False) -> list[str]:
     nouns_only keeps Japanese nouns alone: names for topics, without the verbs (知る, 出る) that
     matching needs but that say nothing about a topic.
     """
+    return analyze(text, nouns_only=nouns_only)[0]
+
+
+def analyze(text: str, *, nouns_only: bool = False) -> tuple[list[str], dict[str, str]]:
+    """The tokens of `tokenize`, and for the nouns and Latin words among them the word as the text writes it
+    (NFKC, lower case) by token: Sudachi's normal form may be a word the text does not contain (うまく → 旨い,
+    sensors → sensor), and reasons must quote the texts, not the index."""
     text = normalize(text)
     tokens: list[str] = []
+    written: dict[str, str] = {}
     for morpheme in _tokenizer().tokenize(text):
         surface = morpheme.surface()
         if not surface.strip():
             continue
         if LATIN.fullmatch(surface):
             if surface not in STOPWORDS_EN and len(surface) > 1:
-                tokens.append(_stem_en(surface))
+                token = _stem_en(surface)
+                tokens.append(token)
+                written.setdefault(token, surface)
             continue
         pos = morpheme.part_of_speech()
         if pos[0] not in KEEP_POS or pos[1] == "数詞" or pos[1] == "非自立可能":
@@ -85,9 +99,30 @@ def tokenize(text: str, *, nouns_only: bool = False) -> list[str]:
         if form in STOPWORDS_JA or (len(form) == 1 and not JA_CHAR.match(form)):
             continue
         tokens.append(form)
-    return tokens
+        if pos[0] == "名詞":
+            written.setdefault(form, surface)
+    return tokens, written
 
 
 def key_terms(text: str) -> set[str]:
     """Distinct content words of two or more characters, for 'shared terms' reasons."""
     return {t for t in tokenize(text) if len(t) >= 2}
+
+
+def japanese_share(text: str) -> float:
+    """Share of a text's words that are Japanese rather than Latin-script (IoT, AI, English); 1 for none.
+    Japanese has no spaces: two kana or kanji count as a word, which is about what Japanese words average."""
+    japanese = len(JA_CHAR.findall(text)) / 2
+    latin = len(_LATIN_WORDS.findall(text))
+    return japanese / (japanese + latin) if japanese + latin else 1.0
+
+
+def language_overlap(a: float, b: float) -> float:
+    """How much two texts share a language, from their Japanese shares: 1 when both are mostly Japanese
+    (a few Latin words such as IoT or AI change nothing) or both mostly English, 0 across the two."""
+    return float(np.clip(1.0 - (abs(a - b) - SAME_LANGUAGE_SLACK) / (1.0 - 2 * SAME_LANGUAGE_SLACK), 0.0, 1.0))
+
+
+def language_overlaps(a: float, shares: np.ndarray) -> np.ndarray:
+    """language_overlap of one text with many."""
+    return np.clip(1.0 - (np.abs(shares - a) - SAME_LANGUAGE_SLACK) / (1.0 - 2 * SAME_LANGUAGE_SLACK), 0.0, 1.0)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
-from matching.text import tokenize
+from matching.text import japanese_share, tokenize
 from matching.vocabulary import Vocabulary
 
 FIELD_KINDS = ("application", "technology", "problem")  # concept kinds that name what a need is about
@@ -79,10 +79,24 @@ def cluster(vectors: np.ndarray, k: int, *, seed: int = 1234) -> np.ndarray:
     return labels[:, 0].astype(np.int64)
 
 
+def without_language(vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    """The vectors with each language's offset taken out (its mean moved onto the mean of all): multilingual
+    sentence vectors share a direction per language, so English texts would otherwise cluster together
+    whatever they are about."""
+    x = np.asarray(vectors, dtype=np.float32).copy()
+    english = np.fromiter((japanese_share(t) < 0.5 for t in texts), bool, len(texts))
+    if english.sum() < 2 or (~english).sum() < 2:
+        return x
+    overall = x.mean(axis=0)
+    for group in (english, ~english):
+        x[group] -= x[group].mean(axis=0) - overall
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
 def themes(items: Sequence[Item], vectors: np.ndarray, vocabulary: Vocabulary, k: int, *,
            top: int = 5, seed: int = 1234) -> list[Theme]:
-    """Group the items into at most k themes, largest first."""
-    labels = cluster(vectors, k, seed=seed)
+    """Group the items into at most k themes by meaning, across languages, largest first."""
+    labels = cluster(without_language(vectors, [item.text for item in items]), k, seed=seed)
     groups: dict[int, list[int]] = defaultdict(list)
     for row, label in enumerate(labels):
         groups[int(label)].append(row)

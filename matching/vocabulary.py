@@ -30,18 +30,32 @@ class Concept:
     terms: tuple[str, ...]
     related: tuple[str, ...] = ()
     industries: tuple[str, ...] = ()
+    description: str = ""
+    # How people who have the problem (or want the thing) say it, in everyday words: matched by meaning.
+    examples_ja: tuple[str, ...] = ()
+    examples_en: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Tagging:
-    """Concepts found in a text, each with the surface forms that signalled it."""
+    """Concepts found in a text: by their terms, each with the surface forms that signalled it, and by
+    meaning only (close to the concept's example phrasings), each with a weight in (0, 1]."""
 
     concepts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    meaning: dict[str, float] = field(default_factory=dict)
 
     @property
     def ids(self) -> frozenset[str]:
-        """The concept ids."""
-        return frozenset(self.concepts)
+        """The concept ids, found either way."""
+        return frozenset(self.concepts) | frozenset(self.meaning)
+
+    def weight(self, concept_id: str) -> float:
+        """1 for a concept the text names, the meaning weight for one found by meaning, else 0."""
+        return 1.0 if concept_id in self.concepts else self.meaning.get(concept_id, 0.0)
+
+    def with_meaning(self, found: dict[str, float]) -> "Tagging":
+        """The tagging with concepts found by meaning added (those the text names keep their terms)."""
+        return Tagging(self.concepts, {c: w for c, w in found.items() if c not in self.concepts})
 
 
 class Vocabulary:
@@ -104,6 +118,18 @@ class Vocabulary:
         """Concepts linked to this one, in either direction."""
         return self._related.get(concept_id, set())
 
+    def answers(self, problem_id: str, concept_id: str) -> bool:
+        """Whether the concept answers the problem: the problem itself names it among its links. A link made
+        only from the other side says the two meet (security matters where IT staff are short), not that one
+        solves the other."""
+        concept = self.concepts.get(problem_id)
+        return concept is not None and concept_id in concept.related
+
+    def phrasings(self) -> list[tuple[str, str]]:
+        """(concept id, text) for every description and example phrasing: what concepts are matched by meaning."""
+        return [(c.id, text) for c in self.concepts.values()
+                for text in (c.description, *c.examples_ja, *c.examples_en) if text]
+
     def kind(self, concept_id: str) -> str:
         """The concept's kind."""
         return self.concepts[concept_id].kind
@@ -124,7 +150,9 @@ def load_vocabulary(path: Path) -> Vocabulary:
                 id=str(raw["id"]), label_ja=str(raw.get("label_ja") or raw["id"]),
                 label_en=str(raw.get("label_en") or raw["id"]), kind=str(raw.get("kind", "application")),
                 terms=tuple(str(t) for t in raw.get("terms") or ()), related=tuple(raw.get("related") or ()),
-                industries=tuple(raw.get("industries") or ()),
+                industries=tuple(raw.get("industries") or ()), description=str(raw.get("description") or ""),
+                examples_ja=tuple(str(t) for t in (raw.get("examples") or {}).get("ja") or ()),
+                examples_en=tuple(str(t) for t in (raw.get("examples") or {}).get("en") or ()),
             ))
         except (KeyError, TypeError) as exc:
             raise ValueError(f"{path.name}: concept #{i} is malformed: {exc}") from exc

@@ -23,6 +23,7 @@ from app.roster.validation import RosterInvalid
 from matching.evaluation import evaluate, judgments_from_qrels
 from matching.qrels import QrelsInvalid, UnknownJudgment, qrels_warnings, read_qrels, unknown_judgments
 from matching.ranker import CHANNELS, Weights
+from matching.variants import RewrittenNeed, VariantInvalid, apply_variant, read_variant
 
 MAX_LISTED = 20  # unknown judgments named in the warning; the rest are counted
 
@@ -104,10 +105,14 @@ def eval_command(
     roster: Annotated[Path, typer.Option(help="roster in the exchange format")],
     qrels: Annotated[Path, typer.Option(help="relevance judgments (qrels-v1)")],
     k: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    variant: Annotated[list[str] | None, typer.Option(
+        help="NAME=FILE: the roster's needs in other words (a need-variant file or a roster), judged by the same "
+             "qrels and reported beside the roster's own wording; repeat for several")] = None,
 ) -> None:
     """Import the roster into a fresh temporary database, rank every need, print metrics as JSON."""
-    # Both files are checked before the temporary database and the model, which take seconds.
+    # Every input file is checked before the temporary database and the model, which take seconds.
     qrels_doc = _read_qrels(qrels)
+    variants = _read_variants(variant or [])
     with _roster_errors(roster):
         roster_doc = read_roster_file(roster)
     base = get_settings()
@@ -123,7 +128,57 @@ def eval_command(
             engine, _ = open_engine(settings)
         except AppError as exc:
             fail(exc.message)
-        typer.echo(json.dumps(run_evaluation(engine, judgments, k), indent=2))
+        result = run_evaluation(engine, judgments, k)
+        if variants:
+            result["variants"] = {}
+            for name, needs in variants.items():
+                # Same database, same seeds: only the variant's needs change, so only they are embedded again.
+                with _roster_errors(roster), session_scope(factory) as session:
+                    import_roster(session, apply_variant(roster_doc, _known_needs(needs, roster_doc, name)))
+                    engine.sync(session)
+                result["variants"][name] = run_evaluation(
+                    engine, {n: g for n, g in judgments.items() if n in needs}, k)
+            result["side_by_side"] = side_by_side(result, k)
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+def _read_variants(specs: list[str]) -> dict[str, dict[str, RewrittenNeed]]:
+    """NAME=FILE options read and checked, or the end of the command with every problem listed."""
+    variants: dict[str, dict[str, RewrittenNeed]] = {}
+    for spec in specs:
+        name, sep, file = spec.partition("=")
+        if not sep or not name.strip() or not file.strip():
+            fail(f"--variant {spec!r}: write NAME=FILE, e.g. plain=needs_plain.json")
+        if name.strip() in variants or name.strip() == "roster":
+            fail(f"--variant {spec!r}: the name {name.strip()!r} is taken; give each variant its own name")
+        path = Path(file.strip())
+        try:
+            variants[name.strip()] = read_variant(path)
+        except VariantInvalid as exc:
+            fail_with_problems(exc.problems, "nothing was evaluated", source=path.name)
+    return variants
+
+
+def _known_needs(needs: dict[str, RewrittenNeed], roster_doc: dict[str, Any], name: str
+                 ) -> dict[str, RewrittenNeed]:
+    """The variant's needs that the roster has; the others are reported and left out."""
+    ids = {n["id"] for org in roster_doc["organizations"] for n in org.get("needs") or []}
+    unknown = sorted(set(needs) - ids)
+    if unknown:
+        typer.secho(f"warning: variant {name}: {len(unknown)} need(s) not in the roster are left out: "
+                    f"{', '.join(unknown[:MAX_LISTED])}{' …' if len(unknown) > MAX_LISTED else ''}",
+                    fg=typer.colors.YELLOW, err=True)
+    return {i: n for i, n in needs.items() if i in ids}
+
+
+def side_by_side(result: dict[str, Any], k: int) -> dict[str, dict[str, float]]:
+    """nDCG@k of every ranking (fused, each channel alone, fusion without each) per wording."""
+    key = f"ndcg@{k}"
+    columns = {"roster": result, **result.get("variants", {})}
+    rows = {"fused": lambda r: r["fused"]} | {
+        f"{c} alone": (lambda r, c=c: r["alone"][c]) for c in CHANNELS} | {
+        f"without {c}": (lambda r, c=c: r["without"][c]) for c in CHANNELS}
+    return {row: {name: get(r)[key] for name, r in columns.items()} for row, get in rows.items()}
 
 
 def _read_qrels(path: Path) -> dict[str, Any]:

@@ -25,9 +25,10 @@ from embeddings.index import VectorIndex
 from embeddings.snapshot import SnapshotError, load_snapshot, save_snapshot
 from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
+from matching.meaning import ConceptMeaning, sentences
 from matching.ranker import Match, Query, Weights, rank
 from matching.view import CorpusView
-from matching.vocabulary import Vocabulary, load_vocabulary
+from matching.vocabulary import Tagging, Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
 KINDS: dict[str, type[Need] | type[Seed]] = {"seed": Seed, "need": Need}
@@ -41,6 +42,11 @@ class Filters:
     prefecture: str | None = None
     role: str | None = None
     industry: str | None = None
+
+    @property
+    def respect_area(self) -> bool:
+        """Seeds limited to other prefectures stay out unless the asker chose a prefecture to look in."""
+        return self.prefecture is None
 
     def keep(self, doc: Document) -> bool:
         """True when the document's member passes every filter."""
@@ -57,8 +63,9 @@ def org_info(org: Organization) -> OrgInfo:
 def to_document(row: Need | Seed, kind: str) -> Document:
     """The ranking's view of a need or seed."""
     served = tuple(row.industries_served or ()) if isinstance(row, Seed) else ()
+    area = tuple(row.service_area or ()) if isinstance(row, Seed) else ()
     return Document(row.external_id, kind, row.title, row.description, org_info(row.organization),
-                    tuple(row.tags or ()), served)
+                    tuple(row.tags or ()), served, area)
 
 
 def database_watermark(session: Session) -> str:
@@ -77,7 +84,9 @@ def weights_from(settings: Settings) -> Weights:
                    vocabulary=settings.weight_vocabulary, structure=settings.weight_structure,
                    support_mismatch=settings.weight_support_mismatch,
                    max_per_organization=settings.max_per_organization,
-                   dense_temperature=settings.dense_temperature)
+                   dense_temperature=settings.dense_temperature, concept_floor=settings.concept_floor,
+                   lexical_across_languages=settings.weight_lexical_across_languages,
+                   feedback_docs=settings.feedback_docs, feedback_weight=settings.feedback_weight)
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,7 @@ class MatchingEngine:
         self._versions: dict[str, dict[int, tuple[str, datetime, datetime]]] = {k: {} for k in KINDS}
         self._external: dict[str, dict[str, int]] = {k: {} for k in KINDS}
         self._row_maps: dict[str, _RowMap] = {}
+        self.meaning: ConceptMeaning | None = None  # set up with the first documents (it embeds the phrasings)
         self.watermark = ""
         self._synced_version = -1
         self._checked_at = 0.0
@@ -213,6 +223,7 @@ class MatchingEngine:
         return True
 
     def _load_documents(self, session: Session, *, embed: bool, show_progress: bool = False) -> None:
+        self._set_up_meaning(session)
         for kind, model in KINDS.items():
             query = select(model).options(selectinload(model.organization))
             found = cast(list[Need | Seed], session.scalars(query).all())
@@ -221,14 +232,15 @@ class MatchingEngine:
             known = self._versions[kind]
             gone = [i for i in known if i not in versions]
             changed = [rows[i] for i, v in versions.items() if known.get(i) != v]
-            # Vectors first: if embedding fails, nothing below has run and the indexes are as they were,
-            # so a document is never searchable without its vector.
+            # Vectors and meanings first: if embedding fails, nothing below has run and the indexes are as
+            # they were, so a document is never searchable without its vector.
             embedded = [r for r in changed if embed or r.id not in self.vectors[kind]]
             vectors = (embed_documents(session, self.encoder, [r.text for r in embedded],
                                        show_progress=show_progress, stats=self.embedding_cache)
                        if embedded else None)
+            meanings = self._meanings(session, kind, changed, show_progress)
             self._remove(kind, gone)
-            self._upsert(kind, changed)
+            self._upsert(kind, changed, meanings)
             if vectors is not None:
                 self.vectors[kind].upsert([r.id for r in embedded], vectors)
             self._versions[kind] = versions
@@ -240,12 +252,38 @@ class MatchingEngine:
             self.corpora[kind].remove(external_id)
             self._external[kind].pop(external_id, None)
 
-    def _upsert(self, kind: str, rows: list[Need | Seed]) -> None:
-        for row in rows:
+    def _set_up_meaning(self, session: Session) -> None:
+        """Embed the vocabulary's phrasings once (cached like any text), unless meaning is switched off."""
+        phrasings = self.vocabulary.phrasings()
+        if self.meaning is not None or self.settings.concept_threshold >= 1 or not phrasings:
+            return
+        vectors = embed_documents(session, self.encoder, [text for _, text in phrasings], stats=self.embedding_cache)
+        self.meaning = ConceptMeaning.build(phrasings, vectors, self.settings.concept_threshold)
+
+    def _meanings(self, session: Session, kind: str, rows: list[Need | Seed], show_progress: bool
+                  ) -> list[dict[str, float]]:
+        """Concepts each need's sentences mean (sentence vectors come from the cache after the first time).
+
+        Needs only: they are written in the member's everyday words, the way the phrasings are; seeds name
+        their technology, and closeness in meaning added to them blurred more than it found.
+        """
+        if self.meaning is None or kind != "need":
+            return [{} for _ in rows]
+        split = [sentences(r.title, r.description) for r in rows]
+        vectors = embed_documents(session, self.encoder, [s for parts in split for s in parts],
+                                  show_progress=show_progress, stats=self.embedding_cache)
+        found, start = [], 0
+        for parts in split:
+            found.append(self.meaning.find(vectors[start:start + len(parts)]))
+            start += len(parts)
+        return found
+
+    def _upsert(self, kind: str, rows: list[Need | Seed], meanings: list[dict[str, float]]) -> None:
+        for row, meaning in zip(rows, meanings, strict=True):
             old = self._versions[kind].get(row.id)
             if old and old[0] != row.external_id:
                 self.corpora[kind].remove(old[0])
-            self.corpora[kind].add(to_document(row, kind))
+            self.corpora[kind].add(to_document(row, kind), meaning)
             self._external[kind][row.external_id] = row.id
 
     # --- ranking ---------------------------------------------------------------------------------
@@ -285,9 +323,20 @@ class MatchingEngine:
         def keep(doc: Document) -> bool:
             return filters.keep(doc) and not (exclude and exclude(doc))
 
+        weights = weights or self.weights
+
+        def feedback(best: list[Document]) -> np.ndarray:
+            # Pseudo-relevance feedback: the best documents of the first ranking pull the query vector toward
+            # the words the corpus uses for the same thing (a need in everyday words, or in English, meets
+            # seeds written in technical Japanese). Only the dense channel is computed again.
+            index, ids = self.vectors[target], self._external[target]
+            centroid = np.mean([index.vector(ids[d.id]) for d in best], axis=0)
+            moved = vector + weights.feedback_weight * centroid
+            return self._dense(target, (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32))
+
         with self._lock:
-            return rank(query, self.corpora[target], self._dense(target, vector), weights or self.weights,
-                        limit=limit, keep=keep)
+            return rank(query, self.corpora[target], self._dense(target, vector), weights, limit=limit, keep=keep,
+                        respect_area=filters.respect_area, feedback=feedback)
 
     def match_need(self, need_id: str, *, limit: int = 10, filters: Filters = Filters(),
                    weights: Weights | None = None, exclude: Callable[[Document], bool] | None = None) -> list[Match]:
@@ -295,7 +344,8 @@ class MatchingEngine:
         with self._lock:
             need = self.document("need", need_id)
             vector = self.vectors["need"].vector(self._external["need"][need_id])
-        return self._rank(Query.of(need), "seed", vector, limit, filters, weights, exclude)
+            tagging = self.corpora["need"].taggings.get(need_id)
+        return self._rank(Query.of(need, tagging), "seed", vector, limit, filters, weights, exclude)
 
     def match_seed(self, seed_id: str, *, limit: int = 10, filters: Filters = Filters(),
                    weights: Weights | None = None, exclude: Callable[[Document], bool] | None = None) -> list[Match]:
@@ -303,10 +353,25 @@ class MatchingEngine:
         with self._lock:
             seed = self.document("seed", seed_id)
             vector = self.vectors["seed"].vector(self._external["seed"][seed_id])
-        return self._rank(Query.of(seed), "need", vector, limit, filters, weights, exclude)
+            tagging = self.corpora["seed"].taggings.get(seed_id)
+        return self._rank(Query.of(seed, tagging), "need", vector, limit, filters, weights, exclude)
 
     def search(self, text: str, *, target: str = "seed", limit: int = 10, filters: Filters = Filters(),
                exclude: Callable[[Document], bool] | None = None) -> list[Match]:
         """Free-text search over seeds or needs."""
         vector = self.encoder.encode_queries([text])[0]
-        return self._rank(Query(text=text), target, vector, limit, filters, None, exclude)
+        return self._rank(Query(text=text, tagging=self._tag_text(text, vector)), target, vector, limit, filters,
+                          None, exclude)
+
+    def _tag_text(self, text: str, vector: np.ndarray) -> Tagging:
+        """Concepts of a free text, by terms and by meaning (its sentences; a one-sentence text is its vector)."""
+        tagging = self.vocabulary.tag(text)
+        if self.meaning is None:
+            return tagging
+        parts = sentences("", text)
+        same_encoding = getattr(self.encoder, "query_prefix", "") == getattr(self.encoder, "document_prefix", "")
+        if len(parts) == 1 and same_encoding:
+            vectors = vector[None, :]
+        else:
+            vectors = self.encoder.encode_documents(parts)
+        return tagging.with_meaning(self.meaning.find(vectors))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import StringConstraints
 
 from app.auth.dependencies import CurrentKey, Principal, ScopedIndustries, ScopedPrefecture
 from app.dependencies import SessionDep
@@ -30,6 +31,9 @@ IncludeSeen = Annotated[bool, Query(
 WithPrograms = Annotated[bool, Query(
     description="also suggest support programs for each pair (set false when only the ranking is needed)")]
 Pair = tuple[str, str]
+# Blank like empty: a query of spaces alone asks for nothing (422, not every seed ranked on noise).
+SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+                       Query(description="検索語・文章（空白だけは不可）")]
 
 
 def _filters(prefecture: str | None, role: str | None, industries: tuple[str, ...] | None) -> Filters:
@@ -104,7 +108,7 @@ def organization_partners(org_id: str, engine: EngineDep, session: SessionDep, k
 
 @router.get("/search", response_model=MatchList, summary="Free-text search over seeds or needs")
 def search(engine: EngineDep, prefecture: ScopedPrefecture, industries: ScopedIndustries,
-           q: Annotated[str, Query(min_length=1, max_length=1000, description="検索語・文章")],
+           q: SearchText,
            target: Literal["seeds", "needs"] = "seeds", limit: Limit = 10, role: Role = None) -> dict[str, object]:
     """自由文でシーズ（またはニーズ）を探します。ラボのキーは既定でラボの県と重点業種に絞ります。"""
     kind = "seed" if target == "seeds" else "need"

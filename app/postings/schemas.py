@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from app.organizations.schemas import Industry, Words
+from app.organizations.schemas import Industry, Prefecture, Words
 from app.roster.models import Need, Organization, Seed
 from app.roster.validation import MAX_TEXT
 from app.schemas import DB_BIGINT, ExternalId, Reference, RequestModel, Required, UtcDateTime
@@ -12,6 +12,8 @@ from app.schemas import DB_BIGINT, ExternalId, Reference, RequestModel, Required
 Title = Annotated[Required, StringConstraints(max_length=MAX_TEXT["title"])]
 Budget = Annotated[int, Field(gt=0, le=DB_BIGINT, strict=True, description="integer yen")]
 OrganizationId = Reference
+ServiceArea = Annotated[list[Prefecture], Field(
+    max_length=47, description="prefectures where the offer is available; absent or empty: anywhere")]
 
 
 class _NoNullRequired(RequestModel):
@@ -51,7 +53,7 @@ class SeedCreate(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "title": "後付けセンサーによる稼働監視",
         "description": "既存の設備に後付けセンサーを付けて稼働をクラウドで見える化します",
-        "tags": ["IoT", "稼働監視"], "industries_served": ["E"]}]})
+        "tags": ["IoT", "稼働監視"], "industries_served": ["E"], "service_area": ["福岡県", "佐賀県"]}]})
 
     id: ExternalId | None = None
     organization: OrganizationId | None = Field(default=None, description="the member's id; members may omit it")
@@ -59,6 +61,7 @@ class SeedCreate(RequestModel):
     description: Required
     tags: Words | None = None
     industries_served: list[Industry] | None = None
+    service_area: ServiceArea | None = None
 
 
 class SeedUpdate(_NoNullRequired):
@@ -66,6 +69,7 @@ class SeedUpdate(_NoNullRequired):
     description: Required | None = None
     tags: Words | None = None
     industries_served: list[Industry] | None = None
+    service_area: ServiceArea | None = None
 
 
 class OrganizationRef(BaseModel):
@@ -102,10 +106,11 @@ class NeedRead(_PostingRead):
 
 class SeedRead(_PostingRead):
     industries_served: list[str] | None
+    service_area: list[str] | None = Field(description="prefectures where the offer is available; null: anywhere")
 
     @classmethod
     def of(cls, seed: Seed) -> "SeedRead":
         """The public view of a seed."""
         return cls(id=seed.external_id, organization=OrganizationRef.of(seed.organization), title=seed.title,
                    description=seed.description, tags=seed.tags, industries_served=seed.industries_served,
-                   updated_at=seed.updated_at)
+                   service_area=seed.service_area, updated_at=seed.updated_at)

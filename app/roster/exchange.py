@@ -24,12 +24,12 @@ ORG_COLUMNS = ("name", "name_en", "member_type", "roles", "support_type", "prefe
                "capital_jpy", "employees", "founded_year", "description", "website", "certifications")
 CONTACT_KEYS = ("name", "email", "phone")
 NEED_KEYS = ("id", "title", "description", "budget_jpy", "tags")
-SEED_KEYS = ("id", "title", "description", "tags", "industries_served")
+SEED_KEYS = ("id", "title", "description", "tags", "industries_served", "service_area")
 POSTING_REQUIRED = ("id", "title", "description")
 # Per kind: the keys the format knows, and those stored in columns of their own.
 POSTING_FIELDS = {
     "needs": (NEED_KEYS, ("title", "description", "budget_jpy", "tags")),
-    "seeds": (SEED_KEYS, ("title", "description", "tags", "industries_served")),
+    "seeds": (SEED_KEYS, ("title", "description", "tags", "industries_served", "service_area")),
 }
 PostingT = TypeVar("PostingT", Need, Seed)
 
@@ -254,7 +254,7 @@ def need_record(need: Need) -> dict[str, Any]:
 def seed_record(seed: Seed) -> dict[str, Any]:
     """One seed in the exchange format."""
     values = {"id": seed.external_id, "title": seed.title, "description": seed.description,
-              "tags": seed.tags, "industries_served": seed.industries_served}
+              "tags": seed.tags, "industries_served": seed.industries_served, "service_area": seed.service_area}
     return _emit(SEED_KEYS, POSTING_REQUIRED, seed.source_keys, values, seed.extra)
 
 

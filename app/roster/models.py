@@ -90,4 +90,6 @@ class Seed(PostingMixin, Base):
 
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     industries_served: Mapped[list[str] | None] = mapped_column(JSON)
+    # Prefectures where the offer is available; None or empty: anywhere.
+    service_area: Mapped[list[str] | None] = mapped_column(JSON)
     organization: Mapped[Organization] = relationship(back_populates="seeds")

@@ -32,10 +32,10 @@ ORG_COLUMNS = ("id", "name", "name_en", "member_type", "roles", "support_type", 
                "capital_jpy", "employees", "founded_year", "description", "website", "contact_name",
                "contact_email", "contact_phone", "certifications")
 NEED_COLUMNS = ("organization_id", "id", "title", "description", "budget_jpy", "tags")
-SEED_COLUMNS = ("organization_id", "id", "title", "description", "tags", "industries_served")
+SEED_COLUMNS = ("organization_id", "id", "title", "description", "tags", "industries_served", "service_area")
 SHEETS = {"organizations": ORG_COLUMNS, "needs": NEED_COLUMNS, "seeds": SEED_COLUMNS}
 # Every column that holds a list, in any sheet: all of them use the one list rule of app.roster.cells.
-LIST_COLUMNS = {"roles", "tags", "industries_served", "certifications"}
+LIST_COLUMNS = {"roles", "tags", "industries_served", "service_area", "certifications"}
 INT_COLUMNS = {"capital_jpy", "employees", "founded_year", "budget_jpy"}
 # Ids, closed vocabularies and values that cannot hold blanks: blanks around them are typing slips. Other text
 # is read exactly as written, so an export reads back unchanged.

@@ -196,6 +196,11 @@ def _check_posting(where: str, rec: dict[str, Any], kind: str, out: list[Problem
         for letter in rec.get("industries_served") or []:
             if isinstance(letter, str) and letter not in INDUSTRIES:
                 out.append(Problem(where, "industries_served", f"unknown JSIC major division {_shown(letter)} (A..T)"))
+        _check_str_list(where, rec, "service_area", out)
+        for prefecture in rec.get("service_area") or []:
+            if isinstance(prefecture, str) and prefecture not in PREFECTURES:
+                out.append(Problem(where, "service_area", f"unknown prefecture {_shown(prefecture)}; write one of "
+                                                          "the 47 prefectures in kanji, like 福岡県"))
 
 
 def _check_id(where: str, rec: dict[str, Any], field: str, seen: dict[str, str], out: list[Problem]) -> str | None:

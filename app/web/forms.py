@@ -27,6 +27,7 @@ class PostingForm:
     tags: str = ""
     budget_jpy: str = ""
     industries_served: list[str] = field(default_factory=list)
+    service_area: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     lang: str = PAGE_DEFAULT  # of the error messages
 
@@ -39,6 +40,7 @@ class PostingForm:
             form.budget_jpy = "" if posting.budget_jpy is None else str(posting.budget_jpy)
         else:
             form.industries_served = list(posting.industries_served or ())
+            form.service_area = list(posting.service_area or ())
         return form
 
     def values(self) -> dict[str, Any]:
@@ -53,6 +55,8 @@ class PostingForm:
             values["budget_jpy"] = int(budget) if budget.isdigit() else None
         else:
             values["industries_served"] = self.industries_served or None
+            # Nothing ticked is "anywhere", stored as null like an absent key in the exchange format.
+            values["service_area"] = self.service_area or None
         return values
 
     def _parse(self, create: bool) -> BaseModel | None:

@@ -13,7 +13,7 @@ from app.matches.dependencies import EngineDep
 from app.organizations import service as organization_service
 from app.postings import service as posting_service
 from app.roster.models import Need, Organization, Seed
-from app.roster.vocab import INDUSTRIES
+from app.roster.vocab import INDUSTRIES, KYUSHU, PREFECTURES
 from app.web import session as web_session
 from app.web import views
 from app.web.forms import PostingForm
@@ -24,6 +24,7 @@ Kind = Literal["need", "seed"]
 MATCHES_PER_NEED = 5
 MATCHES_PER_SEED = 3
 Csrf = Annotated[str, Form(max_length=100)]
+PREFECTURE_CHOICES = list(KYUSHU) + [p for p in PREFECTURES if p not in KYUSHU]
 
 
 def load_posting(db_session: SessionDep, kind: str, posting_id: str) -> Need | Seed:
@@ -60,7 +61,7 @@ def my_page(visitor: VisitorDep, db_session: SessionDep, engine: EngineDep,
 def _form_page(visitor: Visitor, form: PostingForm, action: str, posting: Need | Seed | None,
                status_code: int = 200) -> Response:
     return page(visitor, "posting_form.html", form=form, action=action, posting=posting, industries=INDUSTRIES,
-                status_code=status_code)
+                prefectures=PREFECTURE_CHOICES, kyushu=KYUSHU, status_code=status_code)
 
 
 @router.get("/me/{kind}s/new", name="new_posting")
@@ -72,9 +73,10 @@ def new_posting_form(kind: Kind, visitor: VisitorDep, db_session: SessionDep) ->
 
 
 def _read_form(visitor: Visitor, kind: str, title: str, description: str, tags: str, budget_jpy: str,
-               industries_served: list[str]) -> PostingForm:
+               industries_served: list[str], service_area: list[str]) -> PostingForm:
     return PostingForm(kind, title, description, tags, budget_jpy if kind == "need" else "",
-                       industries_served if kind == "seed" else [], lang=visitor.lang)
+                       industries_served if kind == "seed" else [], service_area if kind == "seed" else [],
+                       lang=visitor.lang)
 
 
 Title = Annotated[str, Form(max_length=1000)]
@@ -82,18 +84,20 @@ Body = Annotated[str, Form(max_length=20000)]
 Tags = Annotated[str, Form(max_length=2000)]
 Budget = Annotated[str, Form(max_length=30)]
 Served = Annotated[list[str], Form(max_length=20)]
+Area = Annotated[list[str], Form(max_length=47)]
 
 
 @router.post("/me/{kind}s/new")
 def create_posting(kind: Kind, visitor: VisitorDep, db_session: SessionDep, csrf: Csrf = "", title: Title = "",
                    description: Body = "", tags: Tags = "", budget_jpy: Budget = "",
-                   industries_served: Served = []) -> Response:  # noqa: B006 - FastAPI copies defaults
+                   industries_served: Served = [],  # noqa: B006 - FastAPI copies defaults
+                   service_area: Area = []) -> Response:  # noqa: B006
     """Add a need or seed to the member's list."""
     web_session.check_csrf(visitor.session, csrf)
     found = _member(visitor, db_session)
     if found is None:
         return redirect(visitor, login_url(f"/me/{kind}s/new"))
-    form = _read_form(visitor, kind, title, description, tags, budget_jpy, industries_served)
+    form = _read_form(visitor, kind, title, description, tags, budget_jpy, industries_served, service_area)
     posting_in = form.for_create()
     if posting_in is None:
         return _form_page(visitor, form, f"/me/{kind}s/new", None, status_code=422)
@@ -128,14 +132,15 @@ def edit_posting_form(kind: Kind, posting_id: str, visitor: VisitorDep, db_sessi
 @router.post("/me/{kind}s/{posting_id}/edit")
 def update_posting(kind: Kind, posting_id: str, visitor: VisitorDep, db_session: SessionDep, csrf: Csrf = "",
                    title: Title = "", description: Body = "", tags: Tags = "", budget_jpy: Budget = "",
-                   industries_served: Served = []) -> Response:  # noqa: B006 - FastAPI copies defaults
+                   industries_served: Served = [],  # noqa: B006 - FastAPI copies defaults
+                   service_area: Area = []) -> Response:  # noqa: B006
     """Save the form."""
     web_session.check_csrf(visitor.session, csrf)
     action = f"/me/{kind}s/{posting_id}/edit"
     posting = _editable(visitor, db_session, kind, posting_id)
     if posting is None:
         return redirect(visitor, login_url(action))
-    form = _read_form(visitor, kind, title, description, tags, budget_jpy, industries_served)
+    form = _read_form(visitor, kind, title, description, tags, budget_jpy, industries_served, service_area)
     posting_in = form.for_update()
     if posting_in is None:
         return _form_page(visitor, form, action, posting, status_code=422)

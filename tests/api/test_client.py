@@ -22,7 +22,7 @@ def test_sync_client_reads_matches_and_writes(matching_client: TestClient, world
     found = lab.needs.matches("N-A1", limit=10)
     assert [m.seed for m in found.matches] == ["S-C1"]  # the lab's region by default
     everywhere = lab.needs.matches("N-A1", limit=2, prefecture="all", industry="all")
-    assert [m.seed for m in everywhere.matches] == ["S-B1", "S-C1"]
+    assert [m.seed for m in everywhere.matches] == ["S-B1", "S-D1"]
     assert everywhere.matches[0].organization.id == "ORG-B"
     assert [o.id for o in lab.organizations.list().items] == ["ORG-A", "ORG-C"]
     assert lab.organizations.get("ORG-A").contact is None

@@ -22,16 +22,16 @@ def _feedback(client: TestClient, world: World, role: str, need: str, seed: str,
 
 def test_not_relevant_and_met_pairs_are_not_suggested_again_unless_asked(matching_client: TestClient,
                                                                          world: World) -> None:
-    assert _seeds(matching_client, world, "member") == ["S-B1", "S-C1", "S-D1"]
+    assert _seeds(matching_client, world, "member") == ["S-B1", "S-D1", "S-C1"]
     _feedback(matching_client, world, "member", "N-A1", "S-B1", "not_relevant")
     _feedback(matching_client, world, "member", "N-A1", "S-C1", "met")
     _feedback(matching_client, world, "member", "N-A1", "S-D1", "interested")
 
     assert _seeds(matching_client, world, "member") == ["S-D1"]
-    assert _seeds(matching_client, world, "member", include_seen="true") == ["S-B1", "S-C1", "S-D1"]
+    assert _seeds(matching_client, world, "member", include_seen="true") == ["S-B1", "S-D1", "S-C1"]
     # Only the member that said so: others still get the pair.
-    assert _seeds(matching_client, world, "other_member") == ["S-B1", "S-C1", "S-D1"]
-    assert _seeds(matching_client, world, "secretariat") == ["S-B1", "S-C1", "S-D1"]
+    assert _seeds(matching_client, world, "other_member") == ["S-B1", "S-D1", "S-C1"]
+    assert _seeds(matching_client, world, "secretariat") == ["S-B1", "S-D1", "S-C1"]
 
     # The latest word counts: a pair taken up again comes back.
     _feedback(matching_client, world, "member", "N-A1", "S-B1", "interested")
@@ -42,11 +42,11 @@ def test_a_meeting_the_secretariat_recorded_is_not_suggested_to_the_pairs_member
                                                                                   world: World) -> None:
     _feedback(matching_client, world, "secretariat", "N-A1", "S-C1", "met")  # e.g. from an event's outcomes
     assert _seeds(matching_client, world, "member") == ["S-B1", "S-D1"]
-    assert _seeds(matching_client, world, "member", include_seen="true") == ["S-B1", "S-C1", "S-D1"]
-    assert _seeds(matching_client, world, "other_member") == ["S-B1", "S-C1", "S-D1"]  # not one of the pair
+    assert _seeds(matching_client, world, "member", include_seen="true") == ["S-B1", "S-D1", "S-C1"]
+    assert _seeds(matching_client, world, "other_member") == ["S-B1", "S-D1", "S-C1"]  # not one of the pair
     # The member's own later word wins over the secretariat's.
     _feedback(matching_client, world, "member", "N-A1", "S-C1", "interested")
-    assert _seeds(matching_client, world, "member") == ["S-B1", "S-C1", "S-D1"]
+    assert _seeds(matching_client, world, "member") == ["S-B1", "S-D1", "S-C1"]
 
 
 def test_the_seen_pair_is_hidden_from_the_seed_side_and_from_partners(matching_client: TestClient,

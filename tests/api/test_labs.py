@@ -40,8 +40,8 @@ def test_lab_matches_default_to_its_region_unless_asked(matching_client: TestCli
         return [m["seed"] for m in response.json()["matches"]]
 
     assert seeds() == ["S-C1"]
-    assert seeds(prefecture="all", industry="all") == ["S-B1", "S-C1", "S-D1"]
-    assert seeds(industry="all") == ["S-C1", "S-D1"]
+    assert seeds(prefecture="all", industry="all") == ["S-B1", "S-D1", "S-C1"]
+    assert seeds(industry="all") == ["S-D1", "S-C1"]
     found = matching_client.get("/v1/search", params={"q": "工場の稼働監視"}, headers=world.headers("lab")).json()
     assert {m["organization"]["prefecture"] for m in found["matches"]} == {"福岡県"}
 

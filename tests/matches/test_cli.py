@@ -153,3 +153,57 @@ def test_eval_refuses_qrels_that_name_nothing_in_the_roster(cli_env: dict[str, s
         {"need": "D-N-0001", "seed": "D-S-0054", "grade": 2}]})
     result = _eval(_write(tmp_path, "roster.json", ROSTER), qrels)
     _assert_clean_failure(result, "warning: 1 of 1 judgment(s)", "belongs to this roster")
+
+
+VARIANT = {"format": "iotmatch/need-variant-v1", "needs": [
+    {"id": "N-A1", "title": "Are our old machines running?",
+     "description": "Nobody knows when the old machines stood still; we want to see it from the office."},
+    {"id": "N-B1", "title": "Paper sales reports", "description": "We want to enter daily sales reports on tablets.",
+     "tags": ["paperless"]}]}
+
+
+def test_eval_reports_each_variant_beside_the_roster_on_the_same_judgments(cli_env: dict[str, str],
+                                                                           tmp_path: Path) -> None:
+    roster = _write(tmp_path, "roster.json", ROSTER)
+    qrels = _write(tmp_path, "qrels.json", {"format": QRELS_FORMAT, "judgments": GOOD_JUDGMENTS})
+    variant = _write(tmp_path, "plain.json", VARIANT)
+    result = runner.invoke(cli, ["eval", "--roster", str(roster), "--qrels", str(qrels),
+                                 "--variant", f"plain={variant}"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert metrics["fused"]["queries"] == 2  # the roster's own wording, as without variants
+    plain = metrics["variants"]["plain"]
+    assert plain["fused"]["queries"] == 2
+    assert set(plain["alone"]) == set(metrics["alone"])
+    table = metrics["side_by_side"]
+    assert table["fused"] == {"roster": metrics["fused"]["ndcg@10"], "plain": plain["fused"]["ndcg@10"]}
+    assert set(table) == {"fused", *(f"{c} alone" for c in metrics["alone"]),
+                          *(f"without {c}" for c in metrics["without"])}
+    # The variant is ranked as a roster whose needs were written that way in the first place.
+    rewritten = copy.deepcopy(ROSTER)
+    for org in rewritten["organizations"]:
+        for need in org["needs"]:
+            new = next((n for n in VARIANT["needs"] if n["id"] == need["id"]), None)
+            if new:
+                need.update(title=new["title"], description=new["description"], tags=new.get("tags", []))
+    alone = json.loads(_eval(_write(tmp_path, "rewritten.json", rewritten), qrels).stdout)
+    assert {k: alone[k] for k in ("fused", "alone", "without")} == {k: plain[k] for k in ("fused", "alone", "without")}
+
+
+@pytest.mark.parametrize(("option", "content", "expected"), [
+    ("plain", None, "write NAME=FILE"),
+    ("plain={path}", {"needs": [{"id": "N-A1", "title": " "}]},
+     ["need 0 / title: must be a non-empty string", "need 0 / description:", "nothing was evaluated"]),
+    ("plain={path}", {"format": "iotmatch/need-variant-v1"}, "needs: missing"),
+    ("plain={path}", "not json", "is not JSON"),
+    ("roster={path}", VARIANT, "the name 'roster' is taken"),
+], ids=["no-file", "empty-fields", "no-needs", "not-json", "reserved-name"])
+def test_eval_rejects_an_unusable_variant_before_any_slow_step(cli_env: dict[str, str], tmp_path: Path, option: str,
+                                                               content: Any, expected: str | list[str]) -> None:
+    path = _write(tmp_path, "variant.json", content if content is not None else "{}")
+    qrels = _write(tmp_path, "qrels.json", {"format": QRELS_FORMAT, "judgments": GOOD_JUDGMENTS})
+    # The roster does not exist: the variant is checked first.
+    result = runner.invoke(cli, ["eval", "--roster", str(tmp_path / "absent.json"), "--qrels", str(qrels),
+                                 "--variant", option.format(path=path)])
+    _assert_clean_failure(result, *([expected] if isinstance(expected, str) else expected))
+    assert "absent.json" not in result.output

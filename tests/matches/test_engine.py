@@ -1,11 +1,13 @@
 """The engine stays current with the database and trusts no stale or corrupt snapshot."""
 
 import copy
+import re
+import unicodedata
 from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -13,8 +15,10 @@ from app.db import utcnow
 from app.errors import NotFound
 from app.matches.engine import Filters, MatchingEngine
 from app.matches.models import EmbeddingCache
+from app.matches.service import match_payload
+from app.matches.vectors import text_hash
 from app.roster.exchange import import_roster
-from app.roster.models import Seed
+from app.roster.models import Need, Seed
 from embeddings.encoder import SentenceTransformerEncoder
 from embeddings.snapshot import read_manifest
 from matching.vocabulary import load_vocabulary
@@ -98,8 +102,10 @@ def test_restart_reuses_snapshot_and_cached_vectors(session: Session, dev_roster
     session.commit()
     _engine(settings, encoder).rebuild(session)
     session.commit()
-    cached = session.scalar(select(func.count()).select_from(EmbeddingCache))
-    assert cached == 59 + 118
+    cached = set(session.scalars(select(EmbeddingCache.text_hash)))
+    postings = [*session.scalars(select(Need)), *session.scalars(select(Seed))]
+    assert len(postings) == 59 + 118
+    assert {text_hash(p.text) for p in postings} <= cached  # beside them: phrasings and need sentences
 
     counting = CountingEncoder(encoder)
     assert _engine(settings, counting).start(session) == "loaded snapshot"
@@ -177,6 +183,59 @@ def test_hnsw_index_ranks_like_the_exact_one(session: Session, dev_roster: dict[
     assert (exact.vectors["seed"].kind, approximate.vectors["seed"].kind) == ("flat", "hnsw")
     for need_id in list(exact.corpora["need"].docs)[:10]:
         assert [m.doc.id for m in approximate.match_need(need_id)] == [m.doc.id for m in exact.match_need(need_id)]
+
+
+def test_every_reason_on_the_dev_roster_quotes_only_words_both_texts_contain(
+        session: Session, dev_roster: dict[str, Any], settings: Settings,
+        encoder: SentenceTransformerEncoder) -> None:
+    import_roster(session, dev_roster)
+    session.commit()
+    engine = _engine(settings, encoder)
+    engine.rebuild(session)
+
+    def norm(text: str) -> str:
+        return unicodedata.normalize("NFKC", text).lower()
+
+    checked = 0
+    for need_id in sorted(engine.corpora["need"].docs):
+        need = engine.document("need", need_id)
+        for match in engine.match_need(need_id, limit=10):
+            payload = match_payload(engine, match, need.org.industry)
+            for reason in payload["reasons"]:
+                for word in reason.get("terms", ()):
+                    assert norm(word) in norm(need.text), (need_id, match.doc.id, word)
+                    assert norm(word) in norm(match.doc.text), (need_id, match.doc.id, word)
+                    checked += 1
+            # Quoted words in the sentence are shared words or concept labels, never an index form.
+            labels = {c.label_ja for c in engine.vocabulary.concepts.values()}
+            for quoted in re.findall(r"「([^」]+)」", payload["reason_text"]):
+                assert quoted in labels or (norm(quoted) in norm(need.text) and norm(quoted) in norm(match.doc.text)), \
+                    (need_id, match.doc.id, quoted)
+            assert "類似度" not in payload["reason_text"]
+    assert checked > 100
+
+
+def test_needs_and_searches_written_in_everyday_words_find_concepts_by_meaning(
+        session: Session, settings: Settings, encoder: SentenceTransformerEncoder) -> None:
+    from tests.api.conftest import ROSTER
+
+    roster = copy.deepcopy(ROSTER)
+    roster["organizations"][2]["needs"].append({
+        "id": "N-C2", "title": "畑の土がからからなのか、見ないと分からない",
+        "description": "毎朝畑を歩いて手で触って確かめています。"})
+    import_roster(session, roster)
+    session.commit()
+    engine = _engine(settings, encoder)
+    engine.rebuild(session)
+    tagging = engine.corpora["need"].taggings["N-C2"]
+    assert tagging.meaning, "no concept found by meaning"
+    assert "soil-sensing" in tagging.meaning  # named by no term of the text
+    assert all(0.5 <= w <= 1.0 for w in tagging.meaning.values())
+    assert not engine.corpora["seed"].taggings["S-B1"].meaning  # seeds name what they offer
+    assert engine.search("畑の土がからからなのか、見ないと分からない", limit=3)
+    off = _engine(settings.model_copy(update={"concept_threshold": 1.0}), encoder)
+    off.rebuild(session)
+    assert not off.corpora["need"].taggings["N-C2"].meaning
 
 
 class FailingEncoder(CountingEncoder):

@@ -128,16 +128,103 @@ def test_fused_channels_agree_with_the_per_document_evidence() -> None:
     matches = {m.doc.id: m for m in rank(Query.of(NEED), corpus, dense, Weights(), limit=10)}
     assert matches["S2"].channels["dense"] == pytest.approx(min(matches[i].channels["dense"] for i in dense))
     for match in matches.values():
-        structure, parts = structure_score(NEED, match.doc)
+        structure, parts = structure_score(NEED, match.doc, corpus.vocabulary.tag(NEED.text),
+                                           corpus.taggings[match.doc.id])
         assert match.channels["structure"] == pytest.approx(structure)
         assert match.structure == parts
         overlap = concept_overlap(corpus.vocabulary.tag(NEED.text), corpus.taggings[match.doc.id], VOCAB,
-                                  corpus.concept_stats)
+                                  corpus.concept_stats, Weights().concept_floor)
         assert match.channels["vocabulary"] == pytest.approx(overlap.score)
 
     needs = _corpus(NEED, Document("N2", "need", "観光客を増やしたい", "観光", VENDOR))
     seed = seeds[0]
     for match in rank(Query.of(seed), needs, {"N1": 0.5, "N2": 0.1}, Weights(), limit=10):
         assert match.doc.org.id != seed.org.id
-        structure, _ = structure_score(match.doc, seed)
+        structure, _ = structure_score(match.doc, seed, needs.taggings[match.doc.id], needs.vocabulary.tag(seed.text))
         assert match.channels["structure"] == pytest.approx(structure)
+
+
+def _all_reason_words(reasons: list[dict[str, object]]) -> list[str]:
+    return [str(t) for r in reasons if r["type"] == "shared_terms" for t in r["terms"]]  # type: ignore[attr-defined]
+
+
+def test_reasons_quote_words_as_both_texts_write_them_never_a_normal_form() -> None:
+    # Sudachi reads うまく as 旨い and センサ as センサー; neither text writes 旨い.
+    need = Document("N3", "need", "乾燥機の温度がうまく保てない", "乾燥機の温度センサで測るがうまく制御できない",
+                    USER)
+    seed = _seed("S1", VENDOR, "乾燥機の温度をうまく制御するIoTセンサー")
+    matches = rank(Query.of(need), _corpus(seed), {"S1": 0.5}, Weights(), limit=5)
+    reasons = build_reasons(matches[0], VOCAB, "E")
+    words = _all_reason_words(reasons)
+    assert "乾燥" in words
+    assert "旨い" not in words
+    for word in words:
+        assert word.lower() in need.text.lower()
+        assert word.lower() in seed.text.lower()
+    assert "旨い" not in reason_sentence(reasons)
+
+
+def test_latin_words_are_quoted_in_the_texts_case_and_whole() -> None:
+    need = Document("N4", "need", "IoT sensors for the barn", "We want sensors that maintain the barn climate.", USER)
+    seed = _seed("S1", VENDOR, "IoT sensor kit for barns")
+    matches = rank(Query.of(need), _corpus(seed), {"S1": 0.5}, Weights(), limit=5)
+    words = _all_reason_words(build_reasons(matches[0], VOCAB, "E"))
+    assert "IoT" in words  # as the texts write it, not the index's lower case
+    assert "sensor" in words  # one text writes its plural
+    assert "barn" in words
+    assert "maintain" not in words  # only one text has it
+
+
+LINKS = Vocabulary([
+    Concept("it-talent-shortage", "IT人材がいない", "lack of IT skills", "problem", ("詳しい人がいない",),
+            ("training",)),
+    Concept("training", "研修", "training", "support", ("研修",)),
+    # Security is linked from its own side: it matters where IT staff are short, but does not answer that.
+    Concept("cybersecurity", "サイバーセキュリティ", "cybersecurity", "application", ("ウイルス対策",),
+            ("it-talent-shortage",)),
+])
+
+
+def test_a_problem_is_said_to_be_answered_only_by_what_answers_that_problem() -> None:
+    corpus = Corpus(LINKS)
+    for seed in (_seed("S1", VENDOR, "ウイルス対策の導入"), _seed("S2", OTHER, "社員向けの研修")):
+        corpus.add(seed)
+    need = Document("N5", "need", "社内に詳しい人がいない", "パソコンに詳しい人がいない", USER)
+    matches = {m.doc.id: m for m in rank(Query.of(need), corpus, {"S1": 0.3, "S2": 0.3}, Weights(), limit=5)}
+    security = build_reasons(matches["S1"], LINKS, "E")
+    assert not [r for r in security if r["type"] == "solves"]
+    assert "サイバーセキュリティ" not in reason_sentence(security)
+    training = reason_sentence(build_reasons(matches["S2"], LINKS, "E"))
+    assert training.startswith("「IT人材がいない」の課題に「研修」で応えられます。")
+
+
+def test_closeness_of_content_is_said_in_plain_levels_not_as_a_cosine() -> None:
+    seeds = [_seed(f"S{i}", OTHER, f"観光案内アプリ その{i}") for i in range(12)]
+    dense = {s.id: 0.1 for s in seeds} | {"S0": 0.9}
+    matches = rank(Query.of(NEED), _corpus(*seeds), dense, Weights(), limit=12)
+    top = build_reasons(matches[0], VOCAB)
+    assert next(r for r in top if r["type"] == "semantic_similarity")["level"] == "high"
+    sentence = reason_sentence(top)
+    assert "内容が近いです（近さ：高い）" in sentence
+    assert "類似度" not in sentence
+    assert not any(ch.isdigit() for ch in sentence)
+    assert "closeness: high" in reason_sentence_en(top)
+    low = build_reasons(matches[-1], VOCAB)
+    assert next(r for r in low if r["type"] == "semantic_similarity")["level"] == "low"
+    assert "近さ：高い" not in reason_sentence(low)
+
+
+def test_an_english_only_seed_is_explained_to_a_japanese_member_in_japanese_labels() -> None:
+    english = _seed("S1", VENDOR, "Vibration sensors for predictive maintenance of presses")
+    matches = rank(Query.of(NEED), _corpus(english), {"S1": 0.5}, Weights(), limit=5)
+    sentence = reason_sentence(build_reasons(matches[0], VOCAB, "E"))
+    assert "「突発停止」の課題に「予知保全」で応えられます" in sentence
+    # Nothing shared but a loose relation: the Japanese sentence still says what the English seed is about.
+    other = Document("N9", "need", "予知保全を導入したい", "予知保全の仕組みを探しています", USER)
+    tourism = _seed("S2", VENDOR, "Vibration sensing kit for presses")
+    found = rank(Query.of(other), _corpus(tourism), {"S2": 0.5}, Weights(), limit=5)
+    sentence = reason_sentence(build_reasons(found[0], VOCAB, "E"))
+    assert "英語のシーズで、振動センシングを扱っています" in sentence
+    assert "Vibration" not in sentence
+    assert "英語" not in reason_sentence(build_reasons(rank(Query.of(other), _corpus(
+        _seed("S3", VENDOR, "振動センサー")), {"S3": 0.5}, Weights(), limit=5)[0], VOCAB, "E"))

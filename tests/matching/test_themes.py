@@ -69,3 +69,18 @@ def test_unmet_needs_by_prefecture_and_field() -> None:
         ("福岡県", "製造業", ["N3"]),
     ]
     assert weak_threshold(needs, 0.5) == 0.5 * 0.7  # median of the scores of needs with a match
+
+
+def test_english_needs_join_the_themes_of_what_they_are_about_not_one_of_their_own() -> None:
+    rng = np.random.default_rng(1)
+    topics = np.eye(8, dtype=np.float32)[:2] * 3
+    english = np.eye(8, dtype=np.float32)[7] * 6  # the direction multilingual vectors share per language
+    texts = CAMERA[:3] + FARM[:3] + ["Camera inspection of scratches", "Greenhouse watering by sensor"]
+    topic_of = [0, 0, 0, 1, 1, 1, 0, 1]
+    vectors = np.vstack([topics[t] + (english if i >= 6 else 0) + rng.normal(0, 0.2, 8).astype(np.float32)
+                         for i, t in enumerate(topic_of)])
+    items = [Item(f"N-{i}", "need", f"ORG-{i}", t[:10], t) for i, t in enumerate(texts)]
+    by_theme = {need: theme.id for theme in themes(items, vectors, VOCAB, 2) for need in theme.needs}
+    assert by_theme["N-6"] == by_theme["N-0"]  # English camera need with the Japanese camera needs
+    assert by_theme["N-7"] == by_theme["N-3"]
+    assert by_theme["N-0"] != by_theme["N-3"]

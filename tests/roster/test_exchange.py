@@ -1,6 +1,7 @@
 """Import and export of the exchange format through the service functions."""
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.roster.exchange import export_roster, import_roster
 from app.roster.models import Need, Organization, Seed
+from app.roster.spreadsheet import read_csv_folder, write_csv_folder
 from app.roster.validation import RosterInvalid, validate_roster
 
 
@@ -138,3 +140,30 @@ def test_ids_in_any_script_import_and_export_unchanged(session: Session) -> None
     roster = {"format": "kyushu-iot-community/v1", "organizations": [_minimal("Org.2"), _minimal("会員_01")]}
     import_roster(session, roster)
     assert export_roster(session) == roster
+
+
+def test_service_area_round_trips_through_json_and_csv(session: Session, tmp_path: Path) -> None:
+    org = _minimal()
+    org["seeds"] = [{"id": "S-1", "title": "出張相談", "description": "専門家が伺います。",
+                     "service_area": ["福岡県", "佐賀県"]},
+                    {"id": "S-2", "title": "検査装置", "description": "画像で検査。"}]
+    roster = {"format": "kyushu-iot-community/v1", "organizations": [org]}
+    import_roster(session, roster)
+    assert session.scalars(select(Seed.service_area).order_by(Seed.external_id)).all() == [["福岡県", "佐賀県"], None]
+    assert export_roster(session) == roster  # absent stays absent: anywhere
+
+    folder = tmp_path / "csv"
+    write_csv_folder(roster, folder)
+    assert "service_area" in (folder / "seeds.csv").read_text(encoding="utf-8").splitlines()[0]
+    data, problems = read_csv_folder(folder)
+    assert problems == []
+    seeds = data["organizations"][0]["seeds"]
+    assert [s.get("service_area") for s in seeds] == [["福岡県", "佐賀県"], None]
+
+
+def test_a_service_area_names_prefectures() -> None:
+    org = _minimal()
+    org["seeds"] = [{"id": "S-1", "title": "t", "description": "d", "service_area": ["福岡県", "Kyushu"]}]
+    problems = validate_roster({"format": "kyushu-iot-community/v1", "organizations": [org]})
+    assert [(p.field, p.reason) for p in problems] == [
+        ("service_area", "unknown prefecture 'Kyushu'; write one of the 47 prefectures in kanji, like 福岡県")]

@@ -181,6 +181,30 @@ def test_a_member_adds_and_edits_a_need_through_the_forms(community: Community, 
     assert "倉庫と冷蔵庫の温湿度を遠隔で見守りたい" in client.get("/me").text
 
 
+
+def test_a_member_says_where_a_seed_is_offered_through_the_form(community: Community, client: TestClient) -> None:
+    sign_in(client, community.keys["other"])
+    token = csrf_of(client, "/me/seeds/new")
+    form = client.get("/me/seeds/new").text
+    assert 'name="service_area" value="佐賀県"' in form
+    response = client.post("/me/seeds/new", data={
+        "title": "鶏舎の見回り代行", "description": "夜間の鶏舎を見回ります。", "service_area": ["鹿児島県", "宮崎県"],
+        "csrf": token}, follow_redirects=False)
+    assert response.headers["location"] == "/me?saved=1"
+    seed_id = re.search(r'id="seed-([^"]+)">鶏舎の見回り代行 ', client.get("/me").text)
+    assert seed_id
+    edit = client.get(f"/me/seeds/{seed_id.group(1)}/edit").text
+    assert re.search(r'value="宮崎県" checked', edit)
+    assert re.search(r'value="鹿児島県" checked', edit)
+    assert not re.search(r'value="福岡県" checked', edit)
+    shown = client.get(f"/postings/seed/{seed_id.group(1)}").text
+    assert "提供できる地域" in shown
+    # Nothing ticked: available anywhere again.
+    client.post(f"/me/seeds/{seed_id.group(1)}/edit", data={
+        "title": "鶏舎の見回り代行", "description": "夜間の鶏舎を見回ります。", "csrf": token}, follow_redirects=False)
+    assert "提供できる地域" not in client.get(f"/postings/seed/{seed_id.group(1)}").text
+
+
 def test_the_dashboard_is_the_secretariats(community: Community, client: TestClient) -> None:
     assert client.get("/dashboard", follow_redirects=False).headers["location"] == "/signin?next=/dashboard"
     sign_in(client, community.keys["member"])
