@@ -199,9 +199,11 @@ the machine was shared with other work while it ran.
 | --- | --- | --- | --- |
 {rows}
 
-Where the time goes in one stored-need match: ranking 10k seeds takes {ranking_ms} ms at the median (one
-10k×512 matrix product for the dense channel, BM25 over Sudachi tokens, concept and
-structure scores as numpy arrays, then full evidence and reasons for the top rows only).
+Where the time goes in one stored-need match: ranking 10k seeds takes {ranking_ms} ms at the median (two
+10k×512 matrix products for the dense channel, the query's and, for feedback, the query moved toward its
+best document; BM25 over Sudachi tokens, concept and structure scores as numpy arrays, then full
+evidence and reasons for the top rows only; the need's concepts found by meaning are found when it is
+stored, not per request).
 The support programs suggested for each of the 10 pairs add {programs_ms} ms (the programs the
 need's text is relevant to are found once per request, then only those are judged per pair);
 clients that need only the ranking pass `programs=false`. The rest is the HTTP stack (compare
