@@ -37,6 +37,8 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 def test_every_operation_conforms_to_the_schema(api_settings: Settings, world: World, session: Session,
                                                 encoder: SentenceTransformerEncoder, vocabulary: Vocabulary) -> None:
     engine = MatchingEngine(api_settings, encoder, vocabulary)
+    engine.start(session)  # the model's concept phrasings embedded up front, as the server's start does
+    session.commit()
     statuses: Counter[tuple[str, int]] = Counter()
     refused: set[str] = set()
     with TestClient(create_app(api_settings, engine)) as client:  # runs the lifespan: database and engine ready
