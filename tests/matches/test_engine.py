@@ -47,6 +47,15 @@ class CountingEncoder:
         return self.inner.encode_documents(texts)
 
 
+def _import_with_new_seed(session: Session, roster: dict[str, Any]) -> None:
+    """Import the roster again with NEW_SEED added to a hardware vendor, and commit."""
+    changed = copy.deepcopy(roster)
+    vendor = next(o for o in changed["organizations"] if "vendor_hw" in o["roles"])
+    vendor["seeds"].append(NEW_SEED)
+    import_roster(session, changed)
+    session.commit()
+
+
 def _engine(settings: Settings, encoder: Any) -> MatchingEngine:
     return MatchingEngine(settings, encoder, load_vocabulary(VOCABULARY))
 
@@ -79,11 +88,7 @@ def test_imported_seed_is_matched_by_the_next_request_without_rebuild(
     engine.rebuild(session)
     embedded_at_start = counting.documents
 
-    changed = copy.deepcopy(dev_roster)
-    vendor = next(o for o in changed["organizations"] if "vendor_hw" in o["roles"])
-    vendor["seeds"].append(NEW_SEED)
-    import_roster(session, changed)
-    session.commit()
+    _import_with_new_seed(session, dev_roster)
 
     assert engine.sync(session)
     assert counting.documents == embedded_at_start + 1  # only the new text
@@ -257,11 +262,7 @@ def test_a_failed_sync_never_leaves_a_document_without_its_vector(
     failing = FailingEncoder(encoder)
     engine = _engine(settings, failing)
     engine.rebuild(session)
-    changed = copy.deepcopy(dev_roster)
-    vendor = next(o for o in changed["organizations"] if "vendor_hw" in o["roles"])
-    vendor["seeds"].append(NEW_SEED)
-    import_roster(session, changed)
-    session.commit()
+    _import_with_new_seed(session, dev_roster)
 
     failing.failing = True
     with pytest.raises(RuntimeError):
