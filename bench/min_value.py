@@ -19,6 +19,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
 
 from bench.roster_engine import roster_engine  # noqa: E402
+from bench.schedule_bench import write_docs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {
@@ -70,15 +71,6 @@ def markdown(results: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def write_docs(path: Path, text: str) -> None:
-    doc = path.read_text(encoding="utf-8")
-    if DOCS_BEGIN not in doc or DOCS_END not in doc:
-        raise SystemExit(f"{path} has no {DOCS_BEGIN} … {DOCS_END} block")
-    head, rest = doc.split(DOCS_BEGIN, 1)
-    _, tail = rest.split(DOCS_END, 1)
-    path.write_text(f"{head}{DOCS_BEGIN}\n{text}\n{DOCS_END}{tail}", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared",
@@ -100,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     if args.docs:
-        write_docs(args.docs, table)
+        write_docs(args.docs, table, DOCS_BEGIN, DOCS_END)
     return 0
 
 

@@ -420,14 +420,14 @@ def markdown(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def write_docs(path: Path, text: str) -> None:
-    """Replace the benchmark block of the document."""
+def write_docs(path: Path, text: str, begin: str = DOCS_BEGIN, end: str = DOCS_END) -> None:
+    """Replace the document's block between the begin and end markers (this bench's by default)."""
     doc = path.read_text(encoding="utf-8")
-    if DOCS_BEGIN not in doc or DOCS_END not in doc:
-        raise SystemExit(f"{path} has no {DOCS_BEGIN} … {DOCS_END} block")
-    head, rest = doc.split(DOCS_BEGIN, 1)
-    _, tail = rest.split(DOCS_END, 1)
-    path.write_text(f"{head}{DOCS_BEGIN}\n{text}\n{DOCS_END}{tail}", encoding="utf-8")
+    if begin not in doc or end not in doc:
+        raise SystemExit(f"{path} has no {begin} … {end} block")
+    head, rest = doc.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{begin}\n{text}\n{end}{tail}", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
