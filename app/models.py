@@ -6,6 +6,7 @@ from app.events.models import Event, EventCandidate, EventMeeting, EventParticip
 from app.feedback.models import Feedback
 from app.labs.models import Lab
 from app.matches.models import EmbeddingCache
+from app.notifications.models import OutboxMessage
 from app.programs.models import ProgramRecord, ProgramRevision
 from app.roster.ids import IdCounter
 from app.roster.models import Need, Organization, Seed
@@ -27,6 +28,7 @@ __all__ = [
     "Lab",
     "Need",
     "Organization",
+    "OutboxMessage",
     "ProgramRecord",
     "ProgramRevision",
     "Seed",

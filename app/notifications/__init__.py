@@ -1,0 +1,1 @@
+"""Notifications: e-mails and webhooks kept in an outbox until a worker delivers them."""
