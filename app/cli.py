@@ -212,12 +212,14 @@ def serve_command(
 
 
 def _register_subcommands() -> None:
+    from app.accounts import cli as accounts_cli
     from app.auth import cli as keys_cli
     from app.events import cli as events_cli
     from app.labs import cli as labs_cli
     from app.matches import cli as match_cli
     from app.programs import cli as programs_cli
 
+    accounts_cli.register(cli)
     keys_cli.register(cli)
     events_cli.register(cli)
     labs_cli.register(cli)

@@ -1,5 +1,6 @@
 """Every ORM model, imported in one place so metadata is complete for Alembic and tests."""
 
+from app.accounts.models import Invitation, Person, SignInLink
 from app.auth.models import ApiKey
 from app.db import Base
 from app.events.models import Event, EventCandidate, EventMeeting, EventParticipant, EventRequest, EventSlot
@@ -25,13 +26,16 @@ __all__ = [
     "EventSlot",
     "Feedback",
     "IdCounter",
+    "Invitation",
     "Lab",
     "Need",
     "Organization",
     "OutboxMessage",
+    "Person",
     "ProgramRecord",
     "ProgramRevision",
     "Seed",
     "SeedLoad",
+    "SignInLink",
     "WebSignIn",
 ]
