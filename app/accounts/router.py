@@ -37,8 +37,8 @@ def landing(role: str) -> str:
 
 
 def _base_url(visitor: Visitor) -> str:
-    """The start of the links in e-mails: the service's address as this visitor reached it."""
-    return str(visitor.request.base_url)
+    """The start of the links in e-mails: the service's address as members reach it (IOTMATCH_PUBLIC_URL)."""
+    return str(visitor.request.app.state.settings.public_url)
 
 
 def _throttled(visitor: Visitor, email: str) -> int | None:

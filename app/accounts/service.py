@@ -8,7 +8,6 @@ the e-mails that carry them are queued in the outbox in the same transaction.
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -20,6 +19,7 @@ from app.accounts.models import Invitation, Person, SignInLink
 from app.db import utcnow
 from app.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
 from app.messages import error
+from app.notifications.mail import render_email
 from app.notifications.outbox import enqueue_email
 from app.roster.models import Organization
 from app.web.models import WebSignIn
@@ -97,27 +97,6 @@ def _url(base_url: str, path: str, token: str) -> str:
     return f"{base_url.rstrip('/')}{path}?{urlencode({'token': token})}"
 
 
-@dataclass(frozen=True)
-class Mail:
-    """An e-mail's subject and bodies in one language."""
-
-    subject: str
-    text: str
-    html: str | None = None
-
-
-def _sign_in_mail(lang: str, url: str, minutes: int) -> Mail:
-    from app.accounts.mail import sign_in_mail
-
-    return sign_in_mail(lang, url=url, minutes=minutes)
-
-
-def _invitation_mail(lang: str, url: str, member: str, inviter: str, days: int) -> Mail:
-    from app.accounts.mail import invitation_mail
-
-    return invitation_mail(lang, url=url, member=member, inviter=inviter, days=days)
-
-
 def request_sign_in(db_session: Session, *, email: str, lang: str, base_url: str, now: datetime | None = None,
                     lifetime: timedelta = LINK_LIFETIME) -> bool:
     """E-mail a one-time sign-in link to the address if it signs anyone in; True if one was queued.
@@ -133,8 +112,9 @@ def request_sign_in(db_session: Session, *, email: str, lang: str, base_url: str
     link = SignInLink(token_hash=hash_token(token), email=email, created_at=now, expires_at=now + lifetime)
     db_session.add(link)
     db_session.flush()
-    mail = _sign_in_mail(lang, _url(base_url, LINK_PATH, token), int(lifetime.total_seconds() // 60))
-    enqueue_email(db_session, to=email, subject=mail.subject, text=mail.text, html=mail.html,
+    subject, text, html = render_email("sign_in", lang, url=_url(base_url, LINK_PATH, token),
+                                       minutes=int(lifetime.total_seconds() // 60))
+    enqueue_email(db_session, to=email, subject=subject, text=text, html=html,
                   idempotency_key=f"sign-in-link-{link.id}")
     return True
 
@@ -232,9 +212,9 @@ def invite(db_session: Session, *, inviter: Person, email: str, lang: str, base_
                             created_at=now, expires_at=now + INVITATION_LIFETIME)
     db_session.add(invitation)
     db_session.flush()
-    mail = _invitation_mail(lang, _url(base_url, INVITATION_PATH, token), org.name, inviter.email,
-                            INVITATION_LIFETIME.days)
-    enqueue_email(db_session, to=email, subject=mail.subject, text=mail.text, html=mail.html,
+    subject, text, html = render_email("invitation", lang, url=_url(base_url, INVITATION_PATH, token),
+                                       member=org.name, inviter=inviter.email, days=INVITATION_LIFETIME.days)
+    enqueue_email(db_session, to=email, subject=subject, text=text, html=html,
                   idempotency_key=f"invitation-{invitation.id}")
     return invitation
 
