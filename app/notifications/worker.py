@@ -5,9 +5,10 @@ process, `iotmatch worker`; several may run at once on one database.
 
 Each cycle a worker:
 
-1. claims up to IOTMATCH_WORKER_BATCH_SIZE due messages in one short statement: it writes its claim id and a
-   lease (locked_until) on them. On PostgreSQL the statement picks rows with `FOR UPDATE SKIP LOCKED`, so two
-   workers never claim the same row; SQLite runs one writer at a time, so the statement is atomic there too.
+1. claims up to IOTMATCH_WORKER_BATCH_SIZE due messages in one short transaction: it writes its claim id and a
+   lease (locked_until) on them. On PostgreSQL it picks the rows with `SELECT … FOR UPDATE SKIP LOCKED`, so two
+   workers never claim the same row; on SQLite one UPDATE statement picks and claims them, atomic because SQLite
+   runs one writer at a time.
    A claim whose lease ran out (its worker died) may be claimed again.
 2. for each claimed message: takes it (counts the attempt and renews the lease, only while the claim is still
    its own), sends it, and at once marks it sent in a transaction of its own. A crash between the send and
@@ -186,14 +187,19 @@ class Worker:
         claim_id = f"{self.name}:{uuid.uuid4().hex[:12]}"
         due = (select(OutboxMessage.id).where(_claimable(now))
                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(self.settings.worker_batch_size))
+        lease = now + timedelta(seconds=self.settings.worker_lease_seconds)
         with self.session_factory() as session, session.begin():
             if session.get_bind().dialect.name == "postgresql":
-                due = due.with_for_update(skip_locked=True)
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(due.scalar_subquery()), _claimable(now))
-                .values(claimed_by=claim_id, locked_until=now + timedelta(seconds=self.settings.worker_lease_seconds))
-                .execution_options(synchronize_session=False))
+                # Lock the batch's rows, passing over those another worker's claim holds at this moment; a
+                # LIMIT inside the UPDATE's own subquery may be evaluated more than once, so it is done apart.
+                ids = list(session.scalars(due.with_for_update(skip_locked=True)))
+                chosen = OutboxMessage.id.in_(ids)
+            else:
+                # SQLite: one statement, atomic (one writer at a time), so no other worker claims in between.
+                chosen = OutboxMessage.id.in_(due.scalar_subquery())
+            session.execute(update(OutboxMessage).where(chosen, _claimable(now))
+                            .values(claimed_by=claim_id, locked_until=lease)
+                            .execution_options(synchronize_session=False))
         with self.session_factory() as session:
             return claim_id, list(session.scalars(
                 select(OutboxMessage.id).where(OutboxMessage.claimed_by == claim_id)
