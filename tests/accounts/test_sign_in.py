@@ -216,11 +216,11 @@ def test_sign_in_requests_are_limited_per_address_and_per_client(limited_client:
         # An unknown address is counted the same way, so a 429 tells nothing about registration.
         assert [ask_for_link(client, STRANGER)[1].status_code
                 for _ in range(3)] == [429, 429, 429]  # the client's 4 a minute are spent (4 asked, 3 refused)
-    with TestClient(limited_client.app, base_url=BASE, client=("198.51.100.8", 5000)) as neighbour:
-        assert ask_for_link(neighbour, ICHIRO)[1].status_code == 200
-        assert ask_for_link(neighbour, HANAKO)[1].status_code == 429  # per address
-    smtp_server.wait_for_mail_to(ICHIRO)
-    smtp_server.settle()
+        with TestClient(limited_client.app, base_url=BASE, client=("198.51.100.8", 5000)) as neighbour:
+            assert ask_for_link(neighbour, ICHIRO)[1].status_code == 200
+            assert ask_for_link(neighbour, HANAKO)[1].status_code == 429  # per address
+        smtp_server.wait_for_mail_to(ICHIRO)
+        smtp_server.settle()
     assert len(smtp_server.to(HANAKO)) == 2
 
 
