@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Invitation, Person, SignInLink
@@ -84,12 +85,16 @@ def person_for(db_session: Session, email: str) -> Person | None:
     org = roster_member(db_session, email)
     if org is None:
         return None
-    if person is None:
-        person = Person(email=email, role="member", organization=org)
-        db_session.add(person)
-    else:
+    if person is not None:
         person.role, person.organization, person.removed_at = "member", org, None
-    db_session.flush()
+        db_session.flush()
+        return person
+    try:
+        with db_session.begin_nested():  # a first sign-in racing with another of the same address
+            person = Person(email=email, role="member", organization=org)
+            db_session.add(person)
+    except IntegrityError:
+        person = _person(db_session, email)
     return person
 
 
