@@ -286,3 +286,18 @@ def test_the_api_key_sign_in_stays_for_the_secretariat(app_client: TestClient, w
     account = account_of(app_client)
     assert "APIキー" in account
     assert "同僚" not in account  # colleagues are people's, not keys'
+
+
+def test_in_english_the_page_and_the_mail_are_english(app_client: TestClient, smtp_server: Mailbox) -> None:
+    form = app_client.get("/signin", params={"lang": "en"})
+    assert "E-mail me a link" in form.text
+    _, sent = ask_for_link(app_client, ICHIRO)  # the lang cookie keeps English
+    assert "Check your e-mail" in sent.text
+    [mail] = smtp_server.wait_for_mail_to(ICHIRO)
+    assert mail["Subject"] == "Your sign-in link"
+    assert "It works once, for 15 minutes" in smtp_server.text(mail)
+    response = use_link(app_client, mailed_link(smtp_server, ICHIRO))
+    assert response.status_code == 303
+    account = app_client.get("/account").text
+    assert "Sign out everywhere" in account
+    assert "Invite a colleague" in account
