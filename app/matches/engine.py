@@ -22,7 +22,7 @@ from app.matches.vectors import CacheStats, embed_documents
 from app.roster.models import Need, Organization, Seed
 from embeddings.encoder import Encoder, SentenceTransformerEncoder, configure_threads
 from embeddings.index import VectorIndex
-from embeddings.snapshot import SnapshotError, load_snapshot, save_snapshot
+from embeddings.snapshot import Manifest, SnapshotError, building, load_snapshot, save_snapshot
 from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
 from matching.meaning import ConceptMeaning, sentences
@@ -153,15 +153,19 @@ class MatchingEngine:
         """Load the snapshot if it matches the database and model, else rebuild; returns what happened."""
         watermark = database_watermark(session)
         try:
-            manifest, indexes = load_snapshot(self.snapshot_dir, model_id=self.encoder.model_id,
-                                              hnsw_threshold=self.settings.hnsw_threshold)
-            if manifest.watermark != watermark:
-                raise SnapshotError("snapshot is older than the database")
-        except SnapshotError as exc:
-            log.info("rebuilding the index: %s", exc)
-            self.rebuild(session)
-            self._settle()
-            return f"rebuilt ({exc})"
+            manifest, indexes = self._current_snapshot(watermark)
+        except SnapshotError:
+            # Workers (and servers sharing the folder) starting together: one rebuilds, the others wait for
+            # it and load what it saved rather than each embedding the whole corpus again.
+            with building(self.snapshot_dir):
+                watermark = database_watermark(session)
+                try:
+                    manifest, indexes = self._current_snapshot(watermark)
+                except SnapshotError as exc:
+                    log.info("rebuilding the index: %s", exc)
+                    self.rebuild(session)
+                    self._settle()
+                    return f"rebuilt ({exc})"
         with self._lock:
             self.vectors = {kind: indexes[kind] if kind in indexes
                             else VectorIndex(self.encoder.dimension, self.settings.hnsw_threshold) for kind in KINDS}
@@ -169,6 +173,13 @@ class MatchingEngine:
             self.watermark = watermark
         self._settle()
         return "loaded snapshot"
+
+    def _current_snapshot(self, watermark: str) -> tuple[Manifest, dict[str, VectorIndex]]:
+        manifest, indexes = load_snapshot(self.snapshot_dir, model_id=self.encoder.model_id,
+                                          hnsw_threshold=self.settings.hnsw_threshold)
+        if manifest.watermark != watermark:
+            raise SnapshotError("snapshot is older than the database")
+        return manifest, indexes
 
     def _settle(self) -> None:
         """Build the column views now rather than on the first request, and move the loaded corpus out of
