@@ -4,6 +4,7 @@ Japanese mail intact, an SMTP outage, a worker killed mid-batch, two workers at 
 import json
 import os
 import signal
+import smtplib
 import subprocess
 import sys
 import threading
@@ -20,7 +21,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from app.cli import cli
 from app.config import Settings
 from app.db import make_session_factory
 from app.main import create_app
@@ -29,7 +32,7 @@ from app.notifications.models import OutboxMessage
 from app.notifications.outbox import enqueue_email, enqueue_webhook
 from app.notifications.sender import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, message_id, verify
 from app.notifications.worker import Worker, backlog, register_job, retry_delay, unregister_job
-from tests.mail import Mailbox
+from tests.mail import Mailbox, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 HANAKO = "博多 花子 <hanako@hakata-sensor.example.jp>"
@@ -376,3 +379,44 @@ def test_worker_off_leaves_the_outbox_to_worker_processes(engine: Engine, sessio
         assert not any(t.name == "outbox-worker" for t in threading.enumerate())
     assert smtp_server.messages == []
     assert _rows(engine)[0].status == "pending"
+
+
+def test_send_test_mail_and_a_worker_run_once_from_the_command_line(cli_env: dict[str, str], engine: Engine,
+                                                                    smtp_server: Mailbox) -> None:
+    runner = CliRunner()
+    queued = runner.invoke(cli, ["send-test-mail", "hanako@hakata-sensor.example.jp"])
+    assert queued.exit_code == 0, queued.output
+    waiting = runner.invoke(cli, ["outbox", "--json"])
+    assert json.loads(waiting.output)["pending"] == 1
+    sent = runner.invoke(cli, ["worker", "--once"])
+    assert sent.exit_code == 0, sent.output
+    [mail] = smtp_server.wait_for(1)
+    assert mail["Subject"] == "iotmatch: テストメール"
+    assert "日本語が正しく読める" in smtp_server.text(mail)
+    assert json.loads(runner.invoke(cli, ["outbox", "--json"]).output)["pending"] == 0
+
+
+def test_mailbox_command_prints_what_it_receives(tmp_path: Path) -> None:
+    port = free_port()
+    env = os.environ | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "mailbox", "--port", str(port)], cwd=tmp_path,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout is not None
+        assert "listening on 127.0.0.1:" in process.stdout.readline()
+        message = EmailMessage()
+        message["From"] = "noreply@iotmatch.localhost"
+        message["To"] = HANAKO
+        message["Subject"] = "サインインのリンク"
+        message.set_content("http://127.0.0.1:8000/signin/abc")
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.send_message(message)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "Subject:    サインインのリンク" in output
+    assert "http://127.0.0.1:8000/signin/abc" in output
+    assert "hanako@hakata-sensor.example.jp" in output
