@@ -420,3 +420,30 @@ def test_mailbox_command_prints_what_it_receives(tmp_path: Path) -> None:
     assert "Subject:    サインインのリンク" in output
     assert "http://127.0.0.1:8000/signin/abc" in output
     assert "hanako@hakata-sensor.example.jp" in output
+
+
+def test_a_stopped_worker_hands_back_what_it_has_not_sent(engine: Engine, session: Session,
+                                                         smtp_server: Mailbox) -> None:
+    _queue(session, 4, "stop")
+    worker = Worker(_factory(engine), _settings(engine, worker_lease_seconds=600))
+    claim_id, ids = worker.claim()
+    assert len(ids) == 4
+    assert Worker(_factory(engine), _settings(engine)).claim()[1] == []  # claimed: no other worker takes them
+    worker.stop()
+    assert worker.deliver(claim_id, ids) == 0
+    assert all(row.claimed_by is None and row.attempts == 0 for row in _rows(engine))
+    assert len(Worker(_factory(engine), _settings(engine)).claim()[1]) == 4  # at once, not after the lease
+
+
+@pytest.mark.parametrize("key", ["alert:need:N-A1:seed:S-B1", "digest:博多:2026-12-07", "a..b.", "x" * 200])
+def test_message_ids_are_stable_and_well_formed(key: str) -> None:
+    from email.headerregistry import HeaderRegistry
+
+    first = message_id(key, "iotmatch <noreply@match.example.jp>")
+    assert first == message_id(key, "iotmatch <noreply@match.example.jp>")
+    assert first.endswith("@match.example.jp>")
+    assert first.isascii()
+    assert len(first) < 200
+    parsed = HeaderRegistry()("Message-ID", first)
+    assert not parsed.defects
+    assert message_id(key + "2", "noreply@match.example.jp") != first
