@@ -447,3 +447,18 @@ def test_message_ids_are_stable_and_well_formed(key: str) -> None:
     parsed = HeaderRegistry()("Message-ID", first)
     assert not parsed.defects
     assert message_id(key + "2", "noreply@match.example.jp") != first
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_login_with_the_configured_account(engine: Engine, session: Session) -> None:
+    with Mailbox(login=("iotmatch", "s3cret")) as server:
+        _queue(session, 1, "login")
+        smtp = {"smtp_host": server.host, "smtp_port": server.port, "smtp_username": "iotmatch"}
+        Worker(_factory(engine), _settings(engine, **smtp, smtp_password="wrong")).run_once()
+        [row] = _rows(engine)
+        assert row.status == "pending"
+        assert "SMTPAuthenticationError" in (row.last_error or "")
+        assert server.messages == []
+        worker = Worker(_factory(engine), _settings(engine, **smtp, smtp_password="s3cret"))
+        _run_until(worker, lambda: _rows(engine)[0].status == "sent")
+        assert len(server.wait_for(1)) == 1
