@@ -1,6 +1,7 @@
 """The iotmatch command line: the same services the API calls."""
 
 import errno
+import os
 import re
 import socket
 import sys
@@ -193,22 +194,35 @@ def check_port_free(host: str, port: int) -> None:
 def serve_command(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="port")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="worker processes (IOTMATCH_WORKERS)")] = None,
 ) -> None:
     """Run the HTTP API and web pages with uvicorn."""
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
+    workers = workers or settings.workers
     existing_database_url()
     check_port_free(host, port)
 
     import uvicorn
 
-    from app.main import create_app
     from app.observability import configure_logging
 
     configure_logging(settings.log_level)
     # uvicorn's loggers go to the JSON handler; the app writes its own access log with the request id.
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level, log_config=None,
-                access_log=False)
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": settings.log_level, "log_config": None,
+                               "access_log": False}
+    if workers == 1:
+        from app.main import create_app
+
+        uvicorn.run(create_app(settings), **options)
+        return
+    # Each worker process builds its app from the environment, so the count goes there too: it makes the
+    # workers share their rate limits (see IOTMATCH_RATE_LIMIT_STORE).
+    os.environ["IOTMATCH_WORKERS"] = str(workers)
+    # A worker loading the model or the index may hold the interpreter for seconds at a time, too long for
+    # uvicorn's default 5 s health check, which would then kill and restart it over and over.
+    uvicorn.run("app.main:app_from_environment", factory=True, workers=workers, timeout_worker_healthcheck=120,
+                **options)
 
 
 def _register_subcommands() -> None:

@@ -32,8 +32,9 @@ class Settings(BaseSettings):
 
     hnsw_threshold: int = Field(default=20000, description="Collections larger than this use HNSW, else exact.")
     index_poll_seconds: float = Field(
-        default=1.0, ge=0, description="How often match requests look for changes made by other processes "
-        "(a command-line import); changes made through this service's API are seen at once. 0 = every request.")
+        default=0.5, ge=0, description="How often match requests look for changes made by other processes "
+        "(another worker or server, a command-line import); changes made through this process are seen at once. "
+        "0 = every request.")
 
     # Fusion weights of the ranking channels (see docs/matching.md); defaults chosen on two labelled
     # rosters written independently, so neither alone decides them.
@@ -94,6 +95,12 @@ class Settings(BaseSettings):
     anonymous_search_burst: int = Field(
         default=6, ge=1, description="Searches a visitor without a key may make at once before that limit.")
 
+    rate_limit_store: Literal["auto", "memory", "database", "redis"] = Field(
+        default="auto", description="Where rate limits count: 'memory' (per process), 'database' (shared by the "
+        "workers and servers of one database), 'redis' (IOTMATCH_REDIS_URL). 'auto': redis when a URL is set, "
+        "else the database when there are several workers or the database is PostgreSQL, else memory.")
+    redis_url: str | None = Field(
+        default=None, description="Redis for the shared rate limits, e.g. redis://127.0.0.1:6379/0; unset, none.")
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="The service's address as members reach it (behind the "
         "proxy, e.g. https://match.example.jp): the links in e-mails start with it.")
@@ -127,6 +134,9 @@ class Settings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", description="Address `iotmatch serve` binds to.")
     port: int = Field(default=8000, description="Port `iotmatch serve` listens on.")
+    workers: int = Field(default=1, ge=1, description="Worker processes of `iotmatch serve` (each loads the "
+                         "model and the index; changes made through one are seen by all within "
+                         "IOTMATCH_INDEX_POLL_SECONDS).")
     log_level: str = Field(default="info", description="uvicorn log level: debug, info, warning, error.")
 
 

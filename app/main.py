@@ -31,7 +31,7 @@ from app.postings.router import needs_router, seeds_router
 from app.problems import NoSniffMiddleware, RequestGuardMiddleware, install_problem_handlers
 from app.programs.router import admin_router as programs_admin_router
 from app.programs.router import router as programs_router
-from app.ratelimit import RateLimiter
+from app.ratelimit import Limiters
 from app.web.router import STATIC as web_static
 from app.web.router import router as web_router
 
@@ -101,13 +101,16 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
 
     install_problem_handlers(app)
     app.state.settings = settings
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
-    app.state.auth_failures = RateLimiter(settings.auth_failures_per_minute, max(1, settings.auth_failures_per_minute))
-    app.state.anonymous_searches = RateLimiter(settings.anonymous_searches_per_minute,
-                                               settings.anonymous_search_burst)
-    app.state.sign_in_addresses = RateLimiter(settings.sign_in_links_per_minute, settings.sign_in_link_burst)
-    app.state.sign_in_clients = RateLimiter(settings.sign_in_requests_per_minute,
-                                            max(1, settings.sign_in_requests_per_minute))
+    limiters = Limiters(settings, lambda: app.state.engine)
+    app.state.rate_limiter = limiters.make("key", settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.state.auth_failures = limiters.make("auth", settings.auth_failures_per_minute,
+                                            max(1, settings.auth_failures_per_minute))
+    app.state.anonymous_searches = limiters.make("search", settings.anonymous_searches_per_minute,
+                                                 settings.anonymous_search_burst)
+    app.state.sign_in_addresses = limiters.make("sign_in_address", settings.sign_in_links_per_minute,
+                                                settings.sign_in_link_burst)
+    app.state.sign_in_clients = limiters.make("sign_in_client", settings.sign_in_requests_per_minute,
+                                              max(1, settings.sign_in_requests_per_minute))
     app.state.metrics = Metrics(app.state)
     app.state.metrics.registry.register(OutboxCollector(app.state))
     app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes,
@@ -127,6 +130,15 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
     app.include_router(web_router)
     app.mount("/static", web_static, name="static")
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of `iotmatch serve --workers N`'s processes, from the IOTMATCH_* environment."""
+    from app.observability import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
 
 
 def disk_has_room(settings: Settings) -> bool:

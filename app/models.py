@@ -9,6 +9,7 @@ from app.labs.models import Lab
 from app.matches.models import EmbeddingCache
 from app.notifications.models import OutboxMessage
 from app.programs.models import ProgramRecord, ProgramRevision
+from app.ratelimit import RateLimitBucket
 from app.roster.ids import IdCounter
 from app.roster.models import Need, Organization, Seed
 from app.seeding.models import SeedLoad
@@ -34,6 +35,7 @@ __all__ = [
     "Person",
     "ProgramRecord",
     "ProgramRevision",
+    "RateLimitBucket",
     "Seed",
     "SeedLoad",
     "SignInLink",

@@ -67,23 +67,25 @@ def prepare(database_url: str, env: dict[str, str], members: int) -> tuple[str, 
 
 
 @contextmanager
-def running_server(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`iotmatch serve` on the port until /readyz says ready; stopped afterwards."""
+def running_server(env: dict[str, str], port: int, log: Path, *, workers: int = 1) -> Iterator[subprocess.Popen[bytes]]:
+    """`iotmatch serve` on the port until /readyz says ready (and every worker has started); stopped afterwards."""
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port),
+                                    "--workers", str(workers)], env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 300
+            deadline = time.monotonic() + 600
             while True:
                 if process.poll() is not None:
                     raise RuntimeError(f"the server exited with {process.returncode}: see {log}")
                 try:
-                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    started = log.read_text(errors="replace").count("Application startup complete")
+                    ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+                    if ready and started >= workers:
                         break
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError("the server was not ready within 300 s")
+                    raise RuntimeError("the server was not ready within 600 s")
                 time.sleep(0.5)
             yield process
         finally:

@@ -1,11 +1,17 @@
-"""Index snapshots on disk: written whole into a temporary folder, moved into place, verified on load."""
+"""Index snapshots on disk: written whole into a temporary folder, moved into place, verified on load.
 
+Several worker processes (and servers sharing the folder) may save and load at once: a lock file serialises
+writers against each other and against readers, so no reader sees a version being removed."""
+
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +23,8 @@ from embeddings.index import VectorIndex
 
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
+LOCK = ".lock"
+STAGING = ".building-"
 
 
 @dataclass(frozen=True)
@@ -44,10 +52,38 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@contextmanager
+def _locked(root: Path, *, exclusive: bool) -> Iterator[None]:
+    """flock on root/.lock: shared for readers, exclusive for a writer; released when the process dies."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / LOCK).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def building(root: Path) -> Iterator[None]:
+    """Held while one process decides whether to rebuild and does it: the others wait, then find its snapshot."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".build.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def save_snapshot(root: Path, indexes: dict[str, VectorIndex], *, model_id: str, watermark: str) -> Path:
     """Write the indexes as a new version under root and point CURRENT at it; returns its folder."""
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+    with _locked(root, exclusive=True):
+        return _save(root, indexes, model_id=model_id, watermark=watermark)
+
+
+def _save(root: Path, indexes: dict[str, VectorIndex], *, model_id: str, watermark: str) -> Path:
+    staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=root))
     files: dict[str, Path] = {}
     for name, index in indexes.items():
         index.compact()
@@ -62,6 +98,8 @@ def save_snapshot(root: Path, indexes: dict[str, VectorIndex], *, model_id: str,
                         built_at=time.time())
     (staging / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
     version = root / f"v{int(manifest.built_at * 1000)}"
+    while version.exists():  # another process saved within the same millisecond
+        version = version.with_name(f"{version.name}-{os.getpid()}")
     os.replace(staging, version)
     pointer = root / f".{CURRENT}.tmp"
     pointer.write_text(version.name, encoding="utf-8")
@@ -72,7 +110,8 @@ def save_snapshot(root: Path, indexes: dict[str, VectorIndex], *, model_id: str,
 
 def _remove_old_versions(root: Path, keep: str) -> None:
     for path in root.iterdir():
-        if path.is_dir() and path.name != keep:
+        # Staging folders of a writer that died are left: they are named apart and never read.
+        if path.is_dir() and path.name != keep and not path.name.startswith(STAGING):
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -88,6 +127,13 @@ def read_manifest(root: Path) -> tuple[Path, Manifest]:
 
 def load_snapshot(root: Path, *, model_id: str, hnsw_threshold: int) -> tuple[Manifest, dict[str, VectorIndex]]:
     """Load and verify the current snapshot: checksums, model and dimension must match."""
+    if not (root / CURRENT).exists():
+        raise SnapshotError(f"no snapshot in {root}")
+    with _locked(root, exclusive=False):
+        return _load(root, model_id=model_id, hnsw_threshold=hnsw_threshold)
+
+
+def _load(root: Path, *, model_id: str, hnsw_threshold: int) -> tuple[Manifest, dict[str, VectorIndex]]:
     version, manifest = read_manifest(root)
     if manifest.model_id != model_id:
         raise SnapshotError(f"snapshot built with {manifest.model_id}, service uses {model_id}")

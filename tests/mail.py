@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 URL = re.compile(r"https?://[^\s<>\"')]+")
 
@@ -67,8 +67,12 @@ class _Collector:
 class Mailbox:
     """The messages a local SMTP server received, in arrival order, with helpers to wait for and read them."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None,
+                 login: tuple[str, str] | None = None) -> None:
         self.host = host
+        # (user, password) the server then requires (AUTH PLAIN/LOGIN without TLS: aiosmtpd warns of it in each
+        # session; mark the test @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS"))
+        self.login = login
         self.port = port or free_port()
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []  # the envelope's RCPT TO of each message
@@ -86,7 +90,11 @@ class Mailbox:
         """Listen (again) on the mailbox's port."""
         if self._controller is None:
             # SMTPUTF8 on: the addresses and the headers may be UTF-8 as sent by a modern client.
-            controller = Controller(_Collector(self), hostname=self.host, port=self.port, enable_SMTPUTF8=True)
+            auth: dict[str, Any] = {}
+            if self.login is not None:
+                auth = {"authenticator": self._authenticate, "auth_required": True, "auth_require_tls": False}
+            controller = Controller(_Collector(self), hostname=self.host, port=self.port, enable_SMTPUTF8=True,
+                                    **auth)
             controller.start()
             self._controller = controller
         return self
@@ -97,6 +105,12 @@ class Mailbox:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def _authenticate(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
+                      data: Any) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and self.login is not None \
+            and (data.login.decode(), data.password.decode()) == self.login
+        return AuthResult(success=ok, handled=False)
 
     def hold_at(self, count: int) -> None:
         """Keep the client that sends the `count`-th recipient (from now) waiting before the message is accepted,
@@ -118,9 +132,10 @@ class Mailbox:
     @property
     def env(self) -> dict[str, str]:
         """The settings that send the service's mail here (for a subprocess's environment)."""
+        user, password = self.login or ("", "")
         return {"IOTMATCH_SMTP_HOST": self.host, "IOTMATCH_SMTP_PORT": str(self.port),
                 "IOTMATCH_SMTP_STARTTLS": "false", "IOTMATCH_SMTP_SSL": "false",
-                "IOTMATCH_SMTP_USERNAME": "", "IOTMATCH_SMTP_PASSWORD": ""}
+                "IOTMATCH_SMTP_USERNAME": user, "IOTMATCH_SMTP_PASSWORD": password}
 
     # -- what arrived -------------------------------------------------------------------------------------------
     def _received(self, message: EmailMessage, recipients: list[str], raw: bytes) -> None:

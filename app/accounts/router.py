@@ -18,7 +18,7 @@ from app.accounts.service import LinkRefused
 from app.dependencies import SessionDep
 from app.errors import AppError, Conflict, InvalidInput
 from app.messages import render
-from app.ratelimit import RateLimiter, client_address
+from app.ratelimit import Limiter, client_address
 from app.schemas import DB_INT
 from app.web import session as web_session
 from app.web.pages import PageError, PageRoute, Visitor, VisitorDep, login_url, page, redirect, safe_next
@@ -48,9 +48,11 @@ def _throttled(visitor: Visitor, email: str) -> int | None:
     """
     state = visitor.request.app.state
     waits = []
-    for limiter, caller in ((getattr(state, "sign_in_clients", None), client_address(visitor.request)),
-                            (getattr(state, "sign_in_addresses", None), email)):
-        if isinstance(limiter, RateLimiter):
+    checks: tuple[tuple[Limiter | None, str], ...] = (
+        (getattr(state, "sign_in_clients", None), client_address(visitor.request)),
+        (getattr(state, "sign_in_addresses", None), email))
+    for limiter, caller in checks:
+        if limiter is not None:
             wait = limiter.hit(caller)
             if wait is not None:
                 waits.append(wait)

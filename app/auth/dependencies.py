@@ -14,7 +14,7 @@ from app.db import utcnow
 from app.dependencies import SessionDep
 from app.errors import Forbidden, InvalidInput, Unauthorized
 from app.messages import either, error, render
-from app.ratelimit import RateLimited, RateLimiter, client_address
+from app.ratelimit import Limiter, RateLimited, client_address
 from app.roster.vocab import INDUSTRIES, PREFECTURES
 
 ALL = "all"
@@ -89,7 +89,7 @@ def auth_throttled(request: Request) -> RateLimited | None:
 
     Checked before the key, so guessing keys stays slow even when a guess would be right.
     """
-    failures: RateLimiter | None = getattr(request.app.state, "auth_failures", None)
+    failures: Limiter | None = getattr(request.app.state, "auth_failures", None)
     retry_after = failures.peek(client_address(request)) if failures else None
     if retry_after is None:
         return None
@@ -100,7 +100,7 @@ def auth_throttled(request: Request) -> RateLimited | None:
 
 def count_auth_failure(request: Request) -> None:
     """Note a failed authentication from the caller's address."""
-    failures: RateLimiter | None = getattr(request.app.state, "auth_failures", None)
+    failures: Limiter | None = getattr(request.app.state, "auth_failures", None)
     if failures is not None:
         failures.hit(client_address(request))
 
@@ -128,7 +128,7 @@ def current_key(request: Request, db_session: SessionDep,
     # Seen by the CORS middleware (a lab's origins only for its own key) and the access log.
     request.state.principal = principal
     request.state.actor = principal.actor
-    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    limiter: Limiter | None = getattr(request.app.state, "rate_limiter", None)
     retry_after = limiter.hit(key.id) if limiter else None
     if retry_after is not None:
         per_minute = request.app.state.settings.rate_limit_per_minute

@@ -22,7 +22,7 @@ from app.matches.vectors import CacheStats, embed_documents
 from app.roster.models import Need, Organization, Seed
 from embeddings.encoder import Encoder, SentenceTransformerEncoder, configure_threads
 from embeddings.index import VectorIndex
-from embeddings.snapshot import SnapshotError, load_snapshot, save_snapshot
+from embeddings.snapshot import Manifest, SnapshotError, building, load_snapshot, save_snapshot
 from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
 from matching.meaning import ConceptMeaning, sentences
@@ -153,15 +153,19 @@ class MatchingEngine:
         """Load the snapshot if it matches the database and model, else rebuild; returns what happened."""
         watermark = database_watermark(session)
         try:
-            manifest, indexes = load_snapshot(self.snapshot_dir, model_id=self.encoder.model_id,
-                                              hnsw_threshold=self.settings.hnsw_threshold)
-            if manifest.watermark != watermark:
-                raise SnapshotError("snapshot is older than the database")
-        except SnapshotError as exc:
-            log.info("rebuilding the index: %s", exc)
-            self.rebuild(session)
-            self._settle()
-            return f"rebuilt ({exc})"
+            manifest, indexes = self._current_snapshot(watermark)
+        except SnapshotError:
+            # Workers (and servers sharing the folder) starting together: one rebuilds, the others wait for
+            # it and load what it saved rather than each embedding the whole corpus again.
+            with building(self.snapshot_dir):
+                watermark = database_watermark(session)
+                try:
+                    manifest, indexes = self._current_snapshot(watermark)
+                except SnapshotError as exc:
+                    log.info("rebuilding the index: %s", exc)
+                    self.rebuild(session)
+                    self._settle()
+                    return f"rebuilt ({exc})"
         with self._lock:
             self.vectors = {kind: indexes[kind] if kind in indexes
                             else VectorIndex(self.encoder.dimension, self.settings.hnsw_threshold) for kind in KINDS}
@@ -169,6 +173,13 @@ class MatchingEngine:
             self.watermark = watermark
         self._settle()
         return "loaded snapshot"
+
+    def _current_snapshot(self, watermark: str) -> tuple[Manifest, dict[str, VectorIndex]]:
+        manifest, indexes = load_snapshot(self.snapshot_dir, model_id=self.encoder.model_id,
+                                          hnsw_threshold=self.settings.hnsw_threshold)
+        if manifest.watermark != watermark:
+            raise SnapshotError("snapshot is older than the database")
+        return manifest, indexes
 
     def _settle(self) -> None:
         """Build the column views now rather than on the first request, and move the loaded corpus out of
@@ -225,13 +236,17 @@ class MatchingEngine:
     def _load_documents(self, session: Session, *, embed: bool, show_progress: bool = False) -> None:
         self._set_up_meaning(session)
         for kind, model in KINDS.items():
-            query = select(model).options(selectinload(model.organization))
-            found = cast(list[Need | Seed], session.scalars(query).all())
-            rows = {r.id: r for r in found}
-            versions = {i: (r.external_id, r.updated_at, r.organization.updated_at) for i, r in rows.items()}
+            # What changed is told by ids and timestamps alone; only the changed rows are loaded whole, so a
+            # sync after one edit costs one row, not the corpus.
+            stamps = session.execute(select(model.id, model.external_id, model.updated_at, Organization.updated_at)
+                                     .join(Organization, model.organization_id == Organization.id)).all()
+            versions = {i: (external_id, updated, org_updated) for i, external_id, updated, org_updated in stamps}
             known = self._versions[kind]
+            changed = self._rows(session, model, [i for i, v in versions.items() if known.get(i) != v])
+            # A row deleted between the two queries is gone, not kept with its old version.
+            versions = {i: v for i, v in versions.items() if known.get(i) == v} | {
+                r.id: (r.external_id, r.updated_at, r.organization.updated_at) for r in changed}
             gone = [i for i in known if i not in versions]
-            changed = [rows[i] for i, v in versions.items() if known.get(i) != v]
             # Vectors and meanings first: if embedding fails, nothing below has run and the indexes are as
             # they were, so a document is never searchable without its vector.
             embedded = [r for r in changed if embed or r.id not in self.vectors[kind]]
@@ -244,6 +259,16 @@ class MatchingEngine:
             if vectors is not None:
                 self.vectors[kind].upsert([r.id for r in embedded], vectors)
             self._versions[kind] = versions
+
+    @staticmethod
+    def _rows(session: Session, model: type[Need] | type[Seed], ids: list[int]) -> list[Need | Seed]:
+        """The rows with these ids, with their members, in id order (batches keep the IN lists short)."""
+        rows: list[Need | Seed] = []
+        for start in range(0, len(ids), 5000):
+            batch = sorted(ids)[start:start + 5000]
+            query = select(model).where(model.id.in_(batch)).options(selectinload(model.organization))
+            rows.extend(cast(list[Need | Seed], session.scalars(query.order_by(model.id)).all()))
+        return rows
 
     def _remove(self, kind: str, ids: list[int]) -> None:
         self.vectors[kind].remove(ids)

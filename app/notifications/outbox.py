@@ -1,5 +1,23 @@
 """Queue e-mails and webhooks in the caller's transaction: they exist exactly when the change that caused them
-is committed, and a worker (app.notifications.worker) sends them afterwards."""
+is committed, and a worker (app.notifications.worker) sends them afterwards.
+
+    from app.notifications.mail import public_link, render_email
+    from app.notifications.outbox import enqueue_email, enqueue_webhook
+
+    subject, text, html = render_email("intro_request", lang, name=contact_name, url=public_link(f"/intro/{id}"))
+    enqueue_email(session, to=f"{contact_name} <{address}>", subject=subject, text=text, html=html,
+                  idempotency_key=f"intro:{id}:requested",
+                  headers={"List-Unsubscribe": f"<{unsubscribe}>",
+                           "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    enqueue_webhook(session, url=lab.webhook_url, payload={...}, secret=lab.webhook_secret,
+                    idempotency_key=f"alert:{need_id}:{seed_id}:lab:{lab.id}")
+
+The caller commits (or its request does); nothing is sent if it rolls back. `idempotency_key` (at most 200
+characters) names what the message is about, so queueing it again returns the one already queued; it becomes
+the e-mail's Message-ID and the webhook's X-Iotmatch-Delivery header, by which a copy sent again after a crash is
+recognised. `to` is an address, with a display name if wanted (Japanese is fine); `headers` are extra e-mail
+headers. The worker retries failures with backoff (docs/operations.md).
+"""
 
 from typing import Any
 

@@ -219,6 +219,13 @@ class Worker:
             taken = result.rowcount if isinstance(result, CursorResult) else 0
             return session.get(OutboxMessage, message_id) if taken else None
 
+    def _release(self, claim_id: str, ids: list[int]) -> None:
+        with self.session_factory() as session, session.begin():
+            session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == claim_id,
+                                                        OutboxMessage.status == "pending")
+                            .values(claimed_by=None, locked_until=None)
+                            .execution_options(synchronize_session=False))
+
     def _mark_sent(self, message: OutboxMessage) -> None:
         with self.session_factory() as session, session.begin():
             session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id,
@@ -252,9 +259,10 @@ class Worker:
     def deliver(self, claim_id: str, ids: list[int]) -> int:
         """Send the claimed messages one by one; returns how many went out."""
         sent = 0
-        for message_id in ids:
+        for position, message_id in enumerate(ids):
             if self._stop.is_set():
-                break  # the rest keep their lease and go out after it, from this or another worker
+                self._release(claim_id, ids[position:])  # for another worker now, not after the lease
+                break
             message = self._take(message_id, claim_id)
             if message is None:
                 continue  # another worker took it over after this claim's lease ran out

@@ -23,7 +23,7 @@ from app.dependencies import SessionDep
 from app.errors import AppError
 from app.i18n import has as in_catalog
 from app.messages import DEFAULT_LANGUAGE, render
-from app.ratelimit import RateLimiter, client_address
+from app.ratelimit import Limiter, client_address
 from app.web import i18n
 from app.web import session as web_session
 from app.web.highlight import highlight
@@ -128,7 +128,7 @@ def limit_anonymous_search(visitor: Visitor) -> None:
     """
     if visitor.principal is not None:
         return
-    limiter: RateLimiter | None = getattr(visitor.request.app.state, "anonymous_searches", None)
+    limiter: Limiter | None = getattr(visitor.request.app.state, "anonymous_searches", None)
     retry_after = limiter.hit(client_address(visitor.request)) if limiter else None
     if retry_after is not None:
         raise Throttled(retry_after, "page.error.searches_throttled")

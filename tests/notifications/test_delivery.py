@@ -2,8 +2,10 @@
 Japanese mail intact, an SMTP outage, a worker killed mid-batch, two workers at once, signed webhooks retried."""
 
 import json
+import logging
 import os
 import signal
+import smtplib
 import subprocess
 import sys
 import threading
@@ -20,7 +22,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from app.cli import cli
 from app.config import Settings
 from app.db import make_session_factory
 from app.main import create_app
@@ -29,7 +33,7 @@ from app.notifications.models import OutboxMessage
 from app.notifications.outbox import enqueue_email, enqueue_webhook
 from app.notifications.sender import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, message_id, verify
 from app.notifications.worker import Worker, backlog, register_job, retry_delay, unregister_job
-from tests.mail import Mailbox
+from tests.mail import Mailbox, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 HANAKO = "博多 花子 <hanako@hakata-sensor.example.jp>"
@@ -141,7 +145,7 @@ def test_smtp_outage_delays_twenty_mails_and_loses_none(engine: Engine, session:
     smtp_server.stop()
     keys = _queue(session, 20, "outage")
     background_worker(worker_batch_size=5)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not all(row.last_error for row in _rows(engine)):  # every message tried and failed at least once
         assert time.monotonic() < deadline
         time.sleep(0.05)
@@ -376,3 +380,90 @@ def test_worker_off_leaves_the_outbox_to_worker_processes(engine: Engine, sessio
         assert not any(t.name == "outbox-worker" for t in threading.enumerate())
     assert smtp_server.messages == []
     assert _rows(engine)[0].status == "pending"
+
+
+def test_send_test_mail_and_a_worker_run_once_from_the_command_line(cli_env: dict[str, str], engine: Engine,
+                                                                    smtp_server: Mailbox) -> None:
+    runner = CliRunner()
+    queued = runner.invoke(cli, ["send-test-mail", "hanako@hakata-sensor.example.jp"])
+    assert queued.exit_code == 0, queued.output
+    waiting = runner.invoke(cli, ["outbox", "--json"])
+    assert json.loads(waiting.output)["pending"] == 1
+    handlers = list(logging.getLogger().handlers)
+    try:
+        sent = runner.invoke(cli, ["worker", "--once"])
+    finally:  # the command logs to the stderr of the runner, which closes it: leave logging as it was
+        logging.getLogger().handlers[:] = handlers
+    assert sent.exit_code == 0, sent.output
+    [mail] = smtp_server.wait_for(1)
+    assert mail["Subject"] == "iotmatch: テストメール"
+    assert "日本語が正しく読める" in smtp_server.text(mail)
+    assert json.loads(runner.invoke(cli, ["outbox", "--json"]).output)["pending"] == 0
+
+
+def test_mailbox_command_prints_what_it_receives(tmp_path: Path) -> None:
+    port = free_port()
+    env = os.environ | {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "mailbox", "--port", str(port)], cwd=tmp_path,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout is not None
+        assert "listening on 127.0.0.1:" in process.stdout.readline()
+        message = EmailMessage()
+        message["From"] = "noreply@iotmatch.localhost"
+        message["To"] = HANAKO
+        message["Subject"] = "サインインのリンク"
+        message.set_content("http://127.0.0.1:8000/signin/abc")
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.send_message(message)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "Subject:    サインインのリンク" in output
+    assert "http://127.0.0.1:8000/signin/abc" in output
+    assert "hanako@hakata-sensor.example.jp" in output
+
+
+def test_a_stopped_worker_hands_back_what_it_has_not_sent(engine: Engine, session: Session,
+                                                         smtp_server: Mailbox) -> None:
+    _queue(session, 4, "stop")
+    worker = Worker(_factory(engine), _settings(engine, worker_lease_seconds=600))
+    claim_id, ids = worker.claim()
+    assert len(ids) == 4
+    assert Worker(_factory(engine), _settings(engine)).claim()[1] == []  # claimed: no other worker takes them
+    worker.stop()
+    assert worker.deliver(claim_id, ids) == 0
+    assert all(row.claimed_by is None and row.attempts == 0 for row in _rows(engine))
+    assert len(Worker(_factory(engine), _settings(engine)).claim()[1]) == 4  # at once, not after the lease
+
+
+@pytest.mark.parametrize("key", ["alert:need:N-A1:seed:S-B1", "digest:博多:2026-12-07", "a..b.", "x" * 200])
+def test_message_ids_are_stable_and_well_formed(key: str) -> None:
+    from email.headerregistry import HeaderRegistry
+
+    first = message_id(key, "iotmatch <noreply@match.example.jp>")
+    assert first == message_id(key, "iotmatch <noreply@match.example.jp>")
+    assert first.endswith("@match.example.jp>")
+    assert first.isascii()
+    assert len(first) < 200
+    parsed = HeaderRegistry()("Message-ID", first)
+    assert not parsed.defects
+    assert message_id(key + "2", "noreply@match.example.jp") != first
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_login_with_the_configured_account(engine: Engine, session: Session) -> None:
+    with Mailbox(login=("iotmatch", "s3cret")) as server:
+        _queue(session, 1, "login")
+        smtp = {"smtp_host": server.host, "smtp_port": server.port, "smtp_username": "iotmatch"}
+        Worker(_factory(engine), _settings(engine, **smtp, smtp_password="wrong")).run_once()
+        [row] = _rows(engine)
+        assert row.status == "pending"
+        assert "SMTPAuthenticationError" in (row.last_error or "")
+        assert server.messages == []
+        worker = Worker(_factory(engine), _settings(engine, **smtp, smtp_password="s3cret"))
+        _run_until(worker, lambda: _rows(engine)[0].status == "sent")
+        assert len(server.wait_for(1)) == 1
