@@ -113,6 +113,7 @@ def use_link(visitor: VisitorDep, db_session: SessionDep, token: Token = "", csr
         person = service.sign_in_with_link(db_session, token=token)
     except LinkRefused as exc:
         return _refused(visitor, exc)
+    web_session.signed_out(db_session, visitor.session)  # whoever was signed in in this browser before
     visitor.session = web_session.signed_in(db_session, person_id=person.id)
     return redirect(visitor, landing(person.role))
 
@@ -136,6 +137,7 @@ def accept_invitation(visitor: VisitorDep, db_session: SessionDep, token: Token 
         person = service.accept_invitation(db_session, token=token)
     except LinkRefused as exc:
         return _refused(visitor, exc)
+    web_session.signed_out(db_session, visitor.session)
     visitor.session = web_session.signed_in(db_session, person_id=person.id)
     return redirect(visitor, landing(person.role))
 
