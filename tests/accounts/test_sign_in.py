@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from app.accounts import service
 from app.accounts.models import Person, SignInLink
+from app.auth.dependencies import Principal
 from app.cli import cli
 from app.config import Settings
 from app.db import utcnow
@@ -121,8 +122,14 @@ def test_the_roster_contact_signs_in_once_with_the_mailed_link(app_client: TestC
         assert account_of(other) == ""
 
 
-def test_a_person_of_a_member_acts_as_that_member(app_client: TestClient, smtp_server: Mailbox) -> None:
+def test_a_person_of_a_member_acts_as_that_member(app_client: TestClient, smtp_server: Mailbox,
+                                                  session: Session) -> None:
     sign_in_by_mail(app_client, smtp_server, HANAKO)
+    person = session.scalar(select(Person).where(Person.email == HANAKO))
+    assert person is not None
+    principal = Principal.of_person(person)
+    assert (principal.role, principal.organization, principal.key_id) == ("member", "ORG-A", None)
+    assert principal.actor == f"person-{person.id}"  # how changes on the pages are recorded
     own = app_client.get("/organizations/ORG-A").text
     other = app_client.get("/organizations/ORG-B").text
     assert "092-111-2222" in own  # the member's own contact
