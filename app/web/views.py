@@ -25,6 +25,7 @@ class ResultView:
     terms: list[str]
     programs: list[dict[str, Any]] = field(default_factory=list)
     status: str | None = None
+    intro: Any = None  # the member's latest introduction on the pair, if any
 
     @property
     def doc(self) -> Any:
@@ -88,10 +89,11 @@ class PostingView:
 
 
 def need_views(engine: MatchingEngine, db_session: Session, org: Organization, statuses: dict[tuple[str, str], str],
-               limit: int) -> list[PostingView]:
+               limit: int, hidden: set[tuple[str, str]] | None = None) -> list[PostingView]:
     """Each need with its suggested programs, its best seeds, their reasons, programs for the pair and the status.
 
     A need's programs are the API's and the CLI's suggestions for the member and the need (one service call).
+    `hidden` (need id, seed id) pairs are not proposed (introductions the other member declined).
     """
     views = []
     for need in org.needs:
@@ -101,7 +103,9 @@ def need_views(engine: MatchingEngine, db_session: Session, org: Organization, s
             views.append(PostingView(need, [], programs))
             continue
         doc = engine.document("need", need.external_id)
-        matches = engine.match_need(need.external_id, limit=limit)
+        need_id = need.external_id
+        matches = engine.match_need(need_id, limit=limit,
+                                    exclude=(lambda d, n=need_id: (n, d.id) in hidden) if hidden else None)
         # every suggestion for each pair, so the page can show those the partner helps to qualify for
         pair_programs = programs_for_pairs(db_session, [(doc, m.doc) for m in matches],
                                            limit=len(program_service.current_catalog(db_session=db_session)))
@@ -113,15 +117,17 @@ def need_views(engine: MatchingEngine, db_session: Session, org: Organization, s
 
 
 def seed_views(engine: MatchingEngine, org: Organization, statuses: dict[tuple[str, str], str],
-               limit: int) -> list[PostingView]:
-    """Each seed with the needs it can serve, their reasons and the member's status."""
+               limit: int, hidden: set[tuple[str, str]] | None = None) -> list[PostingView]:
+    """Each seed with the needs it can serve, their reasons and the member's status, less the `hidden` pairs."""
     views = []
     for seed in org.seeds:
         if seed.external_id not in engine.corpora["seed"].docs:
             views.append(PostingView(seed, []))
             continue
+        seed_id = seed.external_id
         results = [result_view(engine, m, m.doc.org.industry)
-                   for m in engine.match_seed(seed.external_id, limit=limit)]
+                   for m in engine.match_seed(seed_id, limit=limit,
+                                              exclude=(lambda d, s=seed_id: (d.id, s) in hidden) if hidden else None)]
         for r in results:
             r.status = statuses.get((r.doc.id, seed.external_id))
         views.append(PostingView(seed, results))
