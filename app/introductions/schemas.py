@@ -98,6 +98,6 @@ class IntroductionRead(BaseModel):
         events = [EventRead.of(e) for e in intro.events if viewer is None or e.kind != "note"]
         return cls(id=intro.id, need=PostingRef(id=intro.need.external_id, title=intro.need.title),
                    seed=PostingRef(id=intro.seed.external_id, title=intro.seed.title),
-                   asker=member(intro.asker), recipient=member(intro.recipient), state=intro.state,  # type: ignore[arg-type]
+                   asker=member(intro.asker), recipient=member(intro.recipient), state=intro.state,
                    message=intro.message, reply=intro.reply, created_at=intro.created_at,
                    answered_at=intro.answered_at, last_nudged_at=intro.last_nudged_at, events=events)

@@ -1,5 +1,6 @@
 """Matches shaped for the pages: reasons, highlighted terms, programs and the member's own feedback."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ from app.matches.engine import Filters, MatchingEngine
 from app.matches.service import match_payload, programs_for_pairs
 from app.programs import service as program_service
 from app.roster.models import Need, Organization, Seed
+from matching.documents import Document
 from matching.ranker import Match
 
 PARTICLES = "のをがにへ"
@@ -79,6 +81,14 @@ def member_statuses(db_session: Session, organization_id: int) -> dict[tuple[str
     return {(f.need.external_id, f.seed.external_id): f.status for f in rows}
 
 
+def _hiding(hidden: set[tuple[str, str]] | None, *, need_id: str | None = None,
+            seed_id: str | None = None) -> Callable[[Document], bool] | None:
+    """Leaves out the documents that would form a hidden (need id, seed id) pair with the posting."""
+    if not hidden:
+        return None
+    return lambda doc: (need_id or doc.id, seed_id or doc.id) in hidden
+
+
 @dataclass
 class PostingView:
     """A member's own need or seed with what the service proposes for it."""
@@ -104,8 +114,7 @@ def need_views(engine: MatchingEngine, db_session: Session, org: Organization, s
             continue
         doc = engine.document("need", need.external_id)
         need_id = need.external_id
-        matches = engine.match_need(need_id, limit=limit,
-                                    exclude=(lambda d, n=need_id: (n, d.id) in hidden) if hidden else None)
+        matches = engine.match_need(need_id, limit=limit, exclude=_hiding(hidden, need_id=need_id))
         # every suggestion for each pair, so the page can show those the partner helps to qualify for
         pair_programs = programs_for_pairs(db_session, [(doc, m.doc) for m in matches],
                                            limit=len(program_service.current_catalog(db_session=db_session)))
@@ -126,8 +135,7 @@ def seed_views(engine: MatchingEngine, org: Organization, statuses: dict[tuple[s
             continue
         seed_id = seed.external_id
         results = [result_view(engine, m, m.doc.org.industry)
-                   for m in engine.match_seed(seed_id, limit=limit,
-                                              exclude=(lambda d, s=seed_id: (d.id, s) in hidden) if hidden else None)]
+                   for m in engine.match_seed(seed_id, limit=limit, exclude=_hiding(hidden, seed_id=seed_id))]
         for r in results:
             r.status = statuses.get((r.doc.id, seed.external_id))
         views.append(PostingView(seed, results))
