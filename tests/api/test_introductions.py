@@ -1,0 +1,244 @@
+"""Introductions through the API: double opt-in, contacts only for the two members once accepted, declined pairs
+leave the asker's matches, steps feed the feedback, and the secretariat's queue."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from app.auth import service as auth_service
+from app.db import utcnow
+from app.introductions.models import Introduction
+from tests.api.conftest import CONTACT_A, CONTACT_B, World
+
+PAIR = {"need": "N-A1", "seed": "S-B1"}  # ORG-A's need, ORG-B's seed
+MESSAGE = "工作機械の稼働監視を検討しています。一度お話を伺えますか。"
+
+
+@pytest.fixture
+def third(session: Session, world: World) -> World:
+    """A key for ORG-C, a member outside the pair."""
+    _, token = auth_service.create_key(db_session=session, role="member", name="third", organization="ORG-C")
+    session.commit()
+    world.tokens["third"] = token
+    return world
+
+
+def ask(client: TestClient, world: World, role: str = "member", **body: Any) -> Any:
+    response = client.post("/v1/introductions", json=PAIR | {"message": MESSAGE} | body, headers=world.headers(role))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def read(client: TestClient, world: World, role: str, intro_id: int) -> Any:
+    response = client.get(f"/v1/introductions/{intro_id}", headers=world.headers(role))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def contacts(intro: dict[str, Any]) -> tuple[Any, Any]:
+    return intro["asker"]["contact"], intro["recipient"]["contact"]
+
+
+def test_requested_then_accepted_shows_the_contacts_to_the_two_members_only(client: TestClient,
+                                                                           third: World) -> None:
+    world = third
+    intro = ask(client, world)
+    assert intro["state"] == "requested"
+    assert (intro["asker"]["id"], intro["recipient"]["id"]) == ("ORG-A", "ORG-B")
+    assert [e["kind"] for e in intro["events"]] == ["requested"]
+
+    # Before the answer neither member sees the other's contact; the member asked sees who asks and why.
+    assert contacts(read(client, world, "member", intro["id"])) == (None, None)
+    seen_by_b = read(client, world, "other_member", intro["id"])
+    assert contacts(seen_by_b) == (None, None)
+    assert seen_by_b["message"] == MESSAGE
+    assert client.get("/v1/introductions", headers=world.headers("other_member")).json()["total"] == 1
+
+    def outsiders_see_nothing() -> None:
+        assert client.get(f"/v1/introductions/{intro['id']}", headers=world.headers("third")).status_code == 404
+        assert client.get("/v1/introductions", headers=world.headers("third")).json()["total"] == 0
+        assert client.get(f"/v1/introductions/{intro['id']}").status_code == 401
+        assert client.get("/v1/introductions").status_code == 401
+        assert client.get(f"/v1/introductions/{intro['id']}", headers=world.headers("lab")).status_code == 403
+
+    outsiders_see_nothing()
+    # A third member cannot answer for the member asked, nor can the asker answer itself.
+    assert client.post(f"/v1/introductions/{intro['id']}/accept", json={},
+                       headers=world.headers("third")).status_code == 404
+    assert client.post(f"/v1/introductions/{intro['id']}/accept", json={},
+                       headers=world.headers("member")).status_code == 403
+
+    accepted = client.post(f"/v1/introductions/{intro['id']}/accept", json={"reply": "ぜひお話ししましょう。"},
+                           headers=world.headers("other_member"))
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["state"] == "accepted"
+    assert accepted.json()["asker"]["contact"] == CONTACT_A
+    seen_by_a = read(client, world, "member", intro["id"])
+    assert seen_by_a["recipient"]["contact"] == CONTACT_B
+    assert seen_by_a["reply"] == "ぜひお話ししましょう。"
+    assert read(client, world, "other_member", intro["id"])["asker"]["contact"] == CONTACT_A
+    outsiders_see_nothing()
+    # The directory still keeps the contacts private.
+    org_b = client.get("/v1/organizations/ORG-B", headers=world.headers("member")).json()
+    assert "contact" not in org_b
+
+    # Answered once: a second answer is a conflict, not a change of mind.
+    again = client.post(f"/v1/introductions/{intro['id']}/decline", json={}, headers=world.headers("other_member"))
+    assert again.status_code == 409
+    assert "only possible while it is requested" in again.json()["detail"]
+
+
+def test_declined_keeps_the_askers_contact_hidden_and_the_pair_is_not_suggested_again(matching_client: TestClient,
+                                                                                     world: World) -> None:
+    def seeds(**params: Any) -> list[dict[str, Any]]:
+        response = matching_client.get("/v1/needs/N-A1/matches", params=params, headers=world.headers("member"))
+        assert response.status_code == 200, response.text
+        return list(response.json()["matches"])
+
+    assert "S-B1" in [m["seed"] for m in seeds()]
+    intro = ask(matching_client, world)
+    asked = next(m for m in seeds() if m["seed"] == "S-B1")
+    assert asked["introduction"] == {"id": intro["id"], "state": "requested", "asked_by_you": True}
+
+    declined = matching_client.post(f"/v1/introductions/{intro['id']}/decline", json={"reply": "今回は見送ります。"},
+                                    headers=world.headers("other_member"))
+    assert declined.status_code == 200, declined.text
+    for role in ("member", "other_member"):
+        seen = read(matching_client, world, role, intro["id"])
+        assert seen["state"] == "declined"
+        assert contacts(seen) == (None, None)
+    assert "hakata-sensor" not in matching_client.get(f"/v1/introductions/{intro['id']}",
+                                                      headers=world.headers("other_member")).text
+
+    # Gone from the asker's matches for the need, and from its partners; shown, marked, when asked for.
+    assert "S-B1" not in [m["seed"] for m in seeds()]
+    shown = next(m for m in seeds(include_seen="true") if m["seed"] == "S-B1")
+    assert shown["introduction"] == {"id": intro["id"], "state": "declined", "asked_by_you": True}
+    partners = matching_client.get("/v1/organizations/ORG-A/partners", headers=world.headers("member")).json()
+    assert ("N-A1", "S-B1") not in [(p["need"], p["seed"]) for x in partners["partners"] for p in x["pairs"]]
+    # Only for the asker: the member that declined still sees its side of the pair.
+    needs = matching_client.get("/v1/seeds/S-B1/matches", headers=world.headers("other_member")).json()
+    assert "N-A1" in [m["need"] for m in needs["matches"]]
+
+    again = matching_client.post("/v1/introductions", json=PAIR | {"message": MESSAGE},
+                                 headers=world.headers("member"))
+    assert again.status_code == 409
+    assert "declined introduction" in again.json()["detail"]
+
+
+def test_one_open_request_per_pair_and_the_asker_may_withdraw(client: TestClient, world: World) -> None:
+    intro = ask(client, world)
+    for role in ("member", "other_member"):  # whichever side asks, the pair has its open request
+        response = client.post("/v1/introductions", json=PAIR | {"message": MESSAGE}, headers=world.headers(role))
+        assert response.status_code == 409
+        assert "open introduction request" in response.json()["detail"]
+    assert client.post(f"/v1/introductions/{intro['id']}/withdraw",
+                       headers=world.headers("other_member")).status_code == 403
+    withdrawn = client.post(f"/v1/introductions/{intro['id']}/withdraw", headers=world.headers("member"))
+    assert withdrawn.status_code == 200
+    assert withdrawn.json()["state"] == "withdrawn"
+    assert client.post(f"/v1/introductions/{intro['id']}/accept", json={},
+                       headers=world.headers("other_member")).status_code == 409
+    # The other member may now ask about the same pair itself (its seed, ORG-A's need).
+    reverse = ask(client, world, "other_member")
+    assert (reverse["asker"]["id"], reverse["recipient"]["id"]) == ("ORG-B", "ORG-A")
+
+
+@pytest.mark.parametrize(("role", "body", "status", "code"), [
+    ("member", {"message": ""}, 422, "must not be empty"),
+    ("member", {"message": "   "}, 422, "must not be empty"),
+    ("member", {"message": "あ" * 1001}, 422, None),
+    ("member", {"need": "N-A1", "seed": "S-A1"}, 422, "belong to the same member"),
+    ("member", {"need": "N-C1", "seed": "S-B1"}, 403, "Ask about a pair with one of your own"),
+    ("member", {"need": "N-A1", "seed": "S-404"}, 404, "S-404"),
+    ("secretariat", {}, 403, "Introductions are asked for by members"),
+    ("lab", {}, 403, None),
+])
+def test_asking_is_for_a_member_about_its_own_pair_with_a_short_message(client: TestClient, world: World, role: str,
+                                                                       body: dict[str, Any], status: int,
+                                                                       code: str | None) -> None:
+    response = client.post("/v1/introductions", json=PAIR | {"message": MESSAGE} | body, headers=world.headers(role))
+    assert response.status_code == status, response.text
+    if code:
+        assert code in response.json()["detail"]
+    japanese = client.post("/v1/introductions", json=PAIR | {"message": MESSAGE} | body,
+                           headers=world.headers(role, **{"Accept-Language": "ja"}))
+    assert japanese.status_code == status
+    assert japanese.headers["Content-Language"] == "ja"
+
+
+def test_steps_after_accept_count_as_feedback_on_the_dashboard(client: TestClient, world: World) -> None:
+    intro = ask(client, world)
+    early = client.post(f"/v1/introductions/{intro['id']}/steps", json={"step": "contacted"},
+                        headers=world.headers("member"))
+    assert early.status_code == 409
+    client.post(f"/v1/introductions/{intro['id']}/accept", json={}, headers=world.headers("other_member"))
+    for role, step in (("member", "contacted"), ("other_member", "met"), ("member", "deal")):
+        response = client.post(f"/v1/introductions/{intro['id']}/steps", json={"step": step, "note": f"{step}!"},
+                               headers=world.headers(role))
+        assert response.status_code == 200, response.text
+    seen = read(client, world, "other_member", intro["id"])
+    assert [(e["kind"], e["by"]) for e in seen["events"]] == [
+        ("requested", "ORG-A"), ("accepted", "ORG-B"), ("contacted", "ORG-A"), ("met", "ORG-B"), ("deal", "ORG-A")]
+    summary = client.get("/v1/feedback/summary", headers=world.headers("secretariat")).json()
+    need = next(n for n in summary["needs"] if n["id"] == "N-A1")
+    assert need["counts"] == {"met": 1, "deal": 1}  # each member's latest word counts once
+    assert client.post(f"/v1/introductions/{intro['id']}/steps", json={"step": "interested"},
+                       headers=world.headers("member")).status_code == 422
+
+
+def test_the_secretariat_queue_filters_notes_nudges_and_brokers(client: TestClient, world: World,
+                                                                 session: Session) -> None:
+    old = ask(client, world)
+    fresh = ask(client, world, "other_member", need="N-B1", seed="S-A1")
+    session.execute(update(Introduction).where(Introduction.id == old["id"])
+                    .values(created_at=utcnow() - timedelta(days=10)))
+    session.commit()
+
+    def queue(**params: Any) -> list[int]:
+        response = client.get("/v1/introductions", params=params, headers=world.headers("secretariat"))
+        assert response.status_code == 200, response.text
+        return [i["id"] for i in response.json()["items"]]
+
+    assert queue() == [fresh["id"], old["id"]]
+    assert queue(older_than_days=7) == [old["id"]]
+    assert queue(state="accepted") == []
+    assert client.get("/v1/introductions", params={"state": "lost"},
+                      headers=world.headers("secretariat")).status_code == 422
+
+    note = client.post(f"/v1/introductions/{old['id']}/notes", json={"note": "電話で背中を押す"},
+                       headers=world.headers("secretariat"))
+    assert note.status_code == 200
+    assert note.json()["events"][-1]["kind"] == "note"
+    # Members do not see the secretariat's notes, and may not write them.
+    assert "電話で背中を押す" not in client.get(f"/v1/introductions/{old['id']}",
+                                                headers=world.headers("other_member")).text
+    assert client.post(f"/v1/introductions/{old['id']}/notes", json={"note": "x"},
+                       headers=world.headers("member")).status_code == 403
+
+    nudged = client.post(f"/v1/introductions/{old['id']}/nudge", headers=world.headers("secretariat"))
+    assert nudged.status_code == 200, nudged.text
+    assert nudged.json()["last_nudged_at"] is not None
+    twice = client.post(f"/v1/introductions/{old['id']}/nudge", headers=world.headers("secretariat"))
+    assert twice.status_code == 409
+    assert "nudged recently" in twice.json()["detail"]
+
+    brokered = client.post(f"/v1/introductions/{fresh['id']}/broker", json={"note": "商談会で紹介します"},
+                           headers=world.headers("secretariat"))
+    assert brokered.status_code == 200
+    assert brokered.json()["state"] == "brokered"
+    assert queue(state="brokered") == [fresh["id"]]
+    # Brokered: the members cannot answer any more, but record how far they got.
+    assert client.post(f"/v1/introductions/{fresh['id']}/accept", json={},
+                       headers=world.headers("member")).status_code == 409
+    assert client.post(f"/v1/introductions/{fresh['id']}/steps", json={"step": "met"},
+                       headers=world.headers("member")).status_code == 200
+
+
+def test_unknown_and_out_of_range_ids_are_404_and_422(client: TestClient, world: World) -> None:
+    assert client.get("/v1/introductions/999", headers=world.headers("secretariat")).status_code == 404
+    assert client.get(f"/v1/introductions/{2**40}", headers=world.headers("secretariat")).status_code == 422
