@@ -1,7 +1,9 @@
 """Introductions through the API: double opt-in, contacts only for the two members once accepted, declined pairs
 leave the asker's matches, steps feed the feedback, and the secretariat's queue."""
 
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,9 +12,13 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.auth import service as auth_service
-from app.db import utcnow
+from app.config import Settings, get_settings
+from app.db import make_session_factory, utcnow
+from app.introductions import jobs
 from app.introductions.models import Introduction
+from app.main import create_app
 from tests.api.conftest import CONTACT_A, CONTACT_B, World
+from tests.mail import Mailbox
 
 PAIR = {"need": "N-A1", "seed": "S-B1"}  # ORG-A's need, ORG-B's seed
 MESSAGE = "工作機械の稼働監視を検討しています。一度お話を伺えますか。"
@@ -242,3 +248,101 @@ def test_the_secretariat_queue_filters_notes_nudges_and_brokers(client: TestClie
 def test_unknown_and_out_of_range_ids_are_404_and_422(client: TestClient, world: World) -> None:
     assert client.get("/v1/introductions/999", headers=world.headers("secretariat")).status_code == 404
     assert client.get(f"/v1/introductions/{2**40}", headers=world.headers("secretariat")).status_code == 422
+
+
+SITE = "https://match.example.jp"
+ASKER = "博多センサー工業株式会社"
+RECIPIENT = "佐賀機器システム株式会社"
+
+
+@pytest.fixture
+def mail_client(smtp_server: Mailbox, database_url: str, world: World, tmp_path: Path,
+                monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """The app with its outbox worker running inline, sending to the test's SMTP server."""
+    monkeypatch.setenv("IOTMATCH_PUBLIC_URL", SITE)  # mails' links are read from the environment's settings
+    get_settings.cache_clear()
+    settings = Settings(database_url=database_url, data_dir=tmp_path / "var", rate_limit_per_minute=0,
+                        auth_failures_per_minute=0, anonymous_searches_per_minute=0, worker_poll_seconds=0.05,
+                        public_url=SITE)
+    with TestClient(create_app(settings, load_matching=False)) as test_client:
+        yield test_client
+
+
+def reveals(text: str, contact: dict[str, str]) -> list[str]:
+    return [value for value in contact.values() if value in text]
+
+
+def test_the_mails_of_an_accepted_and_a_declined_introduction_arrive_with_the_right_contacts(
+        mail_client: TestClient, world: World, smtp_server: Mailbox) -> None:
+    intro = ask(mail_client, world)
+    [request] = smtp_server.wait_for_mail_to(CONTACT_B["email"])
+    assert ASKER in str(request["Subject"])
+    text, html = smtp_server.text(request), smtp_server.html(request)
+    assert text.startswith(f"{CONTACT_B['name']} 様")
+    assert MESSAGE in text
+    assert MESSAGE in html
+    assert smtp_server.link(request, "/introductions/") == f"{SITE}/introductions/{intro['id']}"
+    assert reveals(text, CONTACT_A) == []
+    assert reveals(html, CONTACT_A) == []
+    assert smtp_server.to(CONTACT_A["email"]) == []
+
+    mail_client.post(f"/v1/introductions/{intro['id']}/accept", json={"reply": "ぜひ。"},
+                     headers=world.headers("other_member"))
+    [to_a] = smtp_server.wait_for_mail_to(CONTACT_A["email"])
+    [_, to_b] = smtp_server.wait_for_mail_to(CONTACT_B["email"], 2)
+    assert RECIPIENT in str(to_a["Subject"])
+    assert ASKER in str(to_b["Subject"])
+    assert reveals(smtp_server.text(to_a), CONTACT_B) == list(CONTACT_B.values())
+    assert reveals(smtp_server.html(to_a), CONTACT_B) == list(CONTACT_B.values())
+    assert reveals(smtp_server.text(to_b), CONTACT_A) == list(CONTACT_A.values())
+    assert "ぜひ。" in smtp_server.text(to_a)
+
+    # The other way round, declined: the asker (ORG-B) hears so; nobody gets the other's contact.
+    second = ask(mail_client, world, "other_member", need="N-B1", seed="S-A1")
+    [_, request_to_a] = smtp_server.wait_for_mail_to(CONTACT_A["email"], 2)
+    assert reveals(smtp_server.text(request_to_a), CONTACT_B) == []
+    mail_client.post(f"/v1/introductions/{second['id']}/decline", json={"reply": "今回は見送ります。"},
+                     headers=world.headers("member"))
+    [_, _, declined] = smtp_server.wait_for_mail_to(CONTACT_B["email"], 3)
+    assert ASKER in str(declined["Subject"])
+    assert "今回は見送ります。" in smtp_server.text(declined)
+    assert reveals(smtp_server.text(declined), CONTACT_A) == []
+    assert reveals(smtp_server.html(declined), CONTACT_A) == []
+    assert len(smtp_server.settle()) == 5  # each once: request, two on accept, request, decline
+
+
+def test_an_unanswered_request_is_nudged_once_per_period(mail_client: TestClient, world: World, session: Session,
+                                                         smtp_server: Mailbox) -> None:
+    intro = ask(mail_client, world)
+    smtp_server.wait_for_mail_to(CONTACT_B["email"])
+    factory = make_session_factory(session.get_bind())  # type: ignore[arg-type]
+    assert jobs.nudge_unanswered(factory) == 0  # asked just now
+
+    session.execute(update(Introduction).where(Introduction.id == intro["id"])
+                    .values(created_at=utcnow() - timedelta(days=8)))
+    session.commit()
+    assert jobs.nudge_unanswered(factory) == 1
+    assert jobs.nudge_unanswered(factory) == 0  # once per period, however often the job runs
+    [_, reminder] = smtp_server.wait_for_mail_to(CONTACT_B["email"], 2)
+    assert ASKER in str(reminder["Subject"])
+    assert "8 日前" in smtp_server.text(reminder)
+    assert smtp_server.link(reminder, "/introductions/") == f"{SITE}/introductions/{intro['id']}"
+    # The secretariat's button keeps to the same period.
+    assert mail_client.post(f"/v1/introductions/{intro['id']}/nudge",
+                            headers=world.headers("secretariat")).status_code == 409
+
+    # A period later, unanswered still: one more reminder.
+    session.execute(update(Introduction).where(Introduction.id == intro["id"])
+                    .values(last_nudged_at=utcnow() - timedelta(days=8)))
+    session.commit()
+    assert jobs.nudge_unanswered(factory) == 1
+    smtp_server.wait_for_mail_to(CONTACT_B["email"], 3)
+    events = read(mail_client, world, "secretariat", intro["id"])["events"]
+    assert [e["kind"] for e in events] == ["requested", "nudged", "nudged"]
+    # Answered requests are never nudged.
+    mail_client.post(f"/v1/introductions/{intro['id']}/accept", json={}, headers=world.headers("other_member"))
+    session.execute(update(Introduction).where(Introduction.id == intro["id"])
+                    .values(last_nudged_at=utcnow() - timedelta(days=30)))
+    session.commit()
+    assert jobs.nudge_unanswered(factory) == 0
+    assert len(smtp_server.settle()) == 5  # request, two reminders, two on accept
