@@ -42,7 +42,7 @@ class Actor:
         return self.organization is None
 
 
-def _at(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; every stored time is UTC.
     return value if value.tzinfo is not None else value.replace(tzinfo=utcnow().tzinfo)
 
@@ -223,7 +223,7 @@ def next_nudge(intro: Introduction, period: timedelta) -> datetime | None:
     """When the request may be nudged next (None once it is answered): one nudge per period at most."""
     if intro.state != OPEN_STATE:
         return None
-    return _at(intro.last_nudged_at) + period if intro.last_nudged_at else _at(intro.created_at)
+    return aware(intro.last_nudged_at) + period if intro.last_nudged_at else aware(intro.created_at)
 
 
 def nudge(*, db_session: Session, intro: Introduction, period: timedelta, actor: Actor,
@@ -239,7 +239,7 @@ def nudge(*, db_session: Session, intro: Introduction, period: timedelta, actor:
     intro.last_nudged_at = now
     _event(intro, "nudged", actor, at=now)
     db_session.flush()
-    mail.nudged(db_session, intro, count + 1, (now - _at(intro.created_at)).days)
+    mail.nudged(db_session, intro, count + 1, (now - aware(intro.created_at)).days)
     return intro
 
 

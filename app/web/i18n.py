@@ -46,6 +46,7 @@ INTRO_STATE_LABELS = {
 }
 # What each step on an introduction is called in its history, and the notice after taking it.
 INTRO_EVENT_LABELS = INTRO_STATE_LABELS | {
+    "requested": N_("page.intro_event.requested"),
     "note": N_("page.intro_event.note"),
     "nudged": N_("page.intro_event.nudged"),
     "contacted": N_("page.status.contacted"),

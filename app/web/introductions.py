@@ -8,11 +8,12 @@ from starlette.responses import Response
 
 from app.auth.dependencies import Principal
 from app.config import Settings
+from app.db import utcnow
 from app.dependencies import SessionDep
 from app.errors import AppError
 from app.i18n import has as in_catalog
 from app.introductions import service as introduction_service
-from app.introductions.models import STATES, Introduction
+from app.introductions.models import OPEN_STATE, STATES, Introduction
 from app.introductions.service import MESSAGE_MAX, NOTE_MAX, REPLY_MAX, STEPS, Actor
 from app.messages import render
 from app.organizations import service as organization_service
@@ -187,7 +188,10 @@ def queue(visitor: VisitorDep, db_session: SessionDep,
     rows, total = introduction_service.list_introductions(
         db_session=db_session, organization_id=None, state=state or None,
         older_than_days=int(older_than_days) if older_than_days else None, limit=QUEUE_PAGE)
-    period = _period(visitor)
+    now = utcnow()
+    days = _settings(visitor).introduction_nudge_days
+    ages = {i.id: (now - introduction_service.aware(i.created_at)).days for i in rows}
+    # Unanswered past the nudge period: the ones the secretariat may want to step in on.
+    overdue = {i.id for i in rows if i.state == OPEN_STATE and days and ages[i.id] >= days}
     return page(visitor, "introduction_queue.html", rows=rows, total=total, state=state,
-                older_than_days=older_than_days, states=STATES, nudge_days=_settings(visitor).introduction_nudge_days,
-                due={i.id: introduction_service.next_nudge(i, period) for i in rows})
+                older_than_days=older_than_days, states=STATES, nudge_days=days, ages=ages, overdue=overdue)
