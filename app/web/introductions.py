@@ -14,7 +14,7 @@ from app.errors import AppError
 from app.i18n import has as in_catalog
 from app.introductions import service as introduction_service
 from app.introductions.models import OPEN_STATE, STATES, Introduction
-from app.introductions.service import MESSAGE_MAX, NOTE_MAX, REPLY_MAX, STEPS, Actor
+from app.introductions.service import MESSAGE_MAX, NOTE_MAX, REPLY_MAX, SETTLED_STATES, STEPS, Actor
 from app.messages import render
 from app.organizations import service as organization_service
 from app.postings import service as posting_service
@@ -85,8 +85,16 @@ def new_introduction(visitor: VisitorDep, db_session: SessionDep, need: PostingI
     back = f"/introductions/new?need={need}&seed={seed}"
     if visitor.principal is None:
         return redirect(visitor, login_url(back))
-    _actor(visitor, db_session)
+    actor = _actor(visitor, db_session)
+    if actor.organization is None:
+        raise PageError(403, "page.error.intro_members_only")
     need_row, seed_row = _pair(db_session, need, seed)
+    # A pair already asked about leads to its request, rather than to a form that would be refused.
+    earlier = introduction_service.pair_states(db_session=db_session,
+                                               organization_id=actor.organization.id).get((need, seed))
+    if earlier is not None and (earlier.state in (OPEN_STATE, *SETTLED_STATES)
+                                or (earlier.state == "declined" and earlier.asker_id == actor.organization.id)):
+        return redirect(visitor, f"/introductions/{earlier.id}")
     return _form(visitor, need_row, seed_row)
 
 

@@ -81,6 +81,9 @@ def test_asked_from_a_match_accepted_on_the_other_members_page(community: Commun
     path = ask(asker, NEED, seed, "鶏舎の見守りについてご相談したいです。")
     page = asker.get(path).text
     assert "回答待ち" in page
+    # Asking again leads to the request there is.
+    again = asker.get(f"/introductions/new?need={NEED}&seed={seed}", follow_redirects=False)
+    assert again.headers["location"] == path
     assert ASKER_EMAIL not in page
 
     partner, partner_email = owner_of(community, seed)
