@@ -1,5 +1,6 @@
 """Every ORM model, imported in one place so metadata is complete for Alembic and tests."""
 
+from app.accounts.models import Invitation, Person, SignInLink
 from app.auth.models import ApiKey
 from app.db import Base
 from app.events.models import Event, EventCandidate, EventMeeting, EventParticipant, EventRequest, EventSlot
@@ -28,13 +29,16 @@ __all__ = [
     "IdCounter",
     "Introduction",
     "IntroductionEvent",
+    "Invitation",
     "Lab",
     "Need",
     "Organization",
     "OutboxMessage",
+    "Person",
     "ProgramRecord",
     "ProgramRevision",
     "Seed",
     "SeedLoad",
+    "SignInLink",
     "WebSignIn",
 ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.accounts.service import member_addresses
 from app.introductions.models import Introduction
 from app.notifications.mail import public_link, render_email
 from app.notifications.outbox import enqueue_email
@@ -17,8 +18,8 @@ LANG = "ja"
 
 
 def addresses(db_session: Session, org: Organization) -> list[str]:
-    """Where to write to a member: the contact e-mail the roster holds."""
-    return [org.contact_email.strip()] if org.contact_email and org.contact_email.strip() else []
+    """Where to write to a member: the roster's contact e-mail and its people who sign in, each once."""
+    return member_addresses(db_session, org.id)
 
 
 def contact(org: Organization) -> dict[str, Any]:
