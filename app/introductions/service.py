@@ -125,13 +125,14 @@ def ask(*, db_session: Session, need: Need, seed: Seed, message: str, actor: Act
     recipient_id = seed.organization_id if asker.id == need.organization_id else need.organization_id
     intro = Introduction(need=need, seed=seed, asker=asker, recipient=db_session.get(Organization, recipient_id),
                          message=text, state=OPEN_STATE, created_at=utcnow())
-    db_session.add(intro)
     _event(intro, "requested", actor, text, at=intro.created_at)
     try:
-        with db_session.begin_nested():  # a concurrent request for the pair loses to the unique open-pair index
+        # A concurrent request for the pair loses to the unique open-pair index. The rows are added inside the
+        # savepoint, as begin_nested() flushes what is pending before it starts.
+        with db_session.begin_nested():
+            db_session.add(intro)
             db_session.flush()
-    except IntegrityError as exc:
-        db_session.expunge(intro)
+    except IntegrityError as exc:  # the savepoint's rollback took the new rows out of the session
         winner = db_session.scalar(select(Introduction.id).where(
             Introduction.need_id == need.id, Introduction.seed_id == seed.id, Introduction.state == OPEN_STATE))
         raise error(Conflict, "conflict.introduction_open", need=need.external_id, seed=seed.external_id,

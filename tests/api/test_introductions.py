@@ -8,15 +8,18 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from app.auth import service as auth_service
 from app.config import Settings, get_settings
-from app.db import make_session_factory, utcnow
-from app.introductions import jobs
+from app.db import make_engine, make_session_factory, session_scope, utcnow
+from app.errors import Conflict
+from app.introductions import jobs, service
 from app.introductions.models import Introduction
+from app.introductions.service import Actor
 from app.main import create_app
+from app.roster.models import Need, Organization, Seed
 from tests.api.conftest import CONTACT_A, CONTACT_B, World
 from tests.mail import Mailbox
 
@@ -346,3 +349,37 @@ def test_an_unanswered_request_is_nudged_once_per_period(mail_client: TestClient
     session.commit()
     assert jobs.nudge_unanswered(factory) == 0
     assert len(smtp_server.settle()) == 5  # request, two reminders, two on accept
+
+
+def test_two_members_asking_about_a_pair_at_once_get_one_request_and_a_409(database_url: str, world: World,
+                                                                          session: Session) -> None:
+    """The second request's check runs before the first is committed: the database's open-pair index decides."""
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    try:
+        def ask_as(db: Session, org: str) -> Introduction:
+            need = db.scalars(select(Need).where(Need.external_id == "N-A1")).one()
+            seed = db.scalars(select(Seed).where(Seed.external_id == "S-B1")).one()
+            member = db.scalars(select(Organization).where(Organization.external_id == org)).one()
+            return service.ask(db_session=db, need=need, seed=seed, message=MESSAGE, actor=Actor(org, member))
+
+        late = factory()
+
+        fired: list[bool] = []
+
+        def the_other_commits_first(*_: Any) -> None:
+            if fired:
+                return
+            fired.append(True)
+            with session_scope(factory) as first:
+                ask_as(first, "ORG-B")
+
+        event.listen(late, "before_flush", the_other_commits_first)
+        with pytest.raises(Conflict) as refused:
+            ask_as(late, "ORG-A")
+        late.rollback()
+        late.close()
+        assert "open introduction request" in refused.value.message
+        assert session.scalar(select(func.count()).select_from(Introduction)) == 1
+    finally:
+        engine.dispose()
