@@ -10,12 +10,20 @@ from app.auth import service as auth_service
 from app.db import make_engine, make_session_factory, session_scope
 from app.roster.models import Seed
 from tests.web.conftest import Community
-from tests.web.test_browser import DESKTOP, PHONE, overflows, shoot, sign_in, sign_out, unlabelled_controls
+from tests.web.test_browser import DESKTOP, PHONE, overflows, shoot, sign_out, unlabelled_controls
 
 pytestmark = pytest.mark.browser
 NEED = "N-0041"
 ASKER_EMAIL = "maeda@osumi-broiler.example.jp"  # ORG-0064's contact in the demo roster
 MESSAGE = "鶏舎の温湿度を見守る仕組みを探しています。一度お話を伺えますか。"
+
+
+def sign_in(page: Any, base: str, token: str) -> None:
+    """Sign in with an API key (the form below the e-mail sign-in)."""
+    page.goto(f"{base}/signin")
+    page.get_by_role("textbox", name="APIキー").fill(token)
+    page.locator("section.key-signin").get_by_role("button", name="ログイン").click()
+    page.wait_for_load_state()
 
 
 def partner_of(community: Community, seed_id: str) -> tuple[str, str, str]:
