@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(
         default=30.0, gt=0, description="A request body that stops arriving for this long is answered 408.")
     cors_refresh_seconds: float = Field(default=10.0, description="How long the labs' allowed origins are cached.")
+    introduction_nudge_days: int = Field(
+        default=7, ge=0, description="An introduction request unanswered this many days is nudged: the member "
+        "asked gets a reminder, at most once per this many days (by the worker's job, or the secretariat's "
+        "button). 0 = no reminders from the job.")
     rate_limit_per_minute: int = Field(default=600, ge=0, description="Requests per minute per API key; 0 = no limit.")
     rate_limit_burst: int = Field(default=60, ge=1, description="Requests a key may make at once before the limit.")
     auth_failures_per_minute: int = Field(

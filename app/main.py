@@ -20,6 +20,7 @@ from app.db import make_engine, make_session_factory, normalize_url, session_sco
 from app.events.router import router as events_router
 from app.events.router import themes_router
 from app.feedback.router import router as feedback_router
+from app.introductions.router import router as introductions_router
 from app.labs.cors import AllowedOrigins, LabCorsMiddleware
 from app.labs.router import router as labs_router
 from app.matches.engine import MatchingEngine
@@ -37,7 +38,7 @@ from app.web.router import router as web_router
 
 # Routers that authenticate themselves (each route checks the role it needs).
 API_ROUTERS = (keys_router, organizations_router, needs_router, seeds_router, labs_router, feedback_router,
-               events_router, themes_router)
+               events_router, themes_router, introductions_router)
 
 
 class Readiness(BaseModel):

@@ -5,6 +5,7 @@ from app.auth.models import ApiKey
 from app.db import Base
 from app.events.models import Event, EventCandidate, EventMeeting, EventParticipant, EventRequest, EventSlot
 from app.feedback.models import Feedback
+from app.introductions.models import Introduction, IntroductionEvent
 from app.labs.models import Lab
 from app.matches.models import EmbeddingCache
 from app.notifications.models import OutboxMessage
@@ -27,6 +28,8 @@ __all__ = [
     "EventSlot",
     "Feedback",
     "IdCounter",
+    "Introduction",
+    "IntroductionEvent",
     "Invitation",
     "Lab",
     "Need",

@@ -1,7 +1,8 @@
 """Matching endpoints: seeds for a need, needs for a seed, partners for a member, free-text search.
 
 Lab keys get their lab's prefecture and focus industries unless the request says otherwise; member keys
-do not see again the pairs they marked not_relevant or met, unless they ask with include_seen=true.
+do not see again the pairs they marked not_relevant or met, nor those whose introduction they asked for and the
+other member declined, unless they ask with include_seen=true; each pair then says where its introduction stands.
 """
 
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from app.auth.dependencies import CurrentKey, Principal, ScopedIndustries, Scope
 from app.dependencies import SessionDep
 from app.errors import NotFound
 from app.feedback import service as feedback_service
+from app.introductions import service as introduction_service
 from app.matches.dependencies import EngineDep
 from app.matches.engine import Filters, MatchingEngine
 from app.matches.schemas import MatchList, PartnerList
@@ -27,7 +29,8 @@ router = APIRouter(prefix="/v1", tags=["matches"])
 Limit = Annotated[int, Query(ge=1, le=100, description="how many results")]
 Role = Annotated[Literal[ROLES] | None, Query(description="only members with this role")]  # type: ignore[valid-type]
 IncludeSeen = Annotated[bool, Query(
-    description="member keys: also show pairs you marked not_relevant or met (hidden by default)")]
+    description="member keys: also show pairs you marked not_relevant or met, and pairs whose introduction the "
+                "other member declined (hidden by default; the match's `introduction` says so)")]
 WithPrograms = Annotated[bool, Query(
     description="also suggest support programs for each pair (set false when only the ranking is needed)")]
 Pair = tuple[str, str]
@@ -50,7 +53,22 @@ def _seen(db_session: SessionDep, key: Principal, include_seen: bool) -> set[Pai
     """The (need, seed) pairs the member has done with; none for other keys or with include_seen."""
     if include_seen or key.organization is None:
         return set()
-    return feedback_service.seen_pairs(db_session=db_session, organization=key.organization)
+    return (feedback_service.seen_pairs(db_session=db_session, organization=key.organization)
+            | introduction_service.declined_pairs(db_session=db_session, organization=key.organization))
+
+
+def _with_introductions(db_session: SessionDep, key: Principal, payloads: list[dict[str, object]],
+                        pair_of: Callable[[dict[str, object]], Pair]) -> list[dict[str, object]]:
+    """Member keys: each match says where the member's introduction on the pair stands (asked, declined…)."""
+    if key.organization_id is None or key.is_secretariat:
+        return payloads
+    states = introduction_service.pair_states(db_session=db_session, organization_id=key.organization_id)
+    for payload in payloads:
+        intro = states.get(pair_of(payload))
+        if intro is not None:
+            payload["introduction"] = {"id": intro.id, "state": intro.state,
+                                       "asked_by_you": intro.asker_id == key.organization_id}
+    return payloads
 
 
 def _document(engine: MatchingEngine, kind: str, external_id: str) -> Document:
@@ -72,9 +90,9 @@ def need_matches(need_id: str, engine: EngineDep, session: SessionDep, key: Curr
                                 exclude=lambda doc: outside(doc) or (need_id, doc.id) in seen)
     suggested = (programs_for_pairs(session, [(need, m.doc) for m in matches]) if programs
                  else [None] * len(matches))
+    payloads = [match_payload(engine, m, need.org.industry, p) for m, p in zip(matches, suggested, strict=True)]
     return {"query": {"need": need_id, "title": need.title},
-            "matches": [match_payload(engine, m, need.org.industry, p)
-                        for m, p in zip(matches, suggested, strict=True)]}
+            "matches": _with_introductions(session, key, payloads, lambda p: (need_id, str(p["seed"])))}
 
 
 @router.get("/seeds/{seed_id}/matches", response_model=MatchList, summary="Needs a seed can serve")
@@ -89,9 +107,9 @@ def seed_matches(seed_id: str, engine: EngineDep, session: SessionDep, key: Curr
                                 exclude=lambda doc: outside(doc) or (doc.id, seed_id) in seen)
     suggested = (programs_for_pairs(session, [(m.doc, seed) for m in matches]) if programs
                  else [None] * len(matches))
+    payloads = [match_payload(engine, m, m.doc.org.industry, p) for m, p in zip(matches, suggested, strict=True)]
     return {"query": {"seed": seed_id, "title": seed.title},
-            "matches": [match_payload(engine, m, m.doc.org.industry, p)
-                        for m, p in zip(matches, suggested, strict=True)]}
+            "matches": _with_introductions(session, key, payloads, lambda p: (str(p["need"]), seed_id))}
 
 
 @router.get("/organizations/{org_id}/partners", response_model=PartnerList, summary="Best partners for a member")

@@ -12,6 +12,14 @@ class MatchOrganization(BaseModel):
     roles: list[str]
 
 
+class MatchIntroduction(BaseModel):
+    """The member's introduction on a pair: a declined one (asked_by_you) is shown only with include_seen=true."""
+
+    id: int
+    state: str = Field(description="requested, accepted, declined, withdrawn or brokered")
+    asked_by_you: bool
+
+
 class MatchRead(BaseModel):
     """One ranked seed (for a need) or need (for a seed), with why it was ranked."""
 
@@ -26,6 +34,8 @@ class MatchRead(BaseModel):
     reason_text_en: str = Field(description="the same reason in English")
     programs: list[dict[str, Any]] | None = Field(
         default=None, description="need–seed pairs: top support programs (status, conditions, estimated support)")
+    introduction: MatchIntroduction | None = Field(
+        default=None, description="member keys: where the latest introduction on this pair stands")
 
 
 class MatchList(BaseModel):

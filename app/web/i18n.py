@@ -37,6 +37,32 @@ OUTCOME_LABELS = {
     "cooperation_possible": N_("page.outcome_cooperation_possible"),
     "pending": N_("page.outcome_pending"),  # no outcome recorded yet
 }
+INTRO_STATE_LABELS = {
+    "requested": N_("page.intro_state.requested"),
+    "accepted": N_("page.intro_state.accepted"),
+    "declined": N_("page.intro_state.declined"),
+    "withdrawn": N_("page.intro_state.withdrawn"),
+    "brokered": N_("page.intro_state.brokered"),
+}
+# What each step on an introduction is called in its history, and the notice after taking it.
+INTRO_EVENT_LABELS = INTRO_STATE_LABELS | {
+    "requested": N_("page.intro_event.requested"),
+    "note": N_("page.intro_event.note"),
+    "nudged": N_("page.intro_event.nudged"),
+    "contacted": N_("page.status.contacted"),
+    "met": N_("page.status.met"),
+    "deal": N_("page.status.deal"),
+}
+INTRO_DONE_LABELS = {
+    "requested": N_("page.intro_done.requested"),
+    "accept": N_("page.intro_done.accept"),
+    "decline": N_("page.intro_done.decline"),
+    "withdraw": N_("page.intro_done.withdraw"),
+    "step": N_("page.intro_done.step"),
+    "note": N_("page.intro_done.note"),
+    "nudge": N_("page.intro_done.nudge"),
+    "broker": N_("page.intro_done.broker"),
+}
 MEMBER_TYPE_LABELS = {"corporate": N_("page.corporate"), "individual": N_("page.individual")}
 # JSIC major divisions; the Japanese are the official names (app.roster.vocab.INDUSTRIES).
 INDUSTRY_LABELS = {
@@ -84,6 +110,18 @@ class Translator:
     def status(self, status: str) -> str:
         """A feedback status's label."""
         return translate(STATUS_LABELS[status], self.lang)
+
+    def intro_state(self, state: str) -> str:
+        """An introduction's state (依頼中, 承諾…)."""
+        return translate(INTRO_STATE_LABELS[state], self.lang)
+
+    def intro_event(self, kind: str) -> str:
+        """A step in an introduction's history."""
+        return translate(INTRO_EVENT_LABELS[kind], self.lang)
+
+    def intro_done(self, action: str) -> str:
+        """The notice after a step on an introduction; an unknown one (a hand-made link) says it was saved."""
+        return translate(INTRO_DONE_LABELS.get(action, "page.saved"), self.lang)
 
     def role(self, role: str) -> str:
         """A member role's label."""

@@ -9,6 +9,7 @@ from app.auth.dependencies import Principal, ensure_owner
 from app.dependencies import SessionDep
 from app.feedback import service as feedback_service
 from app.feedback.models import STATUSES
+from app.introductions import service as introduction_service
 from app.matches.dependencies import EngineDep
 from app.organizations import service as organization_service
 from app.postings import service as posting_service
@@ -53,9 +54,19 @@ def my_page(visitor: VisitorDep, db_session: SessionDep, engine: EngineDep,
         return redirect(visitor, login_url("/me"))
     principal, org = found
     statuses = views.member_statuses(db_session, org.id)
-    return page(visitor, "me.html", org=org, saved=saved, statuses=STATUSES,
-                needs=views.need_views(engine, db_session, org, statuses, MATCHES_PER_NEED),
-                seeds=views.seed_views(engine, org, statuses, MATCHES_PER_SEED))
+    declined = introduction_service.declined_pairs(db_session=db_session, organization=org.external_id)
+    intros = introduction_service.pair_states(db_session=db_session, organization_id=org.id)
+    needs = views.need_views(engine, db_session, org, statuses, MATCHES_PER_NEED, hidden=declined)
+    seeds = views.seed_views(engine, org, statuses, MATCHES_PER_SEED, hidden=declined)
+    for item in needs:
+        for r in item.results:
+            r.intro = intros.get((item.posting.external_id, r.doc.id))
+    for item in seeds:
+        for r in item.results:
+            r.intro = intros.get((r.doc.id, item.posting.external_id))
+    waiting = [i for i in intros.values() if i.recipient_id == org.id and i.state == "requested"]
+    return page(visitor, "me.html", org=org, saved=saved, statuses=STATUSES, needs=needs, seeds=seeds,
+                waiting=sorted(waiting, key=lambda i: i.id))
 
 
 def _form_page(visitor: Visitor, form: PostingForm, action: str, posting: Need | Seed | None,

@@ -13,13 +13,14 @@ from app.auth import service as auth_service
 from app.auth.dependencies import auth_throttled, count_auth_failure
 from app.dependencies import SessionDep
 from app.errors import InvalidInput, Unauthorized
+from app.introductions import service as introduction_service
 from app.matches.dependencies import EngineDep
 from app.matches.engine import Filters
 from app.messages import render
 from app.organizations import service as organization_service
 from app.roster.models import Need, Organization, Seed
 from app.roster.vocab import INDUSTRIES, KYUSHU, PREFECTURES, ROLES
-from app.web import embed, event_admin, event_member, events, member, secretariat, views
+from app.web import embed, event_admin, event_member, events, introductions, member, secretariat, views
 from app.web import session as web_session
 from app.web.member import load_posting
 from app.web.pages import (
@@ -95,12 +96,13 @@ def posting_page(kind: Literal["seed", "need"], posting_id: str, visitor: Visito
     pairs.sort(key=lambda p: -p[1])
     chosen = next((p for p in pairs if p[0].external_id == pair), pairs[0] if pairs else None)
     statuses = views.member_statuses(db_session, _org_id(visitor)) if own else {}
-    status = None
+    status = intro = None
     if chosen is not None:
         key = (chosen[0].external_id, posting_id) if kind == "seed" else (posting_id, chosen[0].external_id)
         status = statuses.get(key)
+        intro = introduction_service.pair_states(db_session=db_session, organization_id=_org_id(visitor)).get(key)
     return page(visitor, "posting.html", kind=kind, posting=posting, q=q, why=why, pairs=pairs, chosen=chosen,
-                status=status, saved=saved, owner=owner)
+                status=status, saved=saved, owner=owner, intro=intro)
 
 
 def _org_id(visitor: Visitor) -> int:
@@ -162,6 +164,7 @@ def signout(visitor: VisitorDep, db_session: SessionDep, csrf: Annotated[str, Fo
 
 router.include_router(accounts_router)
 router.include_router(member.router)
+router.include_router(introductions.router)
 router.include_router(secretariat.router)
 router.include_router(embed.router)
 # The event forms first: /dashboard/events/new is not an event's code.

@@ -1,5 +1,6 @@
 """Matches shaped for the pages: reasons, highlighted terms, programs and the member's own feedback."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ from app.matches.engine import Filters, MatchingEngine
 from app.matches.service import match_payload, programs_for_pairs
 from app.programs import service as program_service
 from app.roster.models import Need, Organization, Seed
+from matching.documents import Document
 from matching.ranker import Match
 
 PARTICLES = "のをがにへ"
@@ -25,6 +27,7 @@ class ResultView:
     terms: list[str]
     programs: list[dict[str, Any]] = field(default_factory=list)
     status: str | None = None
+    intro: Any = None  # the member's latest introduction on the pair, if any
 
     @property
     def doc(self) -> Any:
@@ -78,6 +81,14 @@ def member_statuses(db_session: Session, organization_id: int) -> dict[tuple[str
     return {(f.need.external_id, f.seed.external_id): f.status for f in rows}
 
 
+def _hiding(hidden: set[tuple[str, str]] | None, *, need_id: str | None = None,
+            seed_id: str | None = None) -> Callable[[Document], bool] | None:
+    """Leaves out the documents that would form a hidden (need id, seed id) pair with the posting."""
+    if not hidden:
+        return None
+    return lambda doc: (need_id or doc.id, seed_id or doc.id) in hidden
+
+
 @dataclass
 class PostingView:
     """A member's own need or seed with what the service proposes for it."""
@@ -88,10 +99,11 @@ class PostingView:
 
 
 def need_views(engine: MatchingEngine, db_session: Session, org: Organization, statuses: dict[tuple[str, str], str],
-               limit: int) -> list[PostingView]:
+               limit: int, hidden: set[tuple[str, str]] | None = None) -> list[PostingView]:
     """Each need with its suggested programs, its best seeds, their reasons, programs for the pair and the status.
 
     A need's programs are the API's and the CLI's suggestions for the member and the need (one service call).
+    `hidden` (need id, seed id) pairs are not proposed (introductions the other member declined).
     """
     views = []
     for need in org.needs:
@@ -101,7 +113,8 @@ def need_views(engine: MatchingEngine, db_session: Session, org: Organization, s
             views.append(PostingView(need, [], programs))
             continue
         doc = engine.document("need", need.external_id)
-        matches = engine.match_need(need.external_id, limit=limit)
+        need_id = need.external_id
+        matches = engine.match_need(need_id, limit=limit, exclude=_hiding(hidden, need_id=need_id))
         # every suggestion for each pair, so the page can show those the partner helps to qualify for
         pair_programs = programs_for_pairs(db_session, [(doc, m.doc) for m in matches],
                                            limit=len(program_service.current_catalog(db_session=db_session)))
@@ -113,15 +126,16 @@ def need_views(engine: MatchingEngine, db_session: Session, org: Organization, s
 
 
 def seed_views(engine: MatchingEngine, org: Organization, statuses: dict[tuple[str, str], str],
-               limit: int) -> list[PostingView]:
-    """Each seed with the needs it can serve, their reasons and the member's status."""
+               limit: int, hidden: set[tuple[str, str]] | None = None) -> list[PostingView]:
+    """Each seed with the needs it can serve, their reasons and the member's status, less the `hidden` pairs."""
     views = []
     for seed in org.seeds:
         if seed.external_id not in engine.corpora["seed"].docs:
             views.append(PostingView(seed, []))
             continue
+        seed_id = seed.external_id
         results = [result_view(engine, m, m.doc.org.industry)
-                   for m in engine.match_seed(seed.external_id, limit=limit)]
+                   for m in engine.match_seed(seed_id, limit=limit, exclude=_hiding(hidden, seed_id=seed_id))]
         for r in results:
             r.status = statuses.get((r.doc.id, seed.external_id))
         views.append(PostingView(seed, results))

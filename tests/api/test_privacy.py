@@ -67,6 +67,10 @@ def _leaks(response_text: str, contacts: list[dict[str, str]]) -> list[str]:
 def test_no_get_endpoint_shows_contact_data_to_labs_or_other_members(matching_client: TestClient, world: World,
                                                                      role: str, hidden: list[dict[str, str]]) -> None:
     _hold_event(matching_client, world)
+    # An introduction ORG-A asked of ORG-B and ORG-B has not answered: ORG-B sees it, without ORG-A's contact.
+    asked = matching_client.post("/v1/introductions", json={"need": "N-A1", "seed": "S-B1", "message": "ご相談です"},
+                                 headers=world.headers("member"))
+    assert asked.status_code == 201, asked.text
     walked = _get_paths(matching_client, world)
     assert len(walked) >= 15
     answered = 0
