@@ -81,9 +81,25 @@ class Settings(BaseSettings):
     anonymous_search_burst: int = Field(
         default=6, ge=1, description="Searches a visitor without a key may make at once before that limit.")
 
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="The service's address as members reach it (behind the "
+        "proxy, e.g. https://match.example.jp): the links in e-mails start with it.")
+
     host: str = Field(default="127.0.0.1", description="Address `iotmatch serve` binds to.")
     port: int = Field(default=8000, description="Port `iotmatch serve` listens on.")
     log_level: str = Field(default="info", description="uvicorn log level: debug, info, warning, error.")
+
+    alert_top_n: int = Field(
+        default=5, ge=1, le=100, description="A new or edited seed alerts a need's member when it ranks among the "
+        "need's first this many seeds (likewise for a need and a seed's member, and for saved searches).")
+    alert_min_score: float = Field(
+        default=4.5, description="…and scores at least this (the fused score of the matches API). On the dev set "
+        "the relevant pairs in a need's top 5 mostly score above 4.5, the others mostly below (docs/alerts.md).")
+    alert_digest_hour: int = Field(
+        default=8, ge=0, le=23, description="Hour (Japan time) from which each day's digest e-mail goes out.")
+    alert_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often `iotmatch serve` looks for changed needs and seeds to alert about.")
+    alert_batch_size: int = Field(default=50, ge=1, description="Changed needs and seeds ranked in one pass.")
 
 
 @lru_cache

@@ -1,5 +1,7 @@
 """Every ORM model, imported in one place so metadata is complete for Alembic and tests."""
 
+from app.alerts.models import (AlertCheck, AlertNotification, AlertOptOut, AlertPreference, LabWebhook,
+                               NeedAlertSwitch, SavedSearch)
 from app.auth.models import ApiKey
 from app.db import Base
 from app.events.models import Event, EventCandidate, EventMeeting, EventParticipant, EventRequest, EventSlot
@@ -14,6 +16,10 @@ from app.seeding.models import SeedLoad
 from app.web.models import WebSignIn
 
 __all__ = [
+    "AlertCheck",
+    "AlertNotification",
+    "AlertOptOut",
+    "AlertPreference",
     "ApiKey",
     "Base",
     "EmbeddingCache",
@@ -26,11 +32,14 @@ __all__ = [
     "Feedback",
     "IdCounter",
     "Lab",
+    "LabWebhook",
     "Need",
+    "NeedAlertSwitch",
     "Organization",
     "OutboxMessage",
     "ProgramRecord",
     "ProgramRevision",
+    "SavedSearch",
     "Seed",
     "SeedLoad",
     "WebSignIn",
