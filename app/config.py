@@ -98,7 +98,8 @@ class Settings(BaseSettings):
     alert_digest_hour: int = Field(
         default=8, ge=0, le=23, description="Hour (Japan time) from which each day's digest e-mail goes out.")
     alert_poll_seconds: float = Field(
-        default=2.0, gt=0, description="How often `iotmatch serve` looks for changed needs and seeds to alert about.")
+        default=2.0, ge=0, description="How often `iotmatch serve` looks for changed needs and seeds to alert about "
+        "and for digests due; 0 = never (the alerts wait, nothing is lost).")
     alert_batch_size: int = Field(default=50, ge=1, description="Changed needs and seeds ranked in one pass.")
 
 

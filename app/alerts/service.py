@@ -27,7 +27,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import Forbidden, NotFound
 from app.feedback import service as feedback_service
-from app.i18n import translate
+from app.i18n import N_, translate
 from app.labs.models import Lab
 from app.matches.engine import Filters, MatchingEngine
 from app.matches.service import match_payload
@@ -45,6 +45,9 @@ WEBHOOK_EVENT = "match.new"
 # checked (ranking every need for every seed would cost a ranking per need per change).
 CANDIDATES_PER_POSTING = 50
 _PROCESS_SECRET = secrets.token_bytes(32)
+# How an e-mail words one alert, by what it is about.
+ITEM_CODES = {"need": N_("mail.alert_item_need"), "seed": N_("mail.alert_item_seed"),
+              "search": N_("mail.alert_item_search")}
 
 
 # --- preferences and subscriptions ----------------------------------------------------------------------------
@@ -363,7 +366,7 @@ def link(settings: Settings, note: AlertNotification) -> str:
 
 def _item_text(settings: Settings, note: AlertNotification, lang: str) -> str:
     reason = note.reason_en if lang == "en" else note.reason_ja
-    return translate(f"mail.alert_item_{note.topic.partition(':')[0]}", lang, topic=note.topic_title,
+    return translate(ITEM_CODES[note.topic.partition(":")[0]], lang, topic=note.topic_title,
                      title=note.match_title, partner=note.partner_name, reason=reason, link=link(settings, note))
 
 
