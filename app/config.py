@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic.fields import FieldInfo
@@ -84,6 +85,33 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="The service's address as members reach it (behind the "
         "proxy, e.g. https://match.example.jp): the links in e-mails start with it.")
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP server the e-mails go out through.")
+    smtp_port: int = Field(
+        default=8025, description="Its port: 587 with STARTTLS, 465 with SSL; 8025 is `iotmatch mailbox`, the "
+        "local debugging server for development.")
+    smtp_username: str = Field(default="", description="SMTP user name; empty = no authentication.")
+    smtp_password: str = Field(default="", description="SMTP password.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_ssl: bool = Field(default=False, description="Connect to the SMTP server over TLS from the start.")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, description="SMTP connection and command timeout.")
+    mail_from: str = Field(
+        default="iotmatch <noreply@iotmatch.localhost>", description="The From: of every e-mail; its domain also "
+        "ends the Message-IDs.")
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, description="How long a webhook POST may take.")
+    worker: Literal["inline", "off"] = Field(
+        default="inline", description="'inline': `iotmatch serve` sends the outbox's e-mails and webhooks from a "
+        "thread of its own; 'off': only `iotmatch worker` processes do.")
+    worker_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often an idle worker looks for due messages and runs its jobs.")
+    worker_batch_size: int = Field(default=10, ge=1, description="Messages a worker claims at a time.")
+    worker_lease_seconds: float = Field(
+        default=120.0, gt=0, description="A claimed message is another worker's to take after this long (a "
+        "worker that died while sending).")
+    outbox_max_attempts: int = Field(
+        default=10, ge=1, description="Attempts before a message is marked failed and no longer retried.")
+    outbox_retry_seconds: float = Field(
+        default=30.0, gt=0, description="Wait before the first retry; it doubles with each attempt (with jitter).")
+    outbox_retry_max_seconds: float = Field(default=3600.0, gt=0, description="The longest wait between attempts.")
 
     host: str = Field(default="127.0.0.1", description="Address `iotmatch serve` binds to.")
     port: int = Field(default=8000, description="Port `iotmatch serve` listens on.")

@@ -19,6 +19,7 @@ from app import migrate
 from app.config import get_settings
 from app.db import make_engine, make_session_factory, normalize_url
 from app.models import Base
+from tests.mail import Mailbox
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEV_ROSTER = SHARED / "data" / "dev" / "roster.json"
@@ -121,3 +122,20 @@ def dev_roster() -> dict[str, Any]:
     if not DEV_ROSTER.exists():
         pytest.fail(f"the labelled dev roster is read from {DEV_ROSTER}: put shared/ beside the checkout")
     return json.loads(DEV_ROSTER.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, collecting what it receives (tests/mail.py).
+
+    The IOTMATCH_SMTP_* settings point at it for the test; pass `smtp_server.env` to a subprocess.
+    """
+    mailbox = Mailbox().start()
+    for name, value in mailbox.env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        yield mailbox
+    finally:
+        mailbox.stop()
+        get_settings.cache_clear()

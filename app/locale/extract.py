@@ -6,7 +6,8 @@
 - Python: error(cls, "code", …), render("code", …), translate("code", …), template("code", …), phrase("code", …),
   the pages' PageError(status, "code", …) and Throttled(retry_after, "code"), and N_("code") for a code kept in
   a table and looked up later;
-- the pages (templates, and Python under app/web/): t("key") names the code `page.key`.
+- the pages (templates, and Python under app/web/): t("key") names the code `page.key`;
+- the e-mails (app/notifications/templates/*.mail): t("key") names the code `mail.key`.
 """
 
 import ast
@@ -24,6 +25,7 @@ CODE_ARGUMENTS = {"error": 2, "render": 1, "translate": 1, "template": 1, "phras
                   "PageError": 2, "Throttled": 2}
 PAGE_FUNCTION = "t"
 PAGE_PREFIX = "page."
+MAIL_PREFIX = "mail."
 MAPPING = LOCALE_DIR / "babel.cfg"
 
 Extracted = Iterator[tuple[int, str | None, str, list[str]]]
@@ -78,6 +80,16 @@ def extract_templates(fileobj: BinaryIO, keywords: Collection[str], comment_tags
         key = _code(messages, 1)
         if key:
             yield lineno, None, PAGE_PREFIX + key, list(comments)
+
+
+def extract_mail_templates(fileobj: BinaryIO, keywords: Collection[str], comment_tags: Collection[str],
+                           options: Mapping[str, Any]) -> Extracted:
+    """The codes an e-mail template names with t("key"); a template that does not parse is an error."""
+    for lineno, _funcname, messages, comments in jinja_extract(fileobj, [PAGE_FUNCTION], list(comment_tags),
+                                                               {**options, "silent": "false"}):
+        key = _code(messages, 1)
+        if key:
+            yield lineno, None, MAIL_PREFIX + key, list(comments)
 
 
 def used_codes(root: Path) -> dict[str, list[str]]:
