@@ -8,9 +8,21 @@ from fastapi import APIRouter, Depends, Form, Query, Request, status
 from starlette.responses import Response
 
 from app.alerts import service
-from app.alerts.schemas import (Marked, MarkRead, NeedSwitch, NeedSwitchUpdate, NotificationList, NotificationRead,
-                                PreferenceRead, PreferenceUpdate, SavedSearchCreate, SavedSearchRead, WebhookCreate,
-                                WebhookCreated, WebhookRead)
+from app.alerts.schemas import (
+    Marked,
+    MarkRead,
+    NeedSwitch,
+    NeedSwitchUpdate,
+    NotificationList,
+    NotificationRead,
+    PreferenceRead,
+    PreferenceUpdate,
+    SavedSearchCreate,
+    SavedSearchRead,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookRead,
+)
 from app.auth.dependencies import Principal, current_key, require_role
 from app.dependencies import SessionDep
 from app.organizations import service as organization_service
@@ -35,7 +47,8 @@ def get_preferences(key: MemberKey, db_session: SessionDep) -> PreferenceRead:
 
 @router.patch("/preferences", response_model=PreferenceRead, summary="Change your alert settings")
 def update_preferences(key: MemberKey, values: PreferenceUpdate, db_session: SessionDep) -> PreferenceRead:
-    """送った項目だけを変えます。needs_default は個別に切り替えていないニーズすべて（これから登録するものも）に効きます。"""
+    """送った項目だけを変えます。needs_default は、個別に切り替えていないニーズすべて
+    （これから登録するものも）に効きます。"""
     org = _org(db_session, key)
     changed = service.update_preference(db_session, org.id, values.model_dump(exclude_none=True))
     return PreferenceRead.model_validate(changed)
@@ -67,7 +80,8 @@ def list_searches(key: MemberKey, db_session: SessionDep) -> list[SavedSearchRea
 @router.post("/searches", status_code=status.HTTP_201_CREATED, response_model=SavedSearchRead,
              summary="Save a search to be alerted about")
 def save_search(key: MemberKey, search_in: SavedSearchCreate, db_session: SessionDep) -> SavedSearchRead:
-    """自由文の検索を（GET /v1/search と同じ絞り込みで）保存します。これから登録・変更されるシーズ（またはニーズ）が上位に入ると知らせます。"""
+    """自由文の検索を（GET /v1/search と同じ絞り込みで）保存します。
+    これから登録・変更されるシーズ（またはニーズ）が上位に入ると知らせます。"""
     search = service.save_search(db_session, _org(db_session, key).id, search_in.model_dump())
     return SavedSearchRead.model_validate(search)
 
@@ -131,8 +145,12 @@ def unsubscribe_page(token: str, request: Request, visitor: VisitorDep, db_sessi
 
 @pages_router.post("/alerts/unsubscribe/{token}")
 def unsubscribe(token: str, request: Request, visitor: VisitorDep, db_session: SessionDep,
-                _one_click: Annotated[str, Form(alias="List-Unsubscribe", max_length=20)] = "") -> Response:
-    """RFC 8058 one-click: the mail program POSTs `List-Unsubscribe=One-Click`; the page's button the same."""
+                one_click: Annotated[str, Form(alias="List-Unsubscribe", max_length=20)] = "") -> Response:
+    """RFC 8058 one-click: the mail program POSTs `List-Unsubscribe=One-Click`; the page's button the same.
+
+    The signed token alone authorizes it (no sign-in, no form token): whoever has the e-mail may stop it.
+    """
+    del one_click  # sent by mail programs; the token is what counts
     org_id, address = service.read_unsubscribe_token(request.app.state.settings, token)
     service.unsubscribe(db_session, org_id, address)
     org = db_session.get(Organization, org_id)

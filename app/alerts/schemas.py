@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
-from app.roster.vocab import INDUSTRIES, PREFECTURES, ROLES
+from app.organizations.schemas import Industry, Prefecture, Role
 
 EmailMode = Literal["immediate", "digest", "none"]
 
@@ -54,9 +54,9 @@ class SavedSearchCreate(BaseModel):
 
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
     target: Literal["seeds", "needs"] = "seeds"
-    prefecture: Literal[PREFECTURES] | None = None  # type: ignore[valid-type]
-    role: Literal[ROLES] | None = None  # type: ignore[valid-type]
-    industry: Literal[tuple(INDUSTRIES)] | None = None  # type: ignore[valid-type]
+    prefecture: Prefecture | None = None
+    role: Role | None = None
+    industry: Industry | None = None
 
 
 class SavedSearchRead(SavedSearchCreate):

@@ -8,7 +8,6 @@ leaves the checks to be done again; the unique (topic, match) of a notification 
 make sure nobody is told twice.
 """
 
-import html
 import logging
 import secrets
 from collections.abc import Iterable
@@ -21,20 +20,28 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.alerts.models import (AlertCheck, AlertNotification, AlertOptOut, AlertPreference, LabWebhook,
-                               NeedAlertSwitch, SavedSearch)
+from app.alerts.models import (
+    AlertCheck,
+    AlertNotification,
+    AlertOptOut,
+    AlertPreference,
+    LabWebhook,
+    NeedAlertSwitch,
+    SavedSearch,
+)
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Forbidden, NotFound
 from app.feedback import service as feedback_service
-from app.i18n import N_, translate
 from app.labs.models import Lab
 from app.matches.engine import Filters, MatchingEngine
 from app.matches.service import match_payload
 from app.messages import error
+from app.notifications.mail import render_email
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import enqueue_email, enqueue_webhook
 from app.roster.models import Need, Organization
+from matching.documents import Document
 from matching.ranker import Match
 
 log = logging.getLogger(__name__)
@@ -45,9 +52,6 @@ WEBHOOK_EVENT = "match.new"
 # checked (ranking every need for every seed would cost a ranking per need per change).
 CANDIDATES_PER_POSTING = 50
 _PROCESS_SECRET = secrets.token_bytes(32)
-# How an e-mail words one alert, by what it is about.
-ITEM_CODES = {"need": N_("mail.alert_item_need"), "seed": N_("mail.alert_item_seed"),
-              "search": N_("mail.alert_item_search")}
 
 
 # --- preferences and subscriptions ----------------------------------------------------------------------------
@@ -220,7 +224,8 @@ def unsubscribe(session: Session, organization_id: int, address: str) -> bool:
 
 def unsubscribe_url(settings: Settings, organization_id: int, address: str) -> str:
     """The one-click link of an e-mail."""
-    return f"{settings.public_url.rstrip('/')}/alerts/unsubscribe/{unsubscribe_token(settings, organization_id, address)}"
+    token = unsubscribe_token(settings, organization_id, address)
+    return f"{settings.public_url.rstrip('/')}/alerts/unsubscribe/{token}"
 
 
 def unsubscribe_headers(settings: Settings, organization_id: int, address: str) -> dict[str, str]:
@@ -287,9 +292,11 @@ def process_checks(session: Session, engine: MatchingEngine, settings: Settings)
             continue
         own = search.organization.external_id
         filters = Filters(prefecture=search.prefecture, role=search.role, industry=search.industry)
-        for m in engine.search(search.q, target=search.target[:-1], limit=top_n, filters=filters,
-                               exclude=lambda doc, own=own: doc.org.id == own):
-            if m.doc.id in changed and m.score >= floor:
+        def others(doc: Document, own: str = own) -> bool:
+            return doc.org.id == own
+
+        for m in engine.search(search.q, target=search.target[:-1], limit=top_n, filters=filters, exclude=others):
+            if m.doc.id in changed and m.score >= settings.alert_min_search_score:
                 found.append(_Found(own, f"search:{search.id}", search.q, m, None))
 
     created = _record(session, engine, settings, found)
@@ -325,7 +332,7 @@ def _record(session: Session, engine: MatchingEngine, settings: Settings,
         select(Organization).where(Organization.external_id.in_({f.org_id for f in found}))
         .options(selectinload(Organization.needs)))}
     seen: dict[str, set[tuple[str, str]]] = {}
-    created = []
+    created: list[AlertNotification] = []
     for f in found:
         org = orgs.get(f.org_id)
         if org is None or not _wanted(session, f, org, seen):
@@ -364,25 +371,16 @@ def link(settings: Settings, note: AlertNotification) -> str:
     return f"{settings.public_url.rstrip('/')}/postings/{note.match_kind}/{note.match_id}{pair}"
 
 
-def _item_text(settings: Settings, note: AlertNotification, lang: str) -> str:
-    reason = note.reason_en if lang == "en" else note.reason_ja
-    return translate(ITEM_CODES[note.topic.partition(":")[0]], lang, topic=note.topic_title,
-                     title=note.match_title, partner=note.partner_name, reason=reason, link=link(settings, note))
-
-
 def compose(settings: Settings, org: Organization, notes: list[AlertNotification], lang: str, address: str,
             *, digest: bool) -> tuple[str, str, str]:
     """(subject, text, html) of an alert e-mail: one alert, or a day's alerts gathered."""
-    subject = (translate("mail.alert_digest_subject", lang, count=len(notes)) if digest
-               else translate("mail.alert_subject", lang, title=notes[0].match_title))
-    intro = translate("mail.alert_intro", lang, member=org.name, count=len(notes))
-    items = [_item_text(settings, n, lang) for n in notes]
-    url = unsubscribe_url(settings, org.id, address)
-    footer = translate("mail.alert_footer", lang, settings_url=f"{settings.public_url.rstrip('/')}/me/alerts",
-                       unsubscribe=url)
-    text = "\n\n".join([intro, *items, footer]) + "\n"
-    body = "".join(f"<p>{html.escape(part).replace(chr(10), '<br>')}</p>" for part in [intro, *items, footer])
-    return subject, text, f'<!doctype html><html lang="{lang}"><body>{body}</body></html>'
+    items = [{"kind": n.topic.partition(":")[0], "topic": n.topic_title, "title": n.match_title,
+              "partner": n.partner_name, "reason": n.reason_en if lang == "en" else n.reason_ja,
+              "link": link(settings, n)} for n in notes]
+    greeted = org.contact_name if address.lower() == (org.contact_email or "").lower() else None
+    return render_email("alert", lang, name=greeted, member=org.name, items=items, digest=digest,
+                        settings_url=f"{settings.public_url.rstrip('/')}/me/alerts",
+                        unsubscribe_url=unsubscribe_url(settings, org.id, address))
 
 
 def _queue_immediate(session: Session, settings: Settings, org: Organization, note: AlertNotification) -> None:
