@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # index offer one (the default index's build pulls several GB of CUDA; the Dockerfile names the CPU index).
 TORCH := torch==2.13.0
 
-.PHONY: install install-dev run test screenshots lint typecheck messages bench clean
+.PHONY: install install-dev run mailbox test screenshots lint typecheck messages bench clean
 
 $(BIN)/python:
 	@# Debian ships venv's pip bootstrap separately; install it where we may, else say what is missing.
@@ -39,6 +39,10 @@ run: install
 	$(BIN)/iotmatch db upgrade
 	$(BIN)/iotmatch seed
 	$(BIN)/iotmatch serve
+
+# The e-mails `make run` sends, printed in this terminal (a local SMTP server on 127.0.0.1:8025).
+mailbox: install
+	$(BIN)/iotmatch mailbox
 
 test: install-dev
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q

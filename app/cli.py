@@ -216,12 +216,14 @@ def _register_subcommands() -> None:
     from app.events import cli as events_cli
     from app.labs import cli as labs_cli
     from app.matches import cli as match_cli
+    from app.notifications import cli as notifications_cli
     from app.programs import cli as programs_cli
 
     keys_cli.register(cli)
     events_cli.register(cli)
     labs_cli.register(cli)
     match_cli.register(cli)
+    notifications_cli.register(cli)
     programs_cli.register(cli)
 
 

@@ -27,6 +27,7 @@ from app.labs.cors import AllowedOrigins, LabCorsMiddleware
 from app.labs.router import router as labs_router
 from app.matches.engine import MatchingEngine
 from app.matches.router import router as matches_router
+from app.notifications.worker import OutboxCollector, WorkerThread
 from app.observability import Metrics, RequestContextMiddleware
 from app.organizations.router import router as organizations_router
 from app.postings.router import needs_router, seeds_router
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
         COLLECTOR.start()  # see app.collector: collection at safe points only, never inside an allocation
         engine = make_engine(settings.database_url)
         runner: AlertRunner | None = None
+        worker: WorkerThread | None = None
         try:
             app.state.settings = settings
             app.state.engine = engine
@@ -93,10 +95,14 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
             # Alerts rank changed needs and seeds with the engine, so they run where it is.
             if app.state.matching is not None and settings.alert_poll_seconds > 0:
                 runner = AlertRunner(app.state.session_factory, app.state.matching, settings).start()
+            if settings.worker == "inline":
+                worker = WorkerThread(app.state.session_factory, settings).start()
             yield
         finally:
             if runner is not None:
-                runner.stop()
+                await run_in_threadpool(runner.stop)  # the pass under way finishes and commits first
+            if worker is not None:
+                await run_in_threadpool(worker.stop)  # the message being sent is finished and marked first
             engine.dispose()
             COLLECTOR.stop()
 
@@ -109,6 +115,7 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
     app.state.anonymous_searches = RateLimiter(settings.anonymous_searches_per_minute,
                                                settings.anonymous_search_burst)
     app.state.metrics = Metrics(app.state)
+    app.state.metrics.registry.register(OutboxCollector(app.state))
     app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes,
                        body_timeout=settings.body_timeout_seconds)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
@@ -169,6 +176,6 @@ def _add_operations(app: FastAPI) -> None:
 
     @app.get("/metrics", include_in_schema=False)
     def metrics(request: Request) -> Response:
-        """Prometheus text format: requests and latency by route template, index size."""
+        """Prometheus text format: requests and latency by route template, index size, outbox backlog."""
         payload, content_type = request.app.state.metrics.exposition()
         return Response(payload, media_type=content_type)

@@ -12,6 +12,7 @@ at it, so the service, the worker and any `iotmatch` subprocess started with `sm
 `stop()` and `start()` take the server down and bring it back on the same port (an outage).
 """
 
+import asyncio
 import re
 import socket
 import threading
@@ -39,6 +40,21 @@ class _Collector:
     def __init__(self, mailbox: "Mailbox") -> None:
         self.mailbox = mailbox
 
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,  # noqa: N802
+                          rcpt_options: list[str]) -> str:
+        mailbox = self.mailbox
+        with mailbox._lock:
+            mailbox._rcpts += 1
+            hold = mailbox._hold_at is not None and mailbox._rcpts == mailbox._hold_at
+        if hold:  # keep the client waiting in the middle of this message until release()
+            mailbox.holding.set()
+            while not mailbox._released.is_set():
+                await asyncio.sleep(0.01)
+        if mailbox.delay:
+            await asyncio.sleep(mailbox.delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
         content = envelope.original_content or envelope.content or b""
         raw = content if isinstance(content, bytes) else content.encode("utf-8")
@@ -59,6 +75,11 @@ class Mailbox:
         self.raw: list[bytes] = []  # each message as it came over the wire
         self._lock = threading.Condition()
         self._controller: Controller | None = None
+        self.delay = 0.0  # seconds each RCPT TO takes (a slow server)
+        self._rcpts = 0
+        self._hold_at: int | None = None
+        self.holding = threading.Event()  # set while a client is held by hold_at()
+        self._released = threading.Event()
 
     # -- the server ---------------------------------------------------------------------------------------------
     def start(self) -> "Mailbox":
@@ -72,9 +93,23 @@ class Mailbox:
 
     def stop(self) -> None:
         """Stop listening: connections are refused until start()."""
+        self.release()
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def hold_at(self, count: int) -> None:
+        """Keep the client that sends the `count`-th recipient (from now) waiting before the message is accepted,
+        until release(); `holding` is set when that happens. The message is not received unless released."""
+        with self._lock:
+            self._hold_at = self._rcpts + count
+        self.holding.clear()
+        self._released.clear()
+
+    def release(self) -> None:
+        """Let a held client go on."""
+        self._hold_at = None
+        self._released.set()
 
     @property
     def running(self) -> bool:

@@ -36,6 +36,7 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # a worker's claim
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # which claim of which worker holds it
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
