@@ -1,5 +1,5 @@
-"""The alert job inside `iotmatch serve`, where the matching engine is: a thread that ranks pending checks and
-sends the daily digests, each pass in its own transactions."""
+"""The alert pass inside `iotmatch serve`, where the matching engine is: a thread that ranks pending checks, a
+batch per transaction. (The daily digest needs no engine: the outbox worker runs it, app/alerts/jobs.py.)"""
 
 import logging
 import threading
@@ -15,21 +15,18 @@ log = logging.getLogger(__name__)
 
 
 def run_once(factory: sessionmaker[Session], engine: MatchingEngine, settings: Settings) -> int:
-    """Rank every pending check (a batch per transaction) and send the digests that are due; returns the checks done.
+    """Rank every pending check, a batch per transaction; returns the checks done.
 
     A batch that fails (the database gone, a notification another server wrote first) rolls back whole: its
     checks stay and are done again on the next pass.
     """
     done = 0
-    while True:
+    while True:  # until a batch comes back short
         with session_scope(factory) as session:
             batch = service.process_checks(session, engine, settings)
         done += batch
         if batch < settings.alert_batch_size:
-            break
-    with session_scope(factory) as session:
-        service.send_digests(session, settings)
-    return done
+            return done
 
 
 class AlertRunner:
