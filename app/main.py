@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
-from app.alerts.router import pages_router as alert_pages_router
+from app.alerts.pages import pages_router as alert_pages_router
 from app.alerts.router import router as alerts_router
 from app.alerts.runner import AlertRunner
 from app.auth.dependencies import current_key, require_secretariat

@@ -1,7 +1,14 @@
 """Every ORM model, imported in one place so metadata is complete for Alembic and tests."""
 
-from app.alerts.models import (AlertCheck, AlertNotification, AlertOptOut, AlertPreference, LabWebhook,
-                               NeedAlertSwitch, SavedSearch)
+from app.alerts.models import (
+                               AlertCheck,
+                               AlertNotification,
+                               AlertOptOut,
+                               AlertPreference,
+                               LabWebhook,
+                               NeedAlertSwitch,
+                               SavedSearch,
+)
 from app.auth.models import ApiKey
 from app.db import Base
 from app.events.models import Event, EventCandidate, EventMeeting, EventParticipant, EventRequest, EventSlot

@@ -1,10 +1,9 @@
-"""Alert endpoints: a member's settings, need switches, saved searches and notifications; a lab's webhooks; and
-the one-click unsubscribe link of the e-mails, which works without signing in."""
+"""Alert endpoints: a member's settings, need switches, saved searches and notifications; a lab's webhooks."""
 
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request, status
+from fastapi import APIRouter, Depends, Query, status
 from starlette.responses import Response
 
 from app.alerts import service
@@ -27,10 +26,8 @@ from app.auth.dependencies import Principal, current_key, require_role
 from app.dependencies import SessionDep
 from app.organizations import service as organization_service
 from app.roster.models import Organization
-from app.web.pages import PageRoute, VisitorDep, page
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"], dependencies=[Depends(current_key)])
-pages_router = APIRouter(route_class=PageRoute, include_in_schema=False)
 MemberKey = Annotated[Principal, Depends(require_role("member"))]
 LabKey = Annotated[Principal, Depends(require_role("lab"))]
 
@@ -132,26 +129,3 @@ def delete_webhook(hook_id: int, key: LabKey, db_session: SessionDep) -> Respons
     """Webhook を止めます。"""
     service.delete_webhook(db_session, key.lab or "", hook_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-
-@pages_router.get("/alerts/unsubscribe/{token}", name="alerts_unsubscribe")
-def unsubscribe_page(token: str, request: Request, visitor: VisitorDep, db_session: SessionDep) -> Response:
-    """Asks before unsubscribing: a link opened by a mail scanner must not unsubscribe anybody."""
-    org_id, address = service.read_unsubscribe_token(request.app.state.settings, token)
-    org = db_session.get(Organization, org_id)
-    return page(visitor, "alerts_unsubscribe.html", org=org, address=address, token=token, done=False)
-
-
-@pages_router.post("/alerts/unsubscribe/{token}")
-def unsubscribe(token: str, request: Request, visitor: VisitorDep, db_session: SessionDep,
-                one_click: Annotated[str, Form(alias="List-Unsubscribe", max_length=20)] = "") -> Response:
-    """RFC 8058 one-click: the mail program POSTs `List-Unsubscribe=One-Click`; the page's button the same.
-
-    The signed token alone authorizes it (no sign-in, no form token): whoever has the e-mail may stop it.
-    """
-    del one_click  # sent by mail programs; the token is what counts
-    org_id, address = service.read_unsubscribe_token(request.app.state.settings, token)
-    service.unsubscribe(db_session, org_id, address)
-    org = db_session.get(Organization, org_id)
-    return page(visitor, "alerts_unsubscribe.html", org=org, address=address, token=token, done=True)

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Query
 from starlette.responses import Response
 
+from app.alerts import service as alert_service
 from app.auth.dependencies import Principal, ensure_owner
 from app.dependencies import SessionDep
 from app.feedback import service as feedback_service
@@ -54,6 +55,7 @@ def my_page(visitor: VisitorDep, db_session: SessionDep, engine: EngineDep,
     principal, org = found
     statuses = views.member_statuses(db_session, org.id)
     return page(visitor, "me.html", org=org, saved=saved, statuses=STATUSES,
+                alerts_unread=alert_service.unread_count(db_session, org.id),
                 needs=views.need_views(engine, db_session, org, statuses, MATCHES_PER_NEED),
                 seeds=views.seed_views(engine, org, statuses, MATCHES_PER_SEED))
 

@@ -27,8 +27,8 @@ from app.alerts.models import AlertCheck
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.main import create_app
-from app.notifications.worker import Worker
 from app.matches.engine import MatchingEngine
+from app.notifications.worker import Worker
 from embeddings.encoder import SentenceTransformerEncoder
 from matching.vocabulary import Vocabulary, load_vocabulary
 from seed import VOCABULARY

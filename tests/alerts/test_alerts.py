@@ -2,6 +2,7 @@
 SMTP server (and a real HTTP server for a lab's webhook)."""
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -45,11 +46,13 @@ def test_a_new_seed_that_answers_a_need_is_told_once_and_never_again_for_the_pai
 
     [note] = _notes(alerts, "member")["notifications"]
     assert (note["topic"], note["match_id"], note["match_kind"]) == ("need:N-A1", seed, "seed")
-    assert note["score"] >= alerts.settings.alert_min_score and note["reason_ja"]
+    assert note["score"] >= alerts.settings.alert_min_score
+    assert note["reason_ja"]
     assert alerts.deliver() >= 1
     [mail] = smtp_server.wait_for_mail_to(HANAKO)
     assert MONITORING["title"] in str(mail["Subject"])
-    assert MONITORING["title"] in Mailbox.text(mail) and f"/postings/seed/{seed}?pair=N-A1" in Mailbox.text(mail)
+    assert MONITORING["title"] in Mailbox.text(mail)
+    assert f"/postings/seed/{seed}?pair=N-A1" in Mailbox.text(mail)
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert str(mail["List-Unsubscribe"]).startswith("<https://match.example.jp/alerts/unsubscribe/")
 
@@ -81,7 +84,8 @@ def test_a_need_switched_off_is_not_alerted(alerts: Alerts, smtp_server: Mailbox
     assert response.status_code == 200, response.text
     other = alerts.client.put("/v1/alerts/needs/N-B1", json={"enabled": False},
                               headers=alerts.world.headers("member"))
-    assert other.status_code == 403 and "N-B1" in other.text
+    assert other.status_code == 403
+    assert "N-B1" in other.text
     alerts.post("/v1/seeds", "other_member", MONITORING)
     alerts.process()
     assert _notes(alerts, "member")["notifications"] == []
@@ -137,11 +141,13 @@ def test_one_click_unsubscribe_stops_the_mails(alerts: Alerts, smtp_server: Mail
     assert url in Mailbox.text(mail)  # the link in the text, for mail programs without the button
 
     page = alerts.client.get(path)  # opening the link (or a mail scanner fetching it) only asks
-    assert page.status_code == 200 and 'method="post"' in page.text
+    assert page.status_code == 200
+    assert 'method="post"' in page.text
     assert alerts.client.get("/alerts/unsubscribe/forged-token").status_code == 404
     done = alerts.client.post(path, content=b"List-Unsubscribe=One-Click",
                               headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert done.status_code == 200 and HANAKO in done.text
+    assert done.status_code == 200
+    assert HANAKO in done.text
 
     smtp_server.clear()
     alerts.post("/v1/seeds", "other_member", MORE_MONITORING[0])
@@ -214,7 +220,8 @@ def test_a_lab_webhook_gets_new_matches_in_its_region_signed(
         assert verify(secret, headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
         assert not verify("another secret", headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
         payload = json.loads(body)
-        assert payload["event"] == "match.new" and payload["lab"] == "lab-fukuoka-pref"
+        assert payload["event"] == "match.new"
+        assert payload["lab"] == "lab-fukuoka-pref"
         pairs.append((payload["need"]["id"], payload["seed"]["id"]))
     assert ("N-A1", seed) in pairs  # a 福岡県 manufacturer's need (E: the lab's focus)
 
@@ -244,3 +251,43 @@ def test_the_server_runs_the_alert_pass_itself(alerts: Alerts, smtp_server: Mail
                 break
             threading.Event().wait(0.2)
         assert [n["match_id"] for n in notes["notifications"]] == [response.json()["id"]]
+
+
+def _csrf(alerts: Alerts, path: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', alerts.client.get(path).text)
+    assert found, path
+    return found.group(1)
+
+
+def test_the_member_reads_its_alerts_and_changes_its_settings_on_its_page(alerts: Alerts, smtp_server: Mailbox) -> None:
+    seed = alerts.post("/v1/seeds", "other_member", MONITORING)["id"]
+    alerts.process()
+    signed_in = alerts.client.post("/signin", data={"api_key": alerts.world.tokens["member"],
+                                                    "csrf": _csrf(alerts, "/signin")}, follow_redirects=False)
+    assert signed_in.status_code == 303
+    assert "未読 1" in alerts.client.get("/me").text  # the link on my page counts the unread alerts
+
+    page = alerts.client.get("/me/alerts")
+    assert page.status_code == 200
+    assert f'data-match="{seed}"' in page.text
+    assert MONITORING["title"] in page.text
+    csrf = _csrf(alerts, "/me/alerts")
+    assert alerts.client.post("/me/alerts/read", data={"csrf": csrf}).status_code == 200
+    assert "未読 0 件" in alerts.client.get("/me/alerts").text
+
+    # A daily digest, new needs not alerted by default, N-A1 still on; seed alerts off.
+    saved = alerts.client.post("/me/alerts", data={"csrf": csrf, "email_mode": "digest", "language": "en",
+                                                   "needs": ["N-A1"]})
+    assert saved.status_code == 200
+    prefs = alerts.get("/v1/alerts/preferences", "member")
+    assert prefs == {"email_mode": "digest", "needs_default": False, "seeds_enabled": False, "language": "en"}
+    [need] = alerts.get("/v1/alerts/needs", "member")
+    assert (need["need"], need["enabled"]) == ("N-A1", True)
+
+    added = alerts.client.post("/me/alerts/searches", data={"csrf": csrf, "q": "ドローン 空撮", "target": "seeds",
+                                                           "prefecture": "福岡県"})
+    assert added.status_code == 200
+    [search] = alerts.get("/v1/alerts/searches", "member")
+    assert (search["q"], search["prefecture"]) == ("ドローン 空撮", "福岡県")
+    assert alerts.client.post("/me/alerts/searches", data={"csrf": csrf, "q": "  "}).status_code == 422
+    assert alerts.client.post("/me/alerts", data={"csrf": "forged"}).status_code == 403
