@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.alerts.models import (
@@ -301,9 +301,8 @@ def process_checks(session: Session, engine: MatchingEngine, settings: Settings)
 
     created = _record(session, engine, settings, found)
     _queue_webhooks(session, engine, settings, pairs)
-    for check in checks:
-        session.delete(check)
-    session.flush()
+    # By id, not row by row: checks another pass took meanwhile (SQLite has no row locks) are simply gone.
+    session.execute(delete(AlertCheck).where(AlertCheck.id.in_([c.id for c in checks])))
     log.info("alerts: %d checks, %d new notifications", len(checks), len(created))
     return len(checks)
 
