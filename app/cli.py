@@ -212,6 +212,7 @@ def serve_command(
 
 
 def _register_subcommands() -> None:
+    from app.accounts import cli as accounts_cli
     from app.auth import cli as keys_cli
     from app.events import cli as events_cli
     from app.labs import cli as labs_cli
@@ -219,6 +220,7 @@ def _register_subcommands() -> None:
     from app.notifications import cli as notifications_cli
     from app.programs import cli as programs_cli
 
+    accounts_cli.register(cli)
     keys_cli.register(cli)
     events_cli.register(cli)
     labs_cli.register(cli)

@@ -64,6 +64,18 @@ class Settings(BaseSettings):
 
     session_secret: str | None = Field(
         default=None, description="Signs the web pages' session cookies; unset, each process uses a random one.")
+    sign_in_link_minutes: int = Field(
+        default=15, ge=1, description="How long an e-mailed sign-in link works (it works once).")
+    sign_in_links_per_minute: int = Field(
+        default=1, ge=0, description="Sign-in links per minute one e-mail address may ask for, after a first few "
+        "(`IOTMATCH_SIGN_IN_LINK_BURST`); past them the page answers 429 with Retry-After. 0 = no limit.")
+    sign_in_link_burst: int = Field(default=3, ge=1, description="Sign-in links an address may ask for at once.")
+    sign_in_requests_per_minute: int = Field(
+        default=10, ge=0, description="Sign-in links per minute one client address may ask for, whatever the "
+        "e-mail addresses; past them 429 with Retry-After. 0 = no limit.")
+    sign_in_response_seconds: float = Field(
+        default=0.4, ge=0, description="The sign-in form answers no sooner than this after it was sent, whether "
+        "the address is registered or not, so the time of the answer tells nothing.")
     max_body_bytes: int = Field(default=1_048_576, description="Larger request bodies are refused with 413.")
     min_free_disk_mb: int = Field(
         default=100, ge=0, description="/readyz answers 503 when the data or SQLite folder has less free space.")

@@ -114,6 +114,9 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
     app.state.auth_failures = RateLimiter(settings.auth_failures_per_minute, max(1, settings.auth_failures_per_minute))
     app.state.anonymous_searches = RateLimiter(settings.anonymous_searches_per_minute,
                                                settings.anonymous_search_burst)
+    app.state.sign_in_addresses = RateLimiter(settings.sign_in_links_per_minute, settings.sign_in_link_burst)
+    app.state.sign_in_clients = RateLimiter(settings.sign_in_requests_per_minute,
+                                            max(1, settings.sign_in_requests_per_minute))
     app.state.metrics = Metrics(app.state)
     app.state.metrics.registry.register(OutboxCollector(app.state))
     app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes,

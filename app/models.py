@@ -1,13 +1,14 @@
 """Every ORM model, imported in one place so metadata is complete for Alembic and tests."""
 
+from app.accounts.models import Invitation, Person, SignInLink
 from app.alerts.models import (
-                               AlertCheck,
-                               AlertNotification,
-                               AlertOptOut,
-                               AlertPreference,
-                               LabWebhook,
-                               NeedAlertSwitch,
-                               SavedSearch,
+    AlertCheck,
+    AlertNotification,
+    AlertOptOut,
+    AlertPreference,
+    LabWebhook,
+    NeedAlertSwitch,
+    SavedSearch,
 )
 from app.auth.models import ApiKey
 from app.db import Base
@@ -38,16 +39,19 @@ __all__ = [
     "EventSlot",
     "Feedback",
     "IdCounter",
+    "Invitation",
     "Lab",
     "LabWebhook",
     "Need",
     "NeedAlertSwitch",
     "Organization",
     "OutboxMessage",
+    "Person",
     "ProgramRecord",
     "ProgramRevision",
     "SavedSearch",
     "Seed",
     "SeedLoad",
+    "SignInLink",
     "WebSignIn",
 ]

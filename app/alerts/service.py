@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from app.accounts.service import member_addresses
 from app.alerts.models import (
     AlertCheck,
     AlertNotification,
@@ -183,10 +184,9 @@ def covers(lab: Lab, need: Any, seed: Any) -> bool:
 # --- e-mail addresses and unsubscribing ------------------------------------------------------------------------
 
 def addresses(session: Session, org: Organization) -> list[str]:
-    """Where the member's alert e-mails go: the roster's contact address, less those that unsubscribed."""
-    found = [org.contact_email] if org.contact_email else []
+    """Where the member's alert e-mails go: its contact and its people who sign in, less those that unsubscribed."""
     gone = set(session.scalars(select(AlertOptOut.address).where(AlertOptOut.organization_id == org.id)))
-    return [a for a in found if a.lower() not in gone]
+    return [a for a in member_addresses(session, org.id) if a.lower() not in gone]
 
 
 def _serializer(settings: Settings) -> URLSafeSerializer:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from app.accounts.models import Person
 from app.auth import service as auth_service
 from app.auth.models import ApiKey
 from app.db import utcnow
@@ -24,15 +25,19 @@ header_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller, as the routes need it: no ORM object, so it outlives the session."""
+    """The caller, as the routes need it: no ORM object, so it outlives the session.
 
-    key_id: int
+    An API key's, or on the pages a person's: a person of a member acts as that member, staff as the secretariat.
+    """
+
+    key_id: int | None
     role: str
     organization_id: int | None = None
     organization: str | None = None  # external id, e.g. ORG-0001
     lab: str | None = None
     lab_prefecture: str | None = None
     lab_industries: tuple[str, ...] = ()
+    person_id: int | None = None
 
     @classmethod
     def of(cls, key: ApiKey) -> "Principal":
@@ -40,10 +45,16 @@ class Principal:
         return cls(key.id, key.role, key.organization_id, key.organization.external_id if key.organization else None,
                    key.lab_id, key.lab.prefecture if key.lab else None, tuple(key.lab.industries) if key.lab else ())
 
+    @classmethod
+    def of_person(cls, person: Person) -> "Principal":
+        """The principal a signed-in person stands for: their member, or the secretariat."""
+        return cls(None, person.role, person.organization_id,
+                   person.organization.external_id if person.organization else None, person_id=person.id)
+
     @property
     def actor(self) -> str:
-        """How changes made with this key are recorded."""
-        return f"{self.role}-key-{self.key_id}"
+        """How changes made by this caller are recorded: person-<id>, or <role>-key-<id>."""
+        return f"person-{self.person_id}" if self.person_id is not None else f"{self.role}-key-{self.key_id}"
 
     @property
     def is_secretariat(self) -> bool:

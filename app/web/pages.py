@@ -15,6 +15,8 @@ from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
+from app.accounts import service as account_service
+from app.accounts.models import Person
 from app.auth.dependencies import Principal
 from app.auth.models import ApiKey
 from app.dependencies import SessionDep
@@ -67,6 +69,7 @@ class Visitor:
     session: web_session.WebSession
     principal: Principal | None
     name: str | None = None  # the signed-in member's or lab's name
+    person: Person | None = None  # who signed in by e-mail (None for a key's session)
 
     @property
     def t(self) -> i18n.Translator:
@@ -88,15 +91,28 @@ def _signed_in_key(db_session: Any, session: web_session.WebSession) -> ApiKey |
     return key if key is not None and key.revoked_at is None else None
 
 
+def _signed_in_person(db_session: Any, session: web_session.WebSession) -> Person | None:
+    if session.person_id is None or not web_session.is_live(db_session, session):
+        return None
+    return account_service.active_person(db_session, session.person_id)
+
+
 def get_visitor(request: Request, db_session: SessionDep) -> Visitor:
-    """The visitor; a key revoked since sign-in, or a session signed out since, leaves them signed out."""
+    """The visitor; a key revoked or a person removed since sign-in, or a session signed out since, leaves them
+    signed out."""
     session = web_session.load(request)
     key = _signed_in_key(db_session, session)
-    if session.key_id is not None and key is None:
+    person = _signed_in_person(db_session, session) if key is None else None
+    if (session.key_id is not None or session.person_id is not None) and key is None and person is None:
         session = web_session.WebSession(changed=True)
-    visitor = Visitor(request, i18n.pick(request), session, Principal.of(key) if key else None)
+    principal = Principal.of(key) if key else (Principal.of_person(person) if person else None)
+    visitor = Visitor(request, i18n.pick(request), session, principal, person=person)
     if key is not None:
         visitor.name = key.organization.name if key.organization else (key.lab.name if key.lab else None)
+    elif person is not None and person.organization is not None:
+        visitor.name = person.organization.name
+    if principal is not None:
+        request.state.actor = principal.actor  # how the audit names the changes of this request
     request.state.visitor = visitor
     return visitor
 

@@ -7,6 +7,8 @@ from fastapi import APIRouter, Form, Query
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
+from app.accounts.router import landing
+from app.accounts.router import router as accounts_router
 from app.auth import service as auth_service
 from app.auth.dependencies import auth_throttled, count_auth_failure
 from app.dependencies import SessionDep
@@ -125,32 +127,29 @@ def favicon() -> Response:
 @router.get("/signin", name="signin")
 def signin_page(visitor: VisitorDep, next: Annotated[str, Query(max_length=500)] = "") -> Response:
     """The sign-in form."""
-    return page(visitor, "signin.html", next=safe_next(next, ""), error=None)
-
-
-def _landing(role: str) -> str:
-    return {"member": "/me", "secretariat": "/dashboard"}.get(role, "/")
+    return page(visitor, "signin.html", next=safe_next(next, ""), error=None, email="", email_error=None)
 
 
 @router.post("/signin")
 def signin(visitor: VisitorDep, db_session: SessionDep, api_key: Annotated[str, Form(max_length=300)] = "",
            csrf: Annotated[str, Form(max_length=100)] = "",
            next: Annotated[str, Form(max_length=500)] = "") -> Response:
-    """Check the key; on success it becomes a fresh session cookie."""
+    """Sign in with an API key (the secretariat's second way in; people sign in by e-mail link): on success it
+    becomes a fresh session cookie."""
     web_session.check_csrf(visitor.session, csrf)
     throttled = auth_throttled(visitor.request)
     if throttled is not None:
         return page(visitor, "signin.html", status_code=429, headers=throttled.headers, next=safe_next(next, ""),
-                    error=render("auth.throttled", visitor.lang, throttled.params))
+                    error=render("auth.throttled", visitor.lang, throttled.params), email="", email_error=None)
     try:
         key = auth_service.authenticate(db_session=db_session, token=api_key)
     except Unauthorized as exc:
         if exc.code != "auth.missing":
             count_auth_failure(visitor.request)
         return page(visitor, "signin.html", status_code=401, next=safe_next(next, ""),
-                    error=render("page.error.key_invalid", visitor.lang, {}))
+                    error=render("page.error.key_invalid", visitor.lang, {}), email="", email_error=None)
     visitor.session = web_session.signed_in(db_session, key.id)
-    return redirect(visitor, safe_next(next, _landing(key.role)))
+    return redirect(visitor, safe_next(next, landing(key.role)))
 
 
 @router.post("/signout", name="signout")
@@ -161,6 +160,7 @@ def signout(visitor: VisitorDep, db_session: SessionDep, csrf: Annotated[str, Fo
     return redirect(visitor, "/signin?signed_out=1")
 
 
+router.include_router(accounts_router)
 router.include_router(member.router)
 router.include_router(secretariat.router)
 router.include_router(embed.router)

@@ -1,7 +1,8 @@
-"""The browser session: a signed cookie holding the CSRF token and, once signed in, the key's id and a session id.
+"""The browser session: a signed cookie holding the CSRF token and, once signed in, the person's (or the key's)
+id and a session id.
 
-The cookie carries no secret of the key itself; each request re-reads the key, so revoking it signs the
-browser out. A signed-in session is also kept on the server (web_sessions), and signing out deletes it: a copy
+The cookie carries no secret; each request re-reads the person or key, so removing the person or revoking the key
+signs the browser out. A signed-in session is also kept on the server (web_sessions), and signing out deletes it: a copy
 of the cookie taken before is refused from then on, not valid until it expires. Set IOTMATCH_SESSION_SECRET so
 sessions survive a restart and work across processes; without it each process signs with a random secret of
 its own.
@@ -50,11 +51,12 @@ class WebSession:
     issued: int = field(default_factory=lambda: int(time.time()))
     changed: bool = False
     session_id: str | None = None  # names the server-side record of a signed-in session
+    person_id: int | None = None  # signed in by an e-mail link (else key_id: by an API key)
 
     def encode(self) -> str:
         """The signed cookie value."""
         payload = base64.urlsafe_b64encode(json.dumps(
-            {"c": self.csrf, "k": self.key_id, "i": self.issued, "s": self.session_id},
+            {"c": self.csrf, "k": self.key_id, "i": self.issued, "s": self.session_id, "p": self.person_id},
             separators=(",", ":")).encode())
         return f"{payload.decode()}.{_sign(payload)}"
 
@@ -68,10 +70,13 @@ def decode(value: str | None) -> WebSession | None:
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(payload.encode()))
-        session = WebSession(csrf=str(data["c"]), key_id=data["k"], issued=int(data["i"]), session_id=data.get("s"))
+        session = WebSession(csrf=str(data["c"]), key_id=data["k"], issued=int(data["i"]), session_id=data.get("s"),
+                             person_id=data.get("p"))
     except (ValueError, KeyError, TypeError):
         return None
     if session.key_id is not None and not isinstance(session.key_id, int):
+        return None
+    if session.person_id is not None and not isinstance(session.person_id, int):
         return None
     if session.session_id is not None and not isinstance(session.session_id, str):
         return None
@@ -89,25 +94,26 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
 
 
-def signed_in(db_session: Session, key_id: int) -> WebSession:
-    """A fresh session for the key, recorded on the server: a new CSRF token, so none from before sign-in stays
-    valid. Expired records of any browser are cleared on the way."""
+def signed_in(db_session: Session, key_id: int | None = None, *, person_id: int | None = None) -> WebSession:
+    """A fresh session for the key or the person, recorded on the server: a new CSRF token, so none from before
+    sign-in stays valid. Expired records of any browser are cleared on the way."""
+    assert (key_id is None) != (person_id is None), "a session is bound to a key or to a person"
     now = utcnow()
     db_session.execute(delete(WebSignIn).where(WebSignIn.expires_at < now))
-    session = WebSession(key_id=key_id, changed=True, session_id=secrets.token_urlsafe(32))
+    session = WebSession(key_id=key_id, person_id=person_id, changed=True, session_id=secrets.token_urlsafe(32))
     assert session.session_id is not None
-    db_session.add(WebSignIn(id_hash=_hash(session.session_id), api_key_id=key_id, created_at=now,
-                             expires_at=now + timedelta(seconds=MAX_AGE_SECONDS)))
+    db_session.add(WebSignIn(id_hash=_hash(session.session_id), api_key_id=key_id, person_id=person_id,
+                             created_at=now, expires_at=now + timedelta(seconds=MAX_AGE_SECONDS)))
     db_session.flush()
     return session
 
 
 def is_live(db_session: Session, session: WebSession) -> bool:
-    """Whether the signed-in session is still on record for its key (not signed out, not expired)."""
-    if session.key_id is None or session.session_id is None:
+    """Whether the signed-in session is still on record for its person or key (not signed out, not expired)."""
+    if (session.key_id is None and session.person_id is None) or session.session_id is None:
         return False
     record = db_session.get(WebSignIn, _hash(session.session_id))
-    if record is None or record.api_key_id != session.key_id:
+    if record is None or record.api_key_id != session.key_id or record.person_id != session.person_id:
         return False
     expires = record.expires_at
     now = utcnow()
@@ -121,6 +127,11 @@ def signed_out(db_session: Session, session: WebSession) -> WebSession:
     if session.session_id is not None:
         db_session.execute(delete(WebSignIn).where(WebSignIn.id_hash == _hash(session.session_id)))
     return WebSession(changed=True)
+
+
+def signed_out_key(db_session: Session, key_id: int) -> None:
+    """End every session signed in with the key."""
+    db_session.execute(delete(WebSignIn).where(WebSignIn.api_key_id == key_id))
 
 
 def write(response: Response, request: Request, session: WebSession) -> None:

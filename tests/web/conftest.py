@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -69,11 +70,11 @@ def seed_community(url: str) -> dict[str, str]:
     return keys
 
 
-def _community(url: str, data_dir: Path, encoder: SentenceTransformerEncoder) -> Community:
+def _community(url: str, data_dir: Path, encoder: SentenceTransformerEncoder, **overrides: Any) -> Community:
     keys = seed_community(url)
     # No per-address limits: every test's requests come from the same address (tests/web/test_limits.py sets them).
     settings = Settings(database_url=url, data_dir=data_dir, auth_failures_per_minute=0,
-                        anonymous_searches_per_minute=0)
+                        anonymous_searches_per_minute=0, **overrides)
     matching = MatchingEngine(settings, encoder, load_vocabulary(VOCABULARY))
     engine = make_engine(url)
     try:
@@ -111,9 +112,12 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def live_server(sqlite_community: Community) -> Iterator[str]:
     """The app served by uvicorn on a free local port, in a background thread; yields its base URL."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(sqlite_community.app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
+    yield from serve(sqlite_community.app, _free_port())
+
+
+def serve(app: FastAPI, port: int) -> Iterator[str]:
+    """Serve the app with uvicorn on the local port in a background thread; yields its base URL until closed."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
