@@ -143,6 +143,22 @@ class Settings(BaseSettings):
                          "IOTMATCH_INDEX_POLL_SECONDS).")
     log_level: str = Field(default="info", description="uvicorn log level: debug, info, warning, error.")
 
+    alert_top_n: int = Field(
+        default=5, ge=1, le=100, description="A new or edited seed alerts a need's member when it ranks among the "
+        "need's first this many seeds (likewise for a need and a seed's member, and for saved searches).")
+    alert_min_score: float = Field(
+        default=4.5, description="…and scores at least this (the fused score of the matches API). On the dev set "
+        "the relevant pairs in a need's top 5 mostly score above 4.5, the others mostly below (docs/alerts.md).")
+    alert_min_search_score: float = Field(
+        default=3.0, description="The same for saved searches: on the dev set, with need titles as searches, 3.0 "
+        "keeps as good a share of relevant results as 4.5 does for needs (a text alone has no member to fit).")
+    alert_digest_hour: int = Field(
+        default=8, ge=0, le=23, description="Hour (Japan time) from which each day's digest e-mail goes out.")
+    alert_poll_seconds: float = Field(
+        default=2.0, ge=0, description="How often `iotmatch serve` looks for changed needs and seeds to alert about "
+        "and for digests due; 0 = never (the alerts wait, nothing is lost).")
+    alert_batch_size: int = Field(default=50, ge=1, description="Changed needs and seeds ranked in one pass.")
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -12,6 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
+from app.alerts.pages import pages_router as alert_pages_router
+from app.alerts.router import router as alerts_router
+from app.alerts.runner import AlertRunner
 from app.auth.dependencies import current_key, require_secretariat
 from app.auth.router import router as keys_router
 from app.collector import COLLECTOR
@@ -38,7 +41,7 @@ from app.web.router import router as web_router
 
 # Routers that authenticate themselves (each route checks the role it needs).
 API_ROUTERS = (keys_router, organizations_router, needs_router, seeds_router, labs_router, feedback_router,
-               events_router, themes_router, introductions_router)
+               events_router, themes_router, introductions_router, alerts_router)
 
 
 class Readiness(BaseModel):
@@ -80,6 +83,7 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         COLLECTOR.start()  # see app.collector: collection at safe points only, never inside an allocation
         engine = make_engine(settings.database_url)
+        runner: AlertRunner | None = None
         worker: WorkerThread | None = None
         try:
             app.state.settings = settings
@@ -89,10 +93,15 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
                 app.state.matching = await run_in_threadpool(_start_matching, settings, app)
             else:
                 app.state.matching = matching
+            # Alerts rank changed needs and seeds with the engine, so they run where it is.
+            if app.state.matching is not None and settings.alert_poll_seconds > 0:
+                runner = AlertRunner(app.state.session_factory, app.state.matching, settings).start()
             if settings.worker == "inline":
                 worker = WorkerThread(app.state.session_factory, settings).start()
             yield
         finally:
+            if runner is not None:
+                await run_in_threadpool(runner.stop)  # the pass under way finishes and commits first
             if worker is not None:
                 await run_in_threadpool(worker.stop)  # the message being sent is finished and marked first
             engine.dispose()
@@ -129,6 +138,7 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
         app.include_router(router)
     _add_operations(app)
     app.include_router(web_router)
+    app.include_router(alert_pages_router)
     app.mount("/static", web_static, name="static")
     return app
 

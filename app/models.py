@@ -1,6 +1,15 @@
 """Every ORM model, imported in one place so metadata is complete for Alembic and tests."""
 
 from app.accounts.models import Invitation, Person, SignInLink
+from app.alerts.models import (
+    AlertCheck,
+    AlertNotification,
+    AlertOptOut,
+    AlertPreference,
+    LabWebhook,
+    NeedAlertSwitch,
+    SavedSearch,
+)
 from app.auth.models import ApiKey
 from app.db import Base
 from app.events.models import Event, EventCandidate, EventMeeting, EventParticipant, EventRequest, EventSlot
@@ -17,6 +26,10 @@ from app.seeding.models import SeedLoad
 from app.web.models import WebSignIn
 
 __all__ = [
+    "AlertCheck",
+    "AlertNotification",
+    "AlertOptOut",
+    "AlertPreference",
     "ApiKey",
     "Base",
     "EmbeddingCache",
@@ -32,13 +45,16 @@ __all__ = [
     "IntroductionEvent",
     "Invitation",
     "Lab",
+    "LabWebhook",
     "Need",
+    "NeedAlertSwitch",
     "Organization",
     "OutboxMessage",
     "Person",
     "ProgramRecord",
     "ProgramRevision",
     "RateLimitBucket",
+    "SavedSearch",
     "Seed",
     "SeedLoad",
     "SignInLink",

@@ -93,3 +93,7 @@ class Seed(PostingMixin, Base):
     # Prefectures where the offer is available; None or empty: anywhere.
     service_area: Mapped[list[str] | None] = mapped_column(JSON)
     organization: Mapped[Organization] = relationship(back_populates="seeds")
+
+
+# Imported last, once Need and Seed exist: every change of a need or seed leaves its alert check, in any process.
+from app.alerts import changes as _alert_changes  # noqa: E402,F401

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.alerts import changes as alert_changes
 from app.labs import service as lab_service
 from app.labs.models import Lab
 from app.programs import service as program_service
@@ -43,7 +44,8 @@ def _load(db_session: Session, part: str) -> str:
                                         labs_in=json.loads(LABS.read_text(encoding="utf-8"))["labs"])
         return f"{count} labs"
     if part == "members":
-        report = import_roster(db_session, json.loads(DEMO_ROSTER.read_text(encoding="utf-8")))
+        with alert_changes.quiet(db_session):  # the demo members are nobody's news: no alerts for them
+            report = import_roster(db_session, json.loads(DEMO_ROSTER.read_text(encoding="utf-8")))
         created = report.created
         return f"{created['organizations']} members, {created['needs']} needs, {created['seeds']} seeds"
     return f"{program_service.ensure_catalog(db_session=db_session)} support programs"

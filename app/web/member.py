@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Query
 from starlette.responses import Response
 
+from app.alerts import service as alert_service
 from app.auth.dependencies import Principal, ensure_owner
 from app.dependencies import SessionDep
 from app.feedback import service as feedback_service
@@ -66,7 +67,8 @@ def my_page(visitor: VisitorDep, db_session: SessionDep, engine: EngineDep,
             r.intro = intros.get((r.doc.id, item.posting.external_id))
     waiting = [i for i in intros.values() if i.recipient_id == org.id and i.state == "requested"]
     return page(visitor, "me.html", org=org, saved=saved, statuses=STATUSES, needs=needs, seeds=seeds,
-                waiting=sorted(waiting, key=lambda i: i.id))
+                waiting=sorted(waiting, key=lambda i: i.id),
+                alerts_unread=alert_service.unread_count(db_session, org.id))
 
 
 def _form_page(visitor: Visitor, form: PostingForm, action: str, posting: Need | Seed | None,

@@ -155,7 +155,7 @@ def test_eval_refuses_qrels_that_name_nothing_in_the_roster(cli_env: dict[str, s
     _assert_clean_failure(result, "warning: 1 of 1 judgment(s)", "belongs to this roster")
 
 
-VARIANT = {"format": "iotmatch/need-variant-v1", "needs": [
+VARIANT: dict[str, Any] = {"format": "iotmatch/need-variant-v1", "needs": [
     {"id": "N-A1", "title": "Are our old machines running?",
      "description": "Nobody knows when the old machines stood still; we want to see it from the office."},
     {"id": "N-B1", "title": "Paper sales reports", "description": "We want to enter daily sales reports on tablets.",

@@ -1,0 +1,56 @@
+"""The alert pass inside `iotmatch serve`, where the matching engine is: a thread that ranks pending checks, a
+batch per transaction. (The daily digest needs no engine: the outbox worker runs it, app/alerts/jobs.py.)"""
+
+import logging
+import threading
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.alerts import service
+from app.config import Settings
+from app.db import session_scope
+from app.matches.engine import MatchingEngine
+
+log = logging.getLogger(__name__)
+
+
+def run_once(factory: sessionmaker[Session], engine: MatchingEngine, settings: Settings) -> int:
+    """Rank every pending check, a batch per transaction; returns the checks done.
+
+    A batch that fails (the database gone, a notification another server wrote first) rolls back whole: its
+    checks stay and are done again on the next pass.
+    """
+    done = 0
+    while True:  # until a batch comes back short
+        with session_scope(factory) as session:
+            batch = service.process_checks(session, engine, settings)
+        done += batch
+        if batch < settings.alert_batch_size:
+            return done
+
+
+class AlertRunner:
+    """Calls run_once every `alert_poll_seconds` until stopped."""
+
+    def __init__(self, factory: sessionmaker[Session], engine: MatchingEngine, settings: Settings) -> None:
+        self.factory, self.engine, self.settings = factory, engine, settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="iotmatch-alerts", daemon=True)
+
+    def start(self) -> "AlertRunner":
+        """Start the thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Finish the pass under way and stop."""
+        self._stop.set()
+        self._thread.join(timeout=60)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                run_once(self.factory, self.engine, self.settings)
+            except Exception:  # the next pass tries again; the checks are still there
+                log.exception("alert pass failed")
+            self._stop.wait(self.settings.alert_poll_seconds)
