@@ -24,10 +24,6 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEV_ROSTER = SHARED / "data" / "dev" / "roster.json"
 DEV_QRELS = SHARED / "data" / "dev" / "qrels.json"
 PG_URL = os.environ.get("IOTMATCH_TEST_PG_URL")
-# The second encoder multiplies the time every roster import spends embedding; the tests that start the
-# service or the command line use the first encoder alone (inherited by their subprocesses). The second is
-# tested in tests/embeddings/test_ensemble.py, and what it adds is measured by `iotmatch eval`.
-os.environ.setdefault("IOTMATCH_EMBEDDING_SECOND_MODEL", "off")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 

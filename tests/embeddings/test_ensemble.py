@@ -18,8 +18,6 @@ from app.matches.models import EmbeddingCache
 from app.matches.vectors import embed_documents, text_hash
 from embeddings.encoder import Encoder, SentenceTransformerEncoder
 from embeddings.ensemble import E5SmallEncoder, EnsembleEncoder, second_encoder, text_encoder
-from matching.vocabulary import load_vocabulary
-from seed import VOCABULARY
 
 TEXTS = ["工場の古い機械が突然止まって、朝まで誰も直せない",
          "振動センサーで設備の故障予兆を検知するサービス",
@@ -103,10 +101,16 @@ def test_the_setting_names_the_second_encoder_or_turns_it_off(database_url: str,
     with pytest.raises(ValueError, match="neither"):
         second_encoder(str(tmp_path / "missing"))
 
-    settings = Settings(database_url=database_url, data_dir=tmp_path / "var", embedding_second_model="off")
+    settings = Settings(database_url=database_url, data_dir=tmp_path / "var")
+    assert settings.embedding_second_model == "off"
     engine = MatchingEngine.from_settings(settings)
     assert isinstance(engine.encoder, SentenceTransformerEncoder)
     assert engine.text_encoder is engine.encoder
-    on = MatchingEngine(settings, EnsembleEncoder(engine.encoder, E5SmallEncoder(), 0.5), load_vocabulary(VOCABULARY))
-    assert on.text_encoder is engine.encoder
+
+    on = MatchingEngine.from_settings(settings.model_copy(update={"embedding_second_model": "multilingual-e5-small"}))
+    assert isinstance(on.encoder, EnsembleEncoder)
+    assert isinstance(on.encoder.second, E5SmallEncoder)
+    assert on.encoder.share == 0.7
+    assert on.text_encoder is on.encoder.first
+    assert on.text_encoder.model_id == engine.encoder.model_id
     assert on.vectors["seed"].dimension == engine.encoder.dimension + 384
