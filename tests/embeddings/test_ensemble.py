@@ -5,6 +5,7 @@ import os
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -83,10 +84,10 @@ def test_the_cache_keeps_both_encoders_vectors_and_off_gives_the_first_encoders(
     class Refuses:  # cached vectors are read back, nothing is encoded again
         model_id, dimension = e5.model_id, e5.dimension
 
-        def encode_documents(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
             raise AssertionError(f"encoded again: {texts}")
 
-        def encode_queries(self, texts: list[str]) -> np.ndarray:
+        def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
             raise AssertionError("not a query")
 
     again = embed_documents(session, EnsembleEncoder(first, Refuses(), 0.5), TEXTS)
