@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     )
     embedding_query_prefix: str = Field(default="", description="Text put before every query (some models want one).")
     embedding_document_prefix: str = Field(default="", description="Text put before every indexed need or seed.")
+    embedding_second_model: str = Field(
+        default="off",
+        description="A second encoder for needs and seeds, whose vectors join the first's (free-text queries use "
+                    "the first only): 'multilingual-e5-small' (bundled, 4-bit), a local sentence-transformers "
+                    "directory, or 'off' (see docs/matching.md for what it adds).")
+    embedding_second_share: float = Field(
+        default=0.7, gt=0, lt=1, description="The second encoder's share of the documents' cosine.")
     embedding_threads: int = Field(default=2, description="CPU threads the encoder and FAISS may use.")
 
     vocabulary_path: Path | None = Field(default=None, description="Domain vocabulary YAML; the shipped one if unset.")

@@ -21,6 +21,7 @@ from app.matches import changes
 from app.matches.vectors import CacheStats, embed_documents
 from app.roster.models import Need, Organization, Seed
 from embeddings.encoder import Encoder, SentenceTransformerEncoder, configure_threads
+from embeddings.ensemble import EnsembleEncoder, second_encoder, text_encoder
 from embeddings.index import VectorIndex
 from embeddings.snapshot import Manifest, SnapshotError, building, load_snapshot, save_snapshot
 from matching.corpus import Corpus
@@ -117,6 +118,7 @@ class MatchingEngine:
     def __init__(self, settings: Settings, encoder: Encoder, vocabulary: Vocabulary) -> None:
         self.settings = settings
         self.encoder = encoder
+        self.text_encoder = text_encoder(encoder)  # free text, concept phrasings and the sentences they meet
         self.vocabulary = vocabulary
         self.weights = weights_from(settings)
         self.corpora = {kind: Corpus(vocabulary) for kind in KINDS}
@@ -136,10 +138,13 @@ class MatchingEngine:
         """The engine with the configured model and the shipped vocabulary."""
         from seed import VOCABULARY
 
-        encoder = SentenceTransformerEncoder(settings.embedding_model, settings.embedding_query_prefix,
-                                             settings.embedding_document_prefix,
-                                             cache_dir=settings.data_dir / "models")
+        encoder: Encoder = SentenceTransformerEncoder(settings.embedding_model, settings.embedding_query_prefix,
+                                                      settings.embedding_document_prefix,
+                                                      cache_dir=settings.data_dir / "models")
         configure_threads(settings.embedding_threads)  # the constructor only reads the environment
+        second = second_encoder(settings.embedding_second_model)
+        if second is not None:
+            encoder = EnsembleEncoder(encoder, second, settings.embedding_second_share)
         return cls(settings, encoder, load_vocabulary(settings.vocabulary_path or VOCABULARY))
 
     @property
@@ -282,7 +287,8 @@ class MatchingEngine:
         phrasings = self.vocabulary.phrasings()
         if self.meaning is not None or self.settings.concept_threshold >= 1 or not phrasings:
             return
-        vectors = embed_documents(session, self.encoder, [text for _, text in phrasings], stats=self.embedding_cache)
+        vectors = embed_documents(session, self.text_encoder, [text for _, text in phrasings],
+                                  stats=self.embedding_cache)
         self.meaning = ConceptMeaning.build(phrasings, vectors, self.settings.concept_threshold)
 
     def _meanings(self, session: Session, kind: str, rows: list[Need | Seed], show_progress: bool
@@ -295,7 +301,7 @@ class MatchingEngine:
         if self.meaning is None or kind != "need":
             return [{} for _ in rows]
         split = [sentences(r.title, r.description) for r in rows]
-        vectors = embed_documents(session, self.encoder, [s for parts in split for s in parts],
+        vectors = embed_documents(session, self.text_encoder, [s for parts in split for s in parts],
                                   show_progress=show_progress, stats=self.embedding_cache)
         found, start = [], 0
         for parts in split:
@@ -384,9 +390,14 @@ class MatchingEngine:
     def search(self, text: str, *, target: str = "seed", limit: int = 10, filters: Filters = Filters(),
                exclude: Callable[[Document], bool] | None = None) -> list[Match]:
         """Free-text search over seeds or needs."""
-        vector = self.encoder.encode_queries([text])[0]
-        return self._rank(Query(text=text, tagging=self._tag_text(text, vector)), target, vector, limit, filters,
+        first = self.text_encoder.encode_queries([text])[0]
+        vector = first if self.text_encoder is self.encoder else self._as_query(first)
+        return self._rank(Query(text=text, tagging=self._tag_text(text, first)), target, vector, limit, filters,
                           None, exclude)
+
+    def _as_query(self, first: np.ndarray) -> np.ndarray:
+        """A free-text query's vector in an ensemble's space: the first encoder's, the second part zero."""
+        return np.concatenate([first, np.zeros(self.encoder.dimension - len(first), dtype=np.float32)])
 
     def _tag_text(self, text: str, vector: np.ndarray) -> Tagging:
         """Concepts of a free text, by terms and by meaning (its sentences; a one-sentence text is its vector)."""
@@ -394,9 +405,10 @@ class MatchingEngine:
         if self.meaning is None:
             return tagging
         parts = sentences("", text)
-        same_encoding = getattr(self.encoder, "query_prefix", "") == getattr(self.encoder, "document_prefix", "")
+        encoder = self.text_encoder
+        same_encoding = getattr(encoder, "query_prefix", "") == getattr(encoder, "document_prefix", "")
         if len(parts) == 1 and same_encoding:
             vectors = vector[None, :]
         else:
-            vectors = self.encoder.encode_documents(parts)
+            vectors = encoder.encode_documents(parts)
         return tagging.with_meaning(self.meaning.find(vectors))

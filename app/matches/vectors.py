@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.db import has_written
 from app.matches.models import EmbeddingCache
 from embeddings.encoder import Encoder
+from embeddings.ensemble import EnsembleEncoder
 
 log = logging.getLogger(__name__)
 LOOKUP_CHUNK = 500  # keeps IN (...) lists well inside every database's limits
@@ -45,7 +46,13 @@ def embed_documents(session: Session, encoder: Encoder, texts: Sequence[str], *,
     A session that only reads (a match request) stores them in a short transaction of its own rather than
     becoming a writer (SQLite has one writer at a time). A cache that cannot be written (another process
     stored the same text first, the database is busy) costs a later re-encoding, never the request.
+
+    An ensemble's vectors are cached per encoder, under each one's model id, and joined here.
     """
+    if isinstance(encoder, EnsembleEncoder):
+        first, second = (embed_documents(session, part, texts, show_progress=show_progress, stats=stats)
+                         for part in encoder.parts)
+        return encoder.combine(first, second)
     hashes = [text_hash(t) for t in texts]
     cached: dict[str, np.ndarray] = {}
     unique = list(dict.fromkeys(hashes))
