@@ -6,10 +6,13 @@ see each other's contact. A declined pair is no longer suggested to the asker.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -141,6 +144,26 @@ def ask(*, db_session: Session, need: Need, seed: Seed, message: str, actor: Act
     return intro
 
 
+def _move(db_session: Session, intro: Introduction, condition: ColumnElement[bool], **values: Any) -> bool:
+    """Write `values` to the row by one conditional update, so of two steps taken at once only one changes it
+    (the loser gets a 409 before it queues any mail); whether it changed. The loaded object follows the row."""
+    moved = db_session.execute(update(Introduction).where(Introduction.id == intro.id, condition).values(**values)
+                               .execution_options(synchronize_session=False))
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    for name, value in values.items():
+        set_committed_value(intro, name, value)
+    return True
+
+
+def _leave_open(db_session: Session, intro: Introduction, **values: Any) -> None:
+    """Move the request out of `requested`; 409 with the state it is in now when another step came first."""
+    if not _move(db_session, intro, Introduction.state == OPEN_STATE, **values):
+        state = db_session.scalar(select(Introduction.state).where(Introduction.id == intro.id))
+        set_committed_value(intro, "state", state)
+        raise error(Conflict, "conflict.introduction_state", id=intro.id, state=state)
+
+
 def _answerable(intro: Introduction, actor: Actor) -> None:
     if actor.organization is None or actor.organization.id != intro.recipient_id:
         raise error(Forbidden, "forbidden.introduction_answer", id=intro.id)
@@ -152,7 +175,7 @@ def accept(*, db_session: Session, intro: Introduction, reply: str | None, actor
     """The member asked accepts: both members now see each other's contact and get it by mail."""
     _answerable(intro, actor)
     text = _text(reply, REPLY_MAX, "reply")
-    intro.state, intro.reply, intro.answered_at = "accepted", text, utcnow()
+    _leave_open(db_session, intro, state="accepted", reply=text, answered_at=utcnow())
     _event(intro, "accepted", actor, text)
     db_session.flush()
     mail.accepted(db_session, intro)
@@ -164,7 +187,7 @@ def decline(*, db_session: Session, intro: Introduction, reply: str | None, acto
     asker. The asker is told, without any contact."""
     _answerable(intro, actor)
     text = _text(reply, REPLY_MAX, "reply")
-    intro.state, intro.reply, intro.answered_at = "declined", text, utcnow()
+    _leave_open(db_session, intro, state="declined", reply=text, answered_at=utcnow())
     _event(intro, "declined", actor, text)
     db_session.flush()
     mail.declined(db_session, intro)
@@ -177,7 +200,7 @@ def withdraw(*, db_session: Session, intro: Introduction, actor: Actor) -> Intro
         raise error(Forbidden, "forbidden.introduction_withdraw", id=intro.id)
     if intro.state != OPEN_STATE:
         raise error(Conflict, "conflict.introduction_state", id=intro.id, state=intro.state)
-    intro.state = "withdrawn"
+    _leave_open(db_session, intro, state="withdrawn")
     _event(intro, "withdrawn", actor)
     db_session.flush()
     return intro
@@ -214,7 +237,7 @@ def broker(*, db_session: Session, intro: Introduction, note: str | None, actor:
     if intro.state != OPEN_STATE:
         raise error(Conflict, "conflict.introduction_state", id=intro.id, state=intro.state)
     text = _text(note, NOTE_MAX, "note")
-    intro.state = "brokered"
+    _leave_open(db_session, intro, state="brokered")
     _event(intro, "brokered", actor, text)
     db_session.flush()
     return intro
@@ -236,8 +259,17 @@ def nudge(*, db_session: Session, intro: Introduction, period: timedelta, actor:
         raise error(Conflict, "conflict.introduction_state", id=intro.id, state=intro.state)
     if due > now:
         raise error(Conflict, "conflict.introduction_nudged", id=intro.id, next=due.date().isoformat())
+    # The button and the job may nudge at once: only the one whose update still finds the request due sends.
+    if not _move(db_session, intro, and_(Introduction.state == OPEN_STATE,
+                                         or_(Introduction.last_nudged_at.is_(None),
+                                             Introduction.last_nudged_at <= now - period)),
+                 last_nudged_at=now):
+        db_session.refresh(intro)
+        due = next_nudge(intro, period)
+        if due is None:
+            raise error(Conflict, "conflict.introduction_state", id=intro.id, state=intro.state)
+        raise error(Conflict, "conflict.introduction_nudged", id=intro.id, next=due.date().isoformat())
     count = sum(1 for e in intro.events if e.kind == "nudged")
-    intro.last_nudged_at = now
     _event(intro, "nudged", actor, at=now)
     db_session.flush()
     mail.nudged(db_session, intro, count + 1, (now - aware(intro.created_at)).days)
@@ -257,7 +289,10 @@ def nudge_unanswered(*, db_session: Session, days: int, now: datetime | None = N
         .options(selectinload(Introduction.events)).order_by(Introduction.id).with_for_update(skip_locked=True))
     count = 0
     for intro in rows:
-        nudge(db_session=db_session, intro=intro, period=period, actor=Actor(NUDGE_ACTOR), now=now)
+        try:
+            nudge(db_session=db_session, intro=intro, period=period, actor=Actor(NUDGE_ACTOR), now=now)
+        except Conflict:  # answered, or nudged by the secretariat, since it was read: nothing was written
+            continue
         count += 1
     return count
 

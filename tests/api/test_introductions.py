@@ -19,6 +19,7 @@ from app.introductions import jobs, service
 from app.introductions.models import Introduction
 from app.introductions.service import Actor
 from app.main import create_app
+from app.notifications.models import OutboxMessage
 from app.roster.models import Need, Organization, Seed
 from tests.api.conftest import CONTACT_A, CONTACT_B, World
 from tests.mail import Mailbox
@@ -383,3 +384,86 @@ def test_two_members_asking_about_a_pair_at_once_get_one_request_and_a_409(datab
         assert session.scalar(select(func.count()).select_from(Introduction)) == 1
     finally:
         engine.dispose()
+
+
+def _member(db: Session, org: str) -> Actor:
+    return Actor(org, db.scalars(select(Organization).where(Organization.external_id == org)).one())
+
+
+@pytest.mark.parametrize(("first", "late"), [("decline", "accept"), ("accept", "decline"), ("accept", "accept"),
+                                             ("withdraw", "accept"), ("accept", "withdraw")])
+def test_two_answers_at_once_change_the_request_once_and_mail_only_the_winner(
+        client: TestClient, database_url: str, world: World, session: Session, first: str, late: str) -> None:
+    """The late step read the request while it was still open; the other step commits before it writes."""
+    intro_id = ask(client, world)["id"]
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+
+    def step(db: Session, name: str, intro: Introduction) -> None:
+        org = "ORG-A" if name == "withdraw" else "ORG-B"
+        if name == "withdraw":
+            service.withdraw(db_session=db, intro=intro, actor=_member(db, org))
+        else:
+            getattr(service, name)(db_session=db, intro=intro, reply=None, actor=_member(db, org))
+
+    try:
+        stale = factory()
+        intro = service.get_introduction(db_session=stale, introduction_id=intro_id)
+        assert intro.state == "requested"
+        with session_scope(factory) as db:
+            step(db, first, service.get_introduction(db_session=db, introduction_id=intro_id))
+        with pytest.raises(Conflict) as refused:
+            step(stale, late, intro)
+        stale.rollback()
+        stale.close()
+    finally:
+        engine.dispose()
+    winner = {"accept": "accepted", "decline": "declined", "withdraw": "withdrawn"}[first]
+    assert f"is {winner}; that step is only possible while it is requested" in refused.value.message
+    state = session.scalar(select(Introduction.state).where(Introduction.id == intro_id))
+    assert state == winner
+    kinds = [e["kind"] for e in read(client, world, "secretariat", intro_id)["events"]]
+    assert kinds == ["requested", winner]
+    keys = set(session.scalars(select(OutboxMessage.idempotency_key)))
+    assert any(f":{winner}:" in key for key in keys) == (winner != "withdrawn")
+    assert not [key for key in keys if ":requested:" not in key and f":{winner}:" not in key]
+
+
+def test_the_secretariats_reminder_racing_the_job_sends_one_reminder(client: TestClient, database_url: str,
+                                                                     world: World, session: Session) -> None:
+    intro_id = ask(client, world)["id"]
+    session.execute(update(Introduction).where(Introduction.id == intro_id)
+                    .values(created_at=utcnow() - timedelta(days=8)))
+    session.commit()
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    period = timedelta(days=7)
+    try:
+        stale = factory()
+        intro = service.get_introduction(db_session=stale, introduction_id=intro_id)  # the button's read
+        with session_scope(factory) as db:
+            assert service.nudge_unanswered(db_session=db, days=7) == 1
+        with pytest.raises(Conflict) as refused:
+            service.nudge(db_session=stale, intro=intro, period=period, actor=Actor("secretariat-key-1"))
+        stale.rollback()
+        stale.close()
+        # And the other way round: the job passes over the request the button has just nudged.
+        with session_scope(factory) as db:
+            db.execute(update(Introduction).where(Introduction.id == intro_id)
+                       .values(last_nudged_at=utcnow() - timedelta(days=8)))
+        job = factory()
+        [seen] = job.scalars(select(Introduction).where(Introduction.id == intro_id))
+        with session_scope(factory) as db:
+            service.nudge(db_session=db, intro=service.get_introduction(db_session=db, introduction_id=intro_id),
+                          period=period, actor=Actor("secretariat-key-1"))
+        with pytest.raises(Conflict):
+            service.nudge(db_session=job, intro=seen, period=period, actor=Actor(service.NUDGE_ACTOR))
+        job.rollback()
+        job.close()
+    finally:
+        engine.dispose()
+    assert "nudged recently" in refused.value.message
+    kinds = [e["kind"] for e in read(client, world, "secretariat", intro_id)["events"]]
+    assert kinds == ["requested", "nudged", "nudged"]
+    keys = sorted(k for k in session.scalars(select(OutboxMessage.idempotency_key)) if ":nudge-" in k)
+    assert [k.split(":")[2] for k in keys] == ["nudge-1", "nudge-2"]
