@@ -40,7 +40,7 @@ from app.matches.service import match_payload
 from app.messages import error
 from app.notifications.mail import render_email
 from app.notifications.models import OutboxMessage
-from app.notifications.outbox import enqueue_email, enqueue_webhook
+from app.notifications.outbox import enqueue_email, enqueue_webhook, stored_key
 from app.roster.models import Need, Organization
 from matching.documents import Document
 from matching.ranker import Match
@@ -409,7 +409,7 @@ def send_digests(session: Session, settings: Settings, now: datetime | None = No
         if org is None:
             continue
         prefs = preference(session, org_id)
-        keys = {a: f"alert-digest:{org_id}:{day}:{a}" for a in addresses(session, org)}
+        keys = {a: stored_key(f"alert-digest:{org_id}:{day}:{a}") for a in addresses(session, org)}
         if keys and session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key.in_(keys.values()))):
             continue  # today's digest went out already: these wait for tomorrow's
         if prefs.email_mode != "none":

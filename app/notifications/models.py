@@ -23,7 +23,7 @@ class OutboxMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)  # outbox.KEY_MAX
     kind: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(2000))  # an e-mail address, or a webhook's URL
     subject: Mapped[str] = mapped_column(String(500), default="")

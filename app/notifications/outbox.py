@@ -12,19 +12,32 @@ is committed, and a worker (app.notifications.worker) sends them afterwards.
     enqueue_webhook(session, url=lab.webhook_url, payload={...}, secret=lab.webhook_secret,
                     idempotency_key=f"alert:{need_id}:{seed_id}:lab:{lab.id}")
 
-The caller commits (or its request does); nothing is sent if it rolls back. `idempotency_key` (at most 200
-characters) names what the message is about, so queueing it again returns the one already queued; it becomes
+The caller commits (or its request does); nothing is sent if it rolls back. `idempotency_key` names what the
+message is about, so queueing it again returns the one already queued (a key longer than the column, e.g. one
+holding a long e-mail address, is stored as a prefix and its SHA-256: stored_key()); it becomes
 the e-mail's Message-ID and the webhook's X-Iotmatch-Delivery header, by which a copy sent again after a crash is
 recognised. `to` is an address, with a display name if wanted (Japanese is fine); `headers` are extra e-mail
 headers. The worker retries failures with backoff (docs/operations.md).
 """
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.notifications.models import OutboxMessage
+
+KEY_MAX = 200  # the idempotency_key column's length
+
+
+def stored_key(idempotency_key: str) -> str:
+    """The key as the outbox stores it: itself when it fits the column, else a readable prefix and the key's
+    SHA-256, the same every time, so queueing again still finds the message."""
+    if len(idempotency_key) <= KEY_MAX:
+        return idempotency_key
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+    return f"{idempotency_key[:KEY_MAX - len(digest) - 1]}#{digest}"
 
 
 def _queued(session: Session, idempotency_key: str) -> OutboxMessage | None:
@@ -36,6 +49,7 @@ def _queued(session: Session, idempotency_key: str) -> OutboxMessage | None:
 def enqueue_email(session: Session, *, to: str, subject: str, text: str, html: str | None = None,
                   idempotency_key: str, headers: dict[str, str] | None = None) -> OutboxMessage:
     """Queue an e-mail; one already queued under the same key is returned instead (never sent twice)."""
+    idempotency_key = stored_key(idempotency_key)
     existing = _queued(session, idempotency_key)
     if existing is not None:
         return existing
@@ -48,6 +62,7 @@ def enqueue_email(session: Session, *, to: str, subject: str, text: str, html: s
 def enqueue_webhook(session: Session, *, url: str, payload: dict[str, Any], secret: str,
                     idempotency_key: str) -> OutboxMessage:
     """Queue a webhook POST of `payload`, signed with `secret`; one already queued under the key is returned."""
+    idempotency_key = stored_key(idempotency_key)
     existing = _queued(session, idempotency_key)
     if existing is not None:
         return existing

@@ -30,6 +30,7 @@ import httpx
 from app.config import Settings
 from app.db import utcnow
 from app.notifications.models import OutboxMessage
+from app.notifications.outbox import stored_key
 
 DELIVERY_HEADER = "X-Iotmatch-Delivery"
 TIMESTAMP_HEADER = "X-Iotmatch-Timestamp"
@@ -50,7 +51,9 @@ class DeliveryError(Exception):
 
 
 def message_id(idempotency_key: str, mail_from: str) -> str:
-    """`<key@domain>` with the key made safe for a Message-ID; the same key always gives the same id."""
+    """`<key@domain>` with the key made safe for a Message-ID; the same key always gives the same id, whether
+    given as queued or as stored (a long key is stored shortened)."""
+    idempotency_key = stored_key(idempotency_key)
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "iotmatch.localhost"
     local = quote(idempotency_key, safe="-_!~*'+=").replace("..", ".%2E")  # dot-atom: no empty atoms
     if len(local) > 120:  # keep the header short; the hash keeps it unique

@@ -467,3 +467,26 @@ def test_smtp_login_with_the_configured_account(engine: Engine, session: Session
         worker = Worker(_factory(engine), _settings(engine, **smtp, smtp_password="s3cret"))
         _run_until(worker, lambda: _rows(engine)[0].status == "sent")
         assert len(server.wait_for(1)) == 1
+
+
+def test_a_key_longer_than_the_column_is_queued_once_and_sent_under_a_stable_id(engine: Engine, session: Session,
+                                                                                smtp_server: Mailbox) -> None:
+    address = ("a" * 64 + "@" + ".".join(["sub" + "d" * 56] * 3) + ".example.jp")[:254]
+    key = f"introduction:7:accepted:{address}"
+    assert len(key) > 250
+    first = enqueue_email(session, to=address, subject="件名", text="本文", idempotency_key=key)
+    session.commit()
+    again = enqueue_email(session, to=address, subject="件名", text="本文", idempotency_key=key)
+    session.commit()
+    assert again.id == first.id
+    [row] = _rows(engine)
+    assert len(row.idempotency_key) <= 200
+    assert row.idempotency_key.startswith("introduction:7:accepted:aaaa")
+    other = enqueue_email(session, to=address, subject="件名", text="本文", idempotency_key=key + "x")
+    session.commit()
+    assert other.id != first.id
+    worker = Worker(_factory(engine), _settings(engine))
+    _run_until(worker, lambda: {r.status for r in _rows(engine)} == {"sent"})
+    ids = {mail["Message-ID"] for mail in smtp_server.wait_for(2)}
+    assert ids == {message_id(key, Settings().mail_from), message_id(key + "x", Settings().mail_from)}
+    assert message_id(key, Settings().mail_from) == message_id(row.idempotency_key, Settings().mail_from)
