@@ -263,17 +263,30 @@ class Worker:
             if self._stop.is_set():
                 self._release(claim_id, ids[position:])  # for another worker now, not after the lease
                 break
-            message = self._take(message_id, claim_id)
-            if message is None:
-                continue  # another worker took it over after this claim's lease ran out
+            message = None
             try:
+                message = self._take(message_id, claim_id)
+                if message is None:
+                    continue  # another worker took it over after this claim's lease ran out
                 self._sender(message.kind).send(message)
+                self._mark_sent(message)
+                sent += 1
             except DeliveryError as exc:
-                self._mark_failed(message, exc)
-                continue
-            self._mark_sent(message)
-            sent += 1
+                self._fail(message, exc)
+            except Exception as exc:  # a fault of this one message (or of the database) must not hold up the others
+                log.exception("outbox message %s: unexpected error", message_id)
+                self._fail(message, DeliveryError(f"{type(exc).__name__}: {exc}"))
         return sent
+
+    def _fail(self, message: OutboxMessage | None, error: DeliveryError) -> None:
+        """Count the attempt as failed (retried with backoff, `failed` after the maximum); when even that cannot
+        be written, the claim's lease runs out and the message is tried again."""
+        if message is None:
+            return
+        try:
+            self._mark_failed(message, error)
+        except Exception:
+            log.exception("outbox message %s: could not record the failed attempt", message.id)
 
     def run_jobs(self) -> None:
         """Run the registered jobs that are due."""

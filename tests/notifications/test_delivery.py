@@ -490,3 +490,21 @@ def test_a_key_longer_than_the_column_is_queued_once_and_sent_under_a_stable_id(
     ids = {mail["Message-ID"] for mail in smtp_server.wait_for(2)}
     assert ids == {message_id(key, Settings().mail_from), message_id(key + "x", Settings().mail_from)}
     assert message_id(key, Settings().mail_from) == message_id(row.idempotency_key, Settings().mail_from)
+
+
+def test_a_message_that_cannot_be_built_fails_alone_and_the_others_go_out(engine: Engine, session: Session,
+                                                                          smtp_server: Mailbox) -> None:
+    enqueue_email(session, to="member@example.jp", subject="壊れたヘッダ", text="本文", idempotency_key="bad:header",
+                  headers={"X-Broken": "one\r\nBcc: someone@example.jp"})
+    session.commit()
+    keys = _queue(session, 3, "after-bad")
+    worker = Worker(_factory(engine), _settings(engine, outbox_max_attempts=2))
+    worker.deliver(*worker.claim())
+    assert len(smtp_server.wait_for(3)) == 3
+    assert {message_id(k, Settings().mail_from) for k in keys} == {m["Message-ID"] for m in smtp_server.messages}
+    bad = next(row for row in _rows(engine) if row.idempotency_key == "bad:header")
+    assert (bad.status, bad.attempts, bad.claimed_by) == ("pending", 1, None)
+    assert "ValueError" in (bad.last_error or "")
+    _run_until(worker, lambda: next(r for r in _rows(engine) if r.idempotency_key == "bad:header").status == "failed")
+    assert [row.attempts for row in _rows(engine) if row.idempotency_key == "bad:header"] == [2]
+    assert len(smtp_server.settle()) == 3
