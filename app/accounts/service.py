@@ -120,7 +120,7 @@ def request_sign_in(db_session: Session, *, email: str, lang: str, base_url: str
     subject, text, html = render_email("sign_in", lang, url=_url(base_url, LINK_PATH, token),
                                        minutes=int(lifetime.total_seconds() // 60))
     enqueue_email(db_session, to=email, subject=subject, text=text, html=html,
-                  idempotency_key=f"sign-in-link-{link.id}")
+                  idempotency_key=f"sign-in-link-{link.id}", secret_body=True)
     return True
 
 
@@ -220,7 +220,7 @@ def invite(db_session: Session, *, inviter: Person, email: str, lang: str, base_
     subject, text, html = render_email("invitation", lang, url=_url(base_url, INVITATION_PATH, token),
                                        member=org.name, inviter=inviter.email, days=INVITATION_LIFETIME.days)
     enqueue_email(db_session, to=email, subject=subject, text=text, html=html,
-                  idempotency_key=f"invitation-{invitation.id}")
+                  idempotency_key=f"invitation-{invitation.id}", secret_body=True)
     return invitation
 
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -29,6 +29,9 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(500), default="")
     body_text: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str | None] = mapped_column(Text)
+    # The bodies hold a live secret (a sign-in or invitation link): blanked once sent or given up, so that no
+    # backup of the database holds a usable link.
+    redact_after_send: Mapped[bool] = mapped_column(Boolean, default=False)
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # extra e-mail headers (List-Unsubscribe)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # a webhook's JSON body
     secret: Mapped[str | None] = mapped_column(String(200))  # a webhook's signing secret

@@ -17,7 +17,8 @@ message is about, so queueing it again returns the one already queued (a key lon
 holding a long e-mail address, is stored as a prefix and its SHA-256: stored_key()); it becomes
 the e-mail's Message-ID and the webhook's X-Iotmatch-Delivery header, by which a copy sent again after a crash is
 recognised. `to` is an address, with a display name if wanted (Japanese is fine); `headers` are extra e-mail
-headers. The worker retries failures with backoff (docs/operations.md).
+headers; `secret_body=True` has the bodies blanked once sent. The worker retries failures with backoff
+(docs/operations.md).
 """
 
 import hashlib
@@ -47,14 +48,19 @@ def _queued(session: Session, idempotency_key: str) -> OutboxMessage | None:
 
 
 def enqueue_email(session: Session, *, to: str, subject: str, text: str, html: str | None = None,
-                  idempotency_key: str, headers: dict[str, str] | None = None) -> OutboxMessage:
-    """Queue an e-mail; one already queued under the same key is returned instead (never sent twice)."""
+                  idempotency_key: str, headers: dict[str, str] | None = None,
+                  secret_body: bool = False) -> OutboxMessage:
+    """Queue an e-mail; one already queued under the same key is returned instead (never sent twice).
+
+    `secret_body`: the text holds a secret (a sign-in link); the worker blanks the bodies once the mail is sent
+    or given up, keeping the subject and recipient for the record."""
     idempotency_key = stored_key(idempotency_key)
     existing = _queued(session, idempotency_key)
     if existing is not None:
         return existing
     message = OutboxMessage(idempotency_key=idempotency_key, kind="email", recipient=to, subject=subject,
-                            body_text=text, body_html=html, headers=dict(headers or {}))
+                            body_text=text, body_html=html, headers=dict(headers or {}),
+                            redact_after_send=secret_body)
     session.add(message)
     return message
 

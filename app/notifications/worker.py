@@ -119,6 +119,11 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
                 or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now))
 
 
+def _redacted(message: OutboxMessage) -> dict[str, object]:
+    # Written with the final status, so a secret body is never kept past its message's last attempt.
+    return {"body_text": "", "body_html": None} if message.redact_after_send else {}
+
+
 @dataclass
 class Backlog:
     """What waits in the outbox: messages not yet sent, and how long the oldest has waited."""
@@ -230,14 +235,15 @@ class Worker:
         with self.session_factory() as session, session.begin():
             session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id,
                                                         OutboxMessage.claimed_by == message.claimed_by)
-                            .values(status="sent", sent_at=utcnow(), locked_until=None, last_error=None)
+                            .values(status="sent", sent_at=utcnow(), locked_until=None, last_error=None,
+                                    **_redacted(message))
                             .execution_options(synchronize_session=False))
 
     def _mark_failed(self, message: OutboxMessage, error: DeliveryError) -> None:
         give_up = error.permanent or message.attempts >= self.settings.outbox_max_attempts
         values: dict[str, object] = {"last_error": str(error)[:2000], "locked_until": None, "claimed_by": None}
         if give_up:
-            values["status"] = "failed"
+            values |= {"status": "failed", **_redacted(message)}
         else:
             values["next_attempt_at"] = utcnow() + timedelta(seconds=retry_delay(message.attempts, self.settings))
         with self.session_factory() as session, session.begin():

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(length=500), nullable=False),
         sa.Column("body_text", sa.Text(), nullable=False),
         sa.Column("body_html", sa.Text(), nullable=True),
+        sa.Column("redact_after_send", sa.Boolean(), nullable=False),
         sa.Column("headers", sa.JSON(), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=True),
         sa.Column("secret", sa.String(length=200), nullable=True),

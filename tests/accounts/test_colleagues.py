@@ -2,6 +2,7 @@
 member_addresses gives the other domains where to write to a member."""
 
 import re
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.accounts import service
 from app.accounts.models import Person
 from app.db import utcnow
+from app.notifications.models import OutboxMessage
 from app.roster.models import Organization
 from tests.accounts.conftest import BASE, HANAKO, ICHIRO
 from tests.accounts.test_sign_in import account_of, ask_for_link, csrf_of, mailed_link, sign_in_by_mail, use_link
@@ -145,3 +147,25 @@ def test_member_addresses_are_the_contact_and_the_people_once_each(session: Sess
     assert service.member_addresses(session, org_a) == [HANAKO]
     assert service.member_addresses(session, org_c) == ["farmer@itoshima.example.jp"]
     assert service.member_addresses(session, 10**6) == []
+
+
+def test_sent_sign_in_and_invitation_mails_keep_no_usable_link_in_the_outbox(app_client: TestClient,
+                                                                            smtp_server: Mailbox,
+                                                                            session: Session) -> None:
+    sign_in_by_mail(app_client, smtp_server, HANAKO)
+    assert invite(app_client, TARO).status_code == 303
+    links = [mailed_link(smtp_server, HANAKO), mailed_link(smtp_server, TARO, "/invitations/accept")]
+    tokens = [link.split("token=", 1)[1] for link in links]
+    deadline = time.monotonic() + 10
+    while True:
+        session.expire_all()
+        rows = list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        if len(rows) == 2 and all(row.status == "sent" and row.body_text == "" for row in rows):
+            break
+        assert time.monotonic() < deadline, [(row.status, row.body_text[:40]) for row in rows]
+        time.sleep(0.05)
+    assert [row.recipient for row in rows] == [HANAKO, TARO]  # the record stays: who got what, when
+    assert all(row.subject and row.sent_at and row.body_html is None for row in rows)
+    for row in rows:
+        assert not any(token in str(value) for token in tokens
+                       for value in (row.body_text, row.body_html, row.subject, row.headers))

@@ -508,3 +508,18 @@ def test_a_message_that_cannot_be_built_fails_alone_and_the_others_go_out(engine
     _run_until(worker, lambda: next(r for r in _rows(engine) if r.idempotency_key == "bad:header").status == "failed")
     assert [row.attempts for row in _rows(engine) if row.idempotency_key == "bad:header"] == [2]
     assert len(smtp_server.settle()) == 3
+
+
+def test_a_secret_body_is_blanked_when_given_up_and_kept_otherwise(engine: Engine, session: Session,
+                                                                   smtp_server: Mailbox) -> None:
+    smtp_server.stop()
+    enqueue_email(session, to="member@example.jp", subject="サインインのリンク", text="https://x/signin?token=s3cret",
+                  html="<a href='https://x/signin?token=s3cret'>", idempotency_key="secret", secret_body=True)
+    _queue(session, 1, "plain")
+    worker = Worker(_factory(engine), _settings(engine, outbox_max_attempts=2))
+    worker.run_once()
+    assert [row.body_text for row in _rows(engine)] == ["https://x/signin?token=s3cret", "本文 0"]  # retried later
+    _run_until(worker, lambda: {row.status for row in _rows(engine)} == {"failed"})
+    secret, plain = _rows(engine)
+    assert (secret.body_text, secret.body_html, secret.subject) == ("", None, "サインインのリンク")
+    assert (plain.body_text, plain.body_html) == ("本文 0", "<p>本文 0</p>")
