@@ -11,6 +11,7 @@ from types import FrameType
 from typing import Annotated, Any
 
 import typer
+from email_validator import EmailNotValidError, validate_email
 
 from app.cli_support import cli_session, existing_database_url, fail
 from app.config import get_settings
@@ -78,8 +79,11 @@ def send_test_mail_command(
     lang: Annotated[str, typer.Option(help="ja or en")] = "ja",
 ) -> None:
     """Queue a test e-mail (Japanese and English text, HTML part) to check the SMTP settings; a worker sends it."""
-    if "@" not in address:
-        fail(f"{address!r} is not an e-mail address")
+    try:  # the same check as the addresses members enter, so a typo is caught here rather than by the SMTP server
+        address = validate_email(address.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        fail(f"{address!r} is not a valid e-mail address: {exc} Give a bare address such as "
+             "hanako@example.jp.")
     sent_at = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
     subject, text, html = render_email("smtp_check", lang, sent_at=sent_at)
     with cli_session() as session:

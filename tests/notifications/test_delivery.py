@@ -523,3 +523,14 @@ def test_a_secret_body_is_blanked_when_given_up_and_kept_otherwise(engine: Engin
     secret, plain = _rows(engine)
     assert (secret.body_text, secret.body_html, secret.subject) == ("", None, "サインインのリンク")
     assert (plain.body_text, plain.body_html) == ("本文 0", "<p>本文 0</p>")
+
+
+@pytest.mark.parametrize("address", ["hanako@", "@example.jp", "hanako@@example.jp", "hanako@example",
+                                     "hanako @example.jp", "hanako@example.jp>"])
+def test_send_test_mail_refuses_a_malformed_address_and_says_what_to_fix(cli_env: dict[str, str], engine: Engine,
+                                                                         address: str) -> None:
+    refused = CliRunner().invoke(cli, ["send-test-mail", address])
+    assert refused.exit_code == 1
+    assert f"{address!r} is not a valid e-mail address" in refused.output
+    assert "such as hanako@example.jp" in refused.output
+    assert _rows(engine) == []
