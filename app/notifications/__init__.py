@@ -8,5 +8,5 @@ What other features use:
 - app.notifications.worker: register_job(name, fn, every=…) in app/<domain>/jobs.py for periodic work
   (digests, reminders), run by every worker.
 
-tests/mail.py (the `smtp_server` fixture) is the real SMTP server the tests read the mail from.
+The tests read the mail from a real SMTP server: the `smtp_server` fixture (tests/conftest.py, tests/mail.py).
 """

@@ -1,6 +1,6 @@
 """E-mails in Japanese and English, written as templates, and links into the service for them.
 
-    subject, text, html = render_email("signin", "ja", name="博多 花子", url=public_link("/signin/…"))
+    subject, text, html = render_email("sign_in", "ja", name="博多 花子", url=public_link("/signin/…"))
     enqueue_email(session, to=address, subject=subject, text=text, html=html, idempotency_key=…)
 
 A mail is one Jinja2 file, app/notifications/templates/<name>.mail, that extends `_layout.mail` and fills three
@@ -8,8 +8,8 @@ blocks: `subject` (one line), `text` (the text/plain part) and `html` (the body 
 layout wraps it in a page with the footer). The same file is rendered once per part: the text and the subject
 without escaping, the HTML with autoescaping, so a member's name with `<` in it stays text in both.
 
-Every sentence comes from the message catalog (docs/messages.md): `t("signin.intro", name=name)` in a mail
-template is the code `mail.signin.intro`, and `make messages` finds it. The layout gives every mail its greeting
+Every sentence comes from the message catalog (docs/messages.md): `t("sign_in.intro", minutes=minutes)` in a mail
+template is the code `mail.sign_in.intro`, and `make messages` finds it. The layout gives every mail its greeting
 line when the context has `name`, and its footer; with `unsubscribe_url` in the context the footer offers it
 (pass the same URL as the List-Unsubscribe header of enqueue_email).
 """
