@@ -9,7 +9,6 @@ make sure nobody is told twice.
 """
 
 import logging
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -30,7 +29,7 @@ from app.alerts.models import (
     NeedAlertSwitch,
     SavedSearch,
 )
-from app.config import Settings
+from app.config import Settings, signing_secret
 from app.db import utcnow
 from app.errors import Forbidden, NotFound
 from app.feedback import service as feedback_service
@@ -52,7 +51,6 @@ WEBHOOK_EVENT = "match.new"
 # A changed seed can only enter the top N of needs it ranks well against itself; these many of its best needs are
 # checked (ranking every need for every seed would cost a ranking per need per change).
 CANDIDATES_PER_POSTING = 50
-_PROCESS_SECRET = secrets.token_bytes(32)
 
 
 # --- preferences and subscriptions ----------------------------------------------------------------------------
@@ -190,9 +188,8 @@ def addresses(session: Session, org: Organization) -> list[str]:
 
 
 def _serializer(settings: Settings) -> URLSafeSerializer:
-    # IOTMATCH_SESSION_SECRET keeps the links of e-mails already sent working across restarts and processes.
-    secret = settings.session_secret.encode("utf-8") if settings.session_secret else _PROCESS_SECRET
-    return URLSafeSerializer(secret, salt=UNSUBSCRIBE_SALT)
+    # The shared key: links signed by the worker open on the server, and keep working after restarts.
+    return URLSafeSerializer(signing_secret(settings), salt=UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_token(settings: Settings, organization_id: int, address: str) -> str:
