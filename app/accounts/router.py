@@ -148,7 +148,7 @@ def _account_page(visitor: Visitor, db_session: SessionDep, *, status_code: int 
     people: list[ColleagueView] = []
     invitations = []
     if person is not None and person.organization is not None:
-        contact = (person.organization.contact_email or "").strip().lower()
+        contact = service.contact_address(person.organization) or ""
         people = [ColleagueView.of(p, me=person.id, contact=contact)
                   for p in service.colleagues(db_session, person.organization.id)]
         invitations = service.pending_invitations(db_session, person.organization.id)

@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.service import member_addresses
+from app.accounts.service import contact_address, member_addresses
 from app.alerts.models import (
     AlertCheck,
     AlertNotification,
@@ -184,7 +184,7 @@ def covers(lab: Lab, need: Any, seed: Any) -> bool:
 def addresses(session: Session, org: Organization) -> list[str]:
     """Where the member's alert e-mails go: its contact and its people who sign in, less those that unsubscribed."""
     gone = set(session.scalars(select(AlertOptOut.address).where(AlertOptOut.organization_id == org.id)))
-    return [a for a in member_addresses(session, org.id) if a.lower() not in gone]
+    return [a for a in member_addresses(session, org.id) if a not in gone]
 
 
 def _serializer(settings: Settings) -> URLSafeSerializer:
@@ -194,7 +194,7 @@ def _serializer(settings: Settings) -> URLSafeSerializer:
 
 def unsubscribe_token(settings: Settings, organization_id: int, address: str) -> str:
     """A token that unsubscribes the address from the member's alert e-mails, without signing in."""
-    return str(_serializer(settings).dumps({"o": organization_id, "a": address.lower()}))
+    return str(_serializer(settings).dumps({"o": organization_id, "a": address}))
 
 
 def read_unsubscribe_token(settings: Settings, token: str) -> tuple[int, str]:
@@ -373,7 +373,7 @@ def compose(settings: Settings, org: Organization, notes: list[AlertNotification
     items = [{"kind": n.topic.partition(":")[0], "topic": n.topic_title, "title": n.match_title,
               "partner": n.partner_name, "reason": n.reason_en if lang == "en" else n.reason_ja,
               "link": link(settings, n)} for n in notes]
-    greeted = org.contact_name if address.lower() == (org.contact_email or "").lower() else None
+    greeted = org.contact_name if address == contact_address(org) else None
     return render_email("alert", lang, name=greeted, member=org.name, items=items, digest=digest,
                         settings_url=f"{settings.public_url.rstrip('/')}/me/alerts",
                         unsubscribe_url=unsubscribe_url(settings, org.id, address))
