@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     sign_in_requests_per_minute: int = Field(
         default=10, ge=0, description="Sign-in links per minute one client address may ask for, whatever the "
         "e-mail addresses; past them 429 with Retry-After. 0 = no limit.")
+    invitations_per_hour: int = Field(
+        default=10, ge=0, description="Invitations per hour one person may send, after a first few "
+        "(`IOTMATCH_INVITATION_BURST`); past them the account page answers 429 with Retry-After. 0 = no limit.")
+    invitation_burst: int = Field(default=5, ge=1, description="Invitations a person may send at once.")
     sign_in_response_seconds: float = Field(
         default=0.4, ge=0, description="The sign-in form answers no sooner than this after it was sent, whether "
         "the address is registered or not, so the time of the answer tells nothing.")

@@ -143,7 +143,7 @@ def accept_invitation(visitor: VisitorDep, db_session: SessionDep, token: Token 
 
 
 def _account_page(visitor: Visitor, db_session: SessionDep, *, status_code: int = 200, email: str = "",
-                  invite_error: str | None = None) -> Response:
+                  invite_error: str | None = None, headers: dict[str, str] | None = None) -> Response:
     person = visitor.person
     people: list[ColleagueView] = []
     invitations = []
@@ -152,8 +152,9 @@ def _account_page(visitor: Visitor, db_session: SessionDep, *, status_code: int 
         people = [ColleagueView.of(p, me=person.id, contact=contact)
                   for p in service.colleagues(db_session, person.organization.id)]
         invitations = service.pending_invitations(db_session, person.organization.id)
-    return page(visitor, "account.html", status_code=status_code, people=people, invitations=invitations,
-                email=email, invite_error=invite_error, notice=visitor.request.query_params.get("done", ""))
+    return page(visitor, "account.html", status_code=status_code, headers=headers, people=people,
+                invitations=invitations, email=email, invite_error=invite_error,
+                notice=visitor.request.query_params.get("done", ""))
 
 
 @router.get("/account", name="account")
@@ -191,6 +192,15 @@ def invite(visitor: VisitorDep, db_session: SessionDep, email: Email = "", csrf:
     """Invite a colleague by e-mail to sign in for the same member."""
     web_session.check_csrf(visitor.session, csrf)
     person = _member_person(visitor)
+    # Each invitation mails an address the person chose: counted per person, so nobody makes the service mail
+    # any address any number of times.
+    limiter: Limiter | None = getattr(visitor.request.app.state, "invitations", None)
+    retry_after = limiter.hit(person.id) if limiter is not None else None
+    if retry_after is not None:
+        return _account_page(visitor, db_session, status_code=429, email=email,
+                             headers={"Retry-After": str(retry_after)},
+                             invite_error=render("page.error.invite_throttled", visitor.lang,
+                                                 {"retry_after": retry_after}))
     try:
         address = service.normalize_email(email)
         service.invite(db_session, inviter=person, email=address, lang=visitor.lang, base_url=_base_url(visitor))

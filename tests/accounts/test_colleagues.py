@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service
 from app.accounts.models import Person
+from app.config import Settings
 from app.db import utcnow
+from app.main import create_app
 from app.roster.models import Organization
 from tests.accounts.conftest import BASE, HANAKO, ICHIRO
 from tests.accounts.test_sign_in import account_of, ask_for_link, csrf_of, mailed_link, sign_in_by_mail, use_link
@@ -190,3 +192,17 @@ def test_the_roster_wins_when_the_secretariat_changes_a_contact(app_client: Test
     session.commit()
     sign_in_by_mail(app_client, smtp_server, HANAKO)
     assert "博多センサー工業株式会社 としてログイン中" in app_client.get("/account").text
+
+
+def test_invitations_are_limited_per_person(accounts_settings: Settings, world: object, smtp_server: Mailbox) -> None:
+    settings = accounts_settings.model_copy(update={"invitations_per_hour": 1, "invitation_burst": 2})
+    with TestClient(create_app(settings, load_matching=False), base_url=BASE) as client:
+        sign_in_by_mail(client, smtp_server, HANAKO)
+        addresses = [f"colleague{n}@hakata-sensor.example.jp" for n in range(3)]
+        sent = [invite(client, address) for address in addresses]
+        assert [r.status_code for r in sent] == [303, 303, 429]
+        assert 1 <= int(sent[2].headers["Retry-After"]) <= 3600
+        assert "招待の送信が多すぎます" in sent[2].text
+        smtp_server.wait_for_mail_to(addresses[1])
+        smtp_server.settle()
+    assert smtp_server.to(addresses[2]) == []

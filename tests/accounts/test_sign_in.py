@@ -1,6 +1,7 @@
 """Sign-in by e-mail link through the pages, with the mails read from a real SMTP server: the link works once and
 for 15 minutes, an unknown address gets the same answer, requests are rate-limited, sign out everywhere, staff."""
 
+import hashlib
 import re
 import time
 from datetime import timedelta
@@ -21,6 +22,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.main import create_app
 from app.notifications.models import OutboxMessage
+from app.ratelimit import RateLimitBucket
 from app.web.models import WebSignIn
 from tests.accounts.conftest import BASE, HANAKO, ICHIRO, RESPONSE_SECONDS, STRANGER
 from tests.api.conftest import World
@@ -229,6 +231,16 @@ def test_sign_in_requests_are_limited_per_address_and_per_client(limited_client:
         smtp_server.wait_for_mail_to(ICHIRO)
         smtp_server.settle()
     assert len(smtp_server.to(HANAKO)) == 2
+
+
+def test_addresses_are_counted_under_their_hash_only(accounts_settings: Settings, world: World,
+                                                    session: Session) -> None:
+    settings = accounts_settings.model_copy(update={"sign_in_links_per_minute": 1, "rate_limit_store": "database",
+                                                    "sign_in_response_seconds": 0.0})
+    with TestClient(create_app(settings, load_matching=False), base_url=BASE) as client:
+        assert ask_for_link(client, HANAKO)[1].status_code == 200
+    keys = session.scalars(select(RateLimitBucket.key).where(RateLimitBucket.key.like("sign_in_address:%"))).all()
+    assert keys == [f"sign_in_address:{hashlib.sha256(HANAKO.encode()).hexdigest()}"]
 
 
 def test_sign_out_and_sign_out_everywhere(app_client: TestClient, smtp_server: Mailbox, session: Session) -> None:
