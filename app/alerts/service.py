@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.service import contact_address, member_addresses
@@ -66,8 +67,13 @@ def update_preference(session: Session, organization_id: int, values: dict[str, 
     """Change the settings the request set."""
     found = session.get(AlertPreference, organization_id)
     if found is None:
-        found = preference(session, organization_id)
-        session.add(found)
+        try:
+            with session.begin_nested():  # a first save racing with another of the same member
+                found = preference(session, organization_id)
+                session.add(found)
+        except IntegrityError:
+            found = session.get(AlertPreference, organization_id, populate_existing=True)
+            assert found is not None
     for key, value in values.items():
         setattr(found, key, value)
     session.flush()
@@ -214,8 +220,11 @@ def unsubscribe(session: Session, organization_id: int, address: str) -> bool:
                                                          AlertOptOut.address == address))
     if exists is not None:
         return False
-    session.add(AlertOptOut(organization_id=organization_id, address=address))
-    session.flush()
+    try:
+        with session.begin_nested():  # the link's button pressed twice at once
+            session.add(AlertOptOut(organization_id=organization_id, address=address))
+    except IntegrityError:
+        return False
     return True
 
 
