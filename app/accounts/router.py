@@ -82,7 +82,7 @@ def request_link(visitor: VisitorDep, db_session: SessionDep, email: Email = "",
                             error=render("page.error.sign_in_throttled", visitor.lang, {"retry_after": retry_after}))
     settings = visitor.request.app.state.settings
     service.request_sign_in(db_session, email=address, lang=visitor.lang, base_url=_base_url(visitor),
-                            lifetime=timedelta(minutes=settings.sign_in_link_minutes))
+                            lifetime=timedelta(minutes=settings.sign_in_link_minutes), next=safe_next(next, ""))
     db_session.commit()  # inside the measured time, so a registered address's write does not show in it
     rest = settings.sign_in_response_seconds - (time.monotonic() - started)
     if rest > 0:
@@ -96,18 +96,22 @@ def _refused(visitor: Visitor, exc: AppError) -> Response:
 
 
 @router.get("/signin/link", name="signin_link")
-def link_page(visitor: VisitorDep, db_session: SessionDep, token: QueryToken = "") -> Response:
+def link_page(visitor: VisitorDep, db_session: SessionDep, token: QueryToken = "",
+              next: Annotated[str, Query(max_length=500)] = "") -> Response:
     """The page a sign-in link opens: a button that signs in (the link is used only by pressing it)."""
     try:
         link = service.check_link(db_session, token=token)
     except LinkRefused as exc:
         return _refused(visitor, exc)
-    return page(visitor, "signin_link.html", token=token, email=link.email, action="/signin/link", invitation=None)
+    return page(visitor, "signin_link.html", token=token, email=link.email, action="/signin/link", invitation=None,
+                next=safe_next(next, ""))
 
 
 @router.post("/signin/link")
-def use_link(visitor: VisitorDep, db_session: SessionDep, token: Token = "", csrf: Csrf = "") -> Response:
-    """Use the link: sign the person in, on my page (a member) or the dashboard (the secretariat)."""
+def use_link(visitor: VisitorDep, db_session: SessionDep, token: Token = "", csrf: Csrf = "",
+             next: Annotated[str, Form(max_length=500)] = "") -> Response:
+    """Use the link: sign the person in, back on the page that sent them to sign in (`next`, a local path), else
+    on my page (a member) or the dashboard (the secretariat)."""
     web_session.check_csrf(visitor.session, csrf)
     try:
         person = service.sign_in_with_link(db_session, token=token)
@@ -115,7 +119,7 @@ def use_link(visitor: VisitorDep, db_session: SessionDep, token: Token = "", csr
         return _refused(visitor, exc)
     web_session.signed_out(db_session, visitor.session)  # whoever was signed in in this browser before
     visitor.session = web_session.signed_in(db_session, person_id=person.id)
-    return redirect(visitor, landing(person.role))
+    return redirect(visitor, safe_next(next, landing(person.role)))
 
 
 @router.get("/invitations/accept", name="invitation")
@@ -126,7 +130,7 @@ def invitation_page(visitor: VisitorDep, db_session: SessionDep, token: QueryTok
     except LinkRefused as exc:
         return _refused(visitor, exc)
     return page(visitor, "signin_link.html", token=token, email=invitation.email, action="/invitations/accept",
-                invitation=invitation)
+                invitation=invitation, next="")
 
 
 @router.post("/invitations/accept")

@@ -133,13 +133,16 @@ def person_for(db_session: Session, email: str) -> Person | None:
     return person
 
 
-def _url(base_url: str, path: str, token: str) -> str:
-    return f"{base_url.rstrip('/')}{path}?{urlencode({'token': token})}"
+def _url(base_url: str, path: str, token: str, next: str = "") -> str:
+    query = {"token": token} | ({"next": next} if next else {})
+    return f"{base_url.rstrip('/')}{path}?{urlencode(query)}"
 
 
 def request_sign_in(db_session: Session, *, email: str, lang: str, base_url: str, now: datetime | None = None,
-                    lifetime: timedelta = LINK_LIFETIME) -> bool:
+                    lifetime: timedelta = LINK_LIFETIME, next: str = "") -> bool:
     """E-mail a one-time sign-in link to the address if it signs anyone in; True if one was queued.
+
+    `next`, a local path the caller checked, rides along in the link: the sign-in ends there.
 
     The caller answers the same either way. `now` issues the link as of another time (a link issued 16 minutes
     ago has expired); expired links of every address are cleared on the way.
@@ -152,7 +155,7 @@ def request_sign_in(db_session: Session, *, email: str, lang: str, base_url: str
     link = SignInLink(token_hash=hash_token(token), email=email, created_at=now, expires_at=now + lifetime)
     db_session.add(link)
     db_session.flush()
-    subject, text, html = render_email("sign_in", lang, url=_url(base_url, LINK_PATH, token),
+    subject, text, html = render_email("sign_in", lang, url=_url(base_url, LINK_PATH, token, next),
                                        minutes=int(lifetime.total_seconds() // 60))
     enqueue_email(db_session, to=email, subject=subject, text=text, html=html,
                   idempotency_key=f"sign-in-link-{link.id}")
