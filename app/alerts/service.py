@@ -38,7 +38,7 @@ from app.labs.models import Lab
 from app.matches.engine import Filters, MatchingEngine
 from app.matches.service import match_payload
 from app.messages import error
-from app.notifications.mail import render_email
+from app.notifications.mail import public_link, render_email
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import enqueue_email, enqueue_webhook
 from app.roster.models import Need, Organization
@@ -231,7 +231,7 @@ def unsubscribe(session: Session, organization_id: int, address: str) -> bool:
 def unsubscribe_url(settings: Settings, organization_id: int, address: str) -> str:
     """The one-click link of an e-mail."""
     token = unsubscribe_token(settings, organization_id, address)
-    return f"{settings.public_url.rstrip('/')}/alerts/unsubscribe/{token}"
+    return public_link(f"/alerts/unsubscribe/{token}", settings)
 
 
 def unsubscribe_headers(settings: Settings, organization_id: int, address: str) -> dict[str, str]:
@@ -373,7 +373,7 @@ def link(settings: Settings, note: AlertNotification) -> str:
     """Where the alert's match is shown with its reasons."""
     kind, _, key = note.topic.partition(":")
     pair = f"?pair={key}" if kind in ("need", "seed") else ""
-    return f"{settings.public_url.rstrip('/')}/postings/{note.match_kind}/{note.match_id}{pair}"
+    return public_link(f"/postings/{note.match_kind}/{note.match_id}{pair}", settings)
 
 
 def compose(settings: Settings, org: Organization, notes: list[AlertNotification], lang: str, address: str,
@@ -384,7 +384,7 @@ def compose(settings: Settings, org: Organization, notes: list[AlertNotification
               "link": link(settings, n)} for n in notes]
     greeted = org.contact_name if address == contact_address(org) else None
     return render_email("alert", lang, name=greeted, member=org.name, items=items, digest=digest,
-                        settings_url=f"{settings.public_url.rstrip('/')}/me/alerts",
+                        settings_url=public_link("/me/alerts", settings),
                         unsubscribe_url=unsubscribe_url(settings, org.id, address))
 
 
@@ -436,10 +436,9 @@ def webhook_payload(settings: Settings, engine: MatchingEngine, lab: Lab, need: 
                     match: Match) -> dict[str, Any]:
     """The JSON body a lab's webhook receives for a new need–seed match (docs/alerts.md)."""
     payload = match_payload(engine, match, need.org.industry)
-    base = settings.public_url.rstrip("/")
 
     def side(doc: Any) -> dict[str, Any]:
-        return {"id": doc.id, "title": doc.title, "url": f"{base}/postings/{doc.kind}/{doc.id}",
+        return {"id": doc.id, "title": doc.title, "url": public_link(f"/postings/{doc.kind}/{doc.id}", settings),
                 "organization": {"id": doc.org.id, "name": doc.org.name, "prefecture": doc.org.prefecture,
                                  "industry": doc.org.industry}}
 
