@@ -1,5 +1,8 @@
 """Service settings, read from IOTMATCH_* environment variables."""
 
+import os
+import secrets
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -71,7 +74,8 @@ class Settings(BaseSettings):
                                  "1 or more = terms only.")
 
     session_secret: str | None = Field(
-        default=None, description="Signs the web pages' session cookies; unset, each process uses a random one.")
+        default=None, description="Signs the web pages' session cookies and the links of alert e-mails; unset, a "
+        "random one kept in `IOTMATCH_DATA_DIR/secret.key` (made once, shared by the processes using that folder).")
     sign_in_link_minutes: int = Field(
         default=15, ge=1, description="How long an e-mailed sign-in link works (it works once).")
     sign_in_links_per_minute: int = Field(
@@ -81,6 +85,10 @@ class Settings(BaseSettings):
     sign_in_requests_per_minute: int = Field(
         default=10, ge=0, description="Sign-in links per minute one client address may ask for, whatever the "
         "e-mail addresses; past them 429 with Retry-After. 0 = no limit.")
+    invitations_per_hour: int = Field(
+        default=10, ge=0, description="Invitations per hour one person may send, after a first few "
+        "(`IOTMATCH_INVITATION_BURST`); past them the account page answers 429 with Retry-After. 0 = no limit.")
+    invitation_burst: int = Field(default=5, ge=1, description="Invitations a person may send at once.")
     sign_in_response_seconds: float = Field(
         default=0.4, ge=0, description="The sign-in form answers no sooner than this after it was sent, whether "
         "the address is registered or not, so the time of the answer tells nothing.")
@@ -162,8 +170,8 @@ class Settings(BaseSettings):
     alert_digest_hour: int = Field(
         default=8, ge=0, le=23, description="Hour (Japan time) from which each day's digest e-mail goes out.")
     alert_poll_seconds: float = Field(
-        default=2.0, ge=0, description="How often `iotmatch serve` looks for changed needs and seeds to alert about "
-        "and for digests due; 0 = never (the alerts wait, nothing is lost).")
+        default=2.0, ge=0, description="How often `iotmatch serve` looks for changed needs and seeds to alert about; "
+        "0 = never (the alerts wait, nothing is lost). Digests are the worker's job and do not depend on it.")
     alert_batch_size: int = Field(default=50, ge=1, description="Changed needs and seeds ranked in one pass.")
 
 
@@ -171,6 +179,42 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Settings from the environment, read once per process."""
     return Settings()
+
+
+SECRET_FILE = "secret.key"
+
+
+def signing_secret(settings: Settings) -> bytes:
+    """The key that signs session cookies, CSRF tokens and e-mailed links: IOTMATCH_SESSION_SECRET, else the one
+    kept in the data folder, so every process sharing the folder (server workers, `iotmatch worker`) signs alike."""
+    if settings.session_secret:
+        return settings.session_secret.encode("utf-8")
+    return _stored_secret(Path(settings.data_dir).resolve())
+
+
+@lru_cache
+def _stored_secret(data_dir: Path) -> bytes:
+    path = data_dir / SECRET_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # Written aside, then linked into place: a link never replaces an existing file, so when processes start
+        # together one secret wins and no process ever reads a half-written file.
+        fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=".secret-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as file:
+                file.write(secrets.token_hex(32))
+                file.flush()
+                os.fsync(file.fileno())
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    secret = path.read_text(encoding="ascii").strip()
+    if len(secret) < 32:
+        raise RuntimeError(f"{path} holds no usable secret: delete it (a new one is made) or set "
+                           "IOTMATCH_SESSION_SECRET")
+    return secret.encode("ascii")
 
 
 def _shown_default(field: FieldInfo) -> str:

@@ -118,7 +118,8 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
     app.state.anonymous_searches = limiters.make("search", settings.anonymous_searches_per_minute,
                                                  settings.anonymous_search_burst)
     app.state.sign_in_addresses = limiters.make("sign_in_address", settings.sign_in_links_per_minute,
-                                                settings.sign_in_link_burst)
+                                                settings.sign_in_link_burst, private=True)
+    app.state.invitations = limiters.make("invitation", settings.invitations_per_hour / 60, settings.invitation_burst)
     app.state.sign_in_clients = limiters.make("sign_in_client", settings.sign_in_requests_per_minute,
                                               max(1, settings.sign_in_requests_per_minute))
     app.state.metrics = Metrics(app.state)

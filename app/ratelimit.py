@@ -41,7 +41,7 @@ class RateLimited(AppError):
 class Limiter(Protocol):
     """What the routes ask of a rate limiter, wherever it keeps its buckets."""
 
-    per_minute: int
+    per_minute: float
 
     @property
     def enabled(self) -> bool: ...
@@ -58,7 +58,7 @@ class RateLimiter:
     In memory, so each worker process counts on its own: with N workers a caller gets up to N times the rate.
     """
 
-    def __init__(self, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, per_minute: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
         self.rate = per_minute / 60.0
         self.burst = float(burst)
@@ -123,9 +123,10 @@ class RateLimitBucket(Base):
     allowed: Mapped[bool] = mapped_column(Boolean)  # whether the last request counted was let through
 
 
-def _bucket_key(name: str, caller: Hashable) -> str:
+def _bucket_key(name: str, caller: Hashable, private: bool = False) -> str:
+    # A private caller (an e-mail address) is stored only as its hash, like a long one.
     key = f"{name}:{caller}"
-    return key if len(key) <= 100 else f"{name}:{hashlib.sha256(str(caller).encode()).hexdigest()}"
+    return key if len(key) <= 100 and not private else f"{name}:{hashlib.sha256(str(caller).encode()).hexdigest()}"
 
 
 class DatabaseRateLimiter:
@@ -134,9 +135,9 @@ class DatabaseRateLimiter:
 
     CLEANUP_EVERY = 1000  # requests between deletions of buckets that have refilled
 
-    def __init__(self, name: str, per_minute: int, burst: int, engine: Callable[[], Engine],
-                 clock: Callable[[], float] = time.time) -> None:
-        self.name, self.per_minute = name, per_minute
+    def __init__(self, name: str, per_minute: float, burst: int, engine: Callable[[], Engine],
+                 clock: Callable[[], float] = time.time, private: bool = False) -> None:
+        self.name, self.per_minute, self.private = name, per_minute, private
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.engine, self.clock = engine, clock
@@ -156,7 +157,7 @@ class DatabaseRateLimiter:
             return None
         with self.engine().connect() as connection:
             row = connection.execute(select(RateLimitBucket.tokens, RateLimitBucket.updated_at).where(
-                RateLimitBucket.key == _bucket_key(self.name, caller))).first()
+                RateLimitBucket.key == _bucket_key(self.name, caller, self.private))).first()
         if row is None:
             return None
         tokens = min(self.burst, row.tokens + max(0.0, self.clock() - row.updated_at) * self.rate)
@@ -173,7 +174,7 @@ class DatabaseRateLimiter:
         refilled = table.c.tokens + case((table.c.updated_at < now, (now - table.c.updated_at) * self.rate),
                                          else_=0.0)
         current = case((refilled > self.burst, self.burst), else_=refilled)
-        upsert = insert(table).values(key=_bucket_key(self.name, caller), tokens=self.burst - 1,
+        upsert = insert(table).values(key=_bucket_key(self.name, caller, self.private), tokens=self.burst - 1,
                                       updated_at=now, allowed=True)
         statement = upsert.on_conflict_do_update(index_elements=[table.c.key], set_={
             "tokens": case((current >= 1, current - 1), else_=current),
@@ -219,8 +220,8 @@ class RedisRateLimiter:
     """The token bucket in Redis. If Redis cannot be reached the request goes through (and the failure is
     logged): a limit that cannot count must not take the service down with it."""
 
-    def __init__(self, name: str, per_minute: int, burst: int, client: Any) -> None:
-        self.name, self.per_minute = name, per_minute
+    def __init__(self, name: str, per_minute: float, burst: int, client: Any, private: bool = False) -> None:
+        self.name, self.per_minute, self.private = name, per_minute, private
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self._script = client.register_script(_REDIS_BUCKET)
@@ -236,7 +237,7 @@ class RedisRateLimiter:
         import redis
 
         try:
-            allowed, tokens = self._script(keys=[f"iotmatch:rate:{_bucket_key(self.name, caller)}"],
+            allowed, tokens = self._script(keys=[f"iotmatch:rate:{_bucket_key(self.name, caller, self.private)}"],
                                            args=[self.rate, self.burst, mode])
         except redis.RedisError as exc:
             log.warning("rate limit %s not counted: Redis unreachable (%s)", self.name, exc)
@@ -277,10 +278,11 @@ class Limiters:
 
             self._redis = redis.Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
-    def make(self, name: str, per_minute: int, burst: int) -> Limiter:
-        """A limiter named `name` (its buckets are apart from the other limiters')."""
+    def make(self, name: str, per_minute: float, burst: int, *, private: bool = False) -> Limiter:
+        """A limiter named `name` (its buckets are apart from the other limiters'); `private` stores the callers
+        (e-mail addresses) only as hashes."""
         if self.store == "redis":
-            return RedisRateLimiter(name, per_minute, burst, self._redis)
+            return RedisRateLimiter(name, per_minute, burst, self._redis, private=private)
         if self.store == "database":
-            return DatabaseRateLimiter(name, per_minute, burst, self.engine)
+            return DatabaseRateLimiter(name, per_minute, burst, self.engine, private=private)
         return RateLimiter(per_minute, burst)

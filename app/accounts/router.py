@@ -82,7 +82,7 @@ def request_link(visitor: VisitorDep, db_session: SessionDep, email: Email = "",
                             error=render("page.error.sign_in_throttled", visitor.lang, {"retry_after": retry_after}))
     settings = visitor.request.app.state.settings
     service.request_sign_in(db_session, email=address, lang=visitor.lang, base_url=_base_url(visitor),
-                            lifetime=timedelta(minutes=settings.sign_in_link_minutes))
+                            lifetime=timedelta(minutes=settings.sign_in_link_minutes), next=safe_next(next, ""))
     db_session.commit()  # inside the measured time, so a registered address's write does not show in it
     rest = settings.sign_in_response_seconds - (time.monotonic() - started)
     if rest > 0:
@@ -96,18 +96,22 @@ def _refused(visitor: Visitor, exc: AppError) -> Response:
 
 
 @router.get("/signin/link", name="signin_link")
-def link_page(visitor: VisitorDep, db_session: SessionDep, token: QueryToken = "") -> Response:
+def link_page(visitor: VisitorDep, db_session: SessionDep, token: QueryToken = "",
+              next: Annotated[str, Query(max_length=500)] = "") -> Response:
     """The page a sign-in link opens: a button that signs in (the link is used only by pressing it)."""
     try:
         link = service.check_link(db_session, token=token)
     except LinkRefused as exc:
         return _refused(visitor, exc)
-    return page(visitor, "signin_link.html", token=token, email=link.email, action="/signin/link", invitation=None)
+    return page(visitor, "signin_link.html", token=token, email=link.email, action="/signin/link", invitation=None,
+                next=safe_next(next, ""))
 
 
 @router.post("/signin/link")
-def use_link(visitor: VisitorDep, db_session: SessionDep, token: Token = "", csrf: Csrf = "") -> Response:
-    """Use the link: sign the person in, on my page (a member) or the dashboard (the secretariat)."""
+def use_link(visitor: VisitorDep, db_session: SessionDep, token: Token = "", csrf: Csrf = "",
+             next: Annotated[str, Form(max_length=500)] = "") -> Response:
+    """Use the link: sign the person in, back on the page that sent them to sign in (`next`, a local path), else
+    on my page (a member) or the dashboard (the secretariat)."""
     web_session.check_csrf(visitor.session, csrf)
     try:
         person = service.sign_in_with_link(db_session, token=token)
@@ -115,7 +119,7 @@ def use_link(visitor: VisitorDep, db_session: SessionDep, token: Token = "", csr
         return _refused(visitor, exc)
     web_session.signed_out(db_session, visitor.session)  # whoever was signed in in this browser before
     visitor.session = web_session.signed_in(db_session, person_id=person.id)
-    return redirect(visitor, landing(person.role))
+    return redirect(visitor, safe_next(next, landing(person.role)))
 
 
 @router.get("/invitations/accept", name="invitation")
@@ -126,7 +130,7 @@ def invitation_page(visitor: VisitorDep, db_session: SessionDep, token: QueryTok
     except LinkRefused as exc:
         return _refused(visitor, exc)
     return page(visitor, "signin_link.html", token=token, email=invitation.email, action="/invitations/accept",
-                invitation=invitation)
+                invitation=invitation, next="")
 
 
 @router.post("/invitations/accept")
@@ -143,17 +147,18 @@ def accept_invitation(visitor: VisitorDep, db_session: SessionDep, token: Token 
 
 
 def _account_page(visitor: Visitor, db_session: SessionDep, *, status_code: int = 200, email: str = "",
-                  invite_error: str | None = None) -> Response:
+                  invite_error: str | None = None, headers: dict[str, str] | None = None) -> Response:
     person = visitor.person
     people: list[ColleagueView] = []
     invitations = []
     if person is not None and person.organization is not None:
-        contact = (person.organization.contact_email or "").strip().lower()
+        contact = service.contact_address(person.organization) or ""
         people = [ColleagueView.of(p, me=person.id, contact=contact)
                   for p in service.colleagues(db_session, person.organization.id)]
         invitations = service.pending_invitations(db_session, person.organization.id)
-    return page(visitor, "account.html", status_code=status_code, people=people, invitations=invitations,
-                email=email, invite_error=invite_error, notice=visitor.request.query_params.get("done", ""))
+    return page(visitor, "account.html", status_code=status_code, headers=headers, people=people,
+                invitations=invitations, email=email, invite_error=invite_error,
+                notice=visitor.request.query_params.get("done", ""))
 
 
 @router.get("/account", name="account")
@@ -191,6 +196,15 @@ def invite(visitor: VisitorDep, db_session: SessionDep, email: Email = "", csrf:
     """Invite a colleague by e-mail to sign in for the same member."""
     web_session.check_csrf(visitor.session, csrf)
     person = _member_person(visitor)
+    # Each invitation mails an address the person chose: counted per person, so nobody makes the service mail
+    # any address any number of times.
+    limiter: Limiter | None = getattr(visitor.request.app.state, "invitations", None)
+    retry_after = limiter.hit(person.id) if limiter is not None else None
+    if retry_after is not None:
+        return _account_page(visitor, db_session, status_code=429, email=email,
+                             headers={"Retry-After": str(retry_after)},
+                             invite_error=render("page.error.invite_throttled", visitor.lang,
+                                                 {"retry_after": retry_after}))
     try:
         address = service.normalize_email(email)
         service.invite(db_session, inviter=person, email=address, lang=visitor.lang, base_url=_base_url(visitor))

@@ -1,7 +1,9 @@
 """People and how they sign in: one-time links by e-mail, invitations of colleagues, staff of the secretariat.
 
-Who an address signs in as, in this order: the person already holding it (unless removed); else the member whose
-roster contact it is (the person is created on first sign-in). The secretariat's staff are people added with
+Who an address signs in as: the roster wins. A member's roster contact signs in as that member, always (the
+person is created on first sign-in, or moved from another member); else the person already holding it, as long
+as they were invited (a person made only because they were a roster contact stops signing in, and stops getting
+the member's mail, once the roster holds another address). The secretariat's staff are people added with
 `iotmatch accounts add-staff`. Links and invitations are random secrets of which only the SHA-256 is stored;
 the e-mails that carry them are queued in the outbox in the same transaction.
 """
@@ -60,16 +62,47 @@ def _person(db_session: Session, email: str) -> Person | None:
     return db_session.scalar(select(Person).options(selectinload(Person.organization)).where(Person.email == email))
 
 
+def contact_address(org: Organization) -> str | None:
+    """The member's roster contact as addresses are stored (normalize_email); None when unset or malformed."""
+    if not org.contact_email or not org.contact_email.strip():
+        return None
+    try:
+        return normalize_email(org.contact_email)
+    except InvalidInput:
+        return None
+
+
 def roster_member(db_session: Session, email: str) -> Organization | None:
-    """The member whose roster contact the address is (the first by id, should two share one)."""
-    return db_session.scalar(select(Organization).where(func.lower(Organization.contact_email) == email)
-                             .order_by(Organization.id).limit(1))
+    """The member whose roster contact the (normalized) address is (the first by id, should two share one)."""
+    candidates = db_session.scalars(select(Organization).order_by(Organization.id)
+                                    .where(func.lower(func.trim(Organization.contact_email)) == email))
+    return next((org for org in candidates if contact_address(org) == email), None)
+
+
+def _invited(db_session: Session, person: Person) -> bool:
+    return person.invited_by_id is not None or db_session.scalar(
+        select(Invitation.id).where(Invitation.email == person.email,
+                                    Invitation.organization_id == person.organization_id,
+                                    Invitation.accepted_at.is_not(None)).limit(1)) is not None
+
+
+def signs_in(db_session: Session, person: Person) -> bool:
+    """Whether the person still signs in as they are: not removed; staff, or a member's person whom the roster
+    does not give to another member and who is its roster contact or was invited."""
+    if person.removed_at is not None:
+        return False
+    if person.role == "secretariat":
+        return True
+    contact_of = roster_member(db_session, person.email)
+    if contact_of is not None:
+        return contact_of.id == person.organization_id
+    return _invited(db_session, person)
 
 
 def may_sign_in(db_session: Session, email: str) -> bool:
     """Whether the (normalized) address signs anyone in."""
     person = _person(db_session, email)
-    if person is not None and person.removed_at is None:
+    if person is not None and signs_in(db_session, person):
         return True
     return roster_member(db_session, email) is not None
 
@@ -77,17 +110,19 @@ def may_sign_in(db_session: Session, email: str) -> bool:
 def person_for(db_session: Session, email: str) -> Person | None:
     """The person the address signs in as, created for a roster contact's first sign-in; None for nobody.
 
-    A roster contact whose person a colleague removed is restored: the roster's contact always signs in.
+    The roster wins: a roster contact signs in as the member whose roster holds the address, its person restored
+    if a colleague removed it, or moved if it belonged to another member.
     """
     person = _person(db_session, email)
-    if person is not None and person.removed_at is None:
+    if person is not None and person.role == "secretariat" and person.removed_at is None:
         return person
     org = roster_member(db_session, email)
     if org is None:
-        return None
+        return person if person is not None and signs_in(db_session, person) else None
     if person is not None:
-        person.role, person.organization, person.removed_at = "member", org, None
-        db_session.flush()
+        if person.removed_at is not None or person.organization_id != org.id:
+            person.role, person.organization, person.removed_at = "member", org, None
+            db_session.flush()
         return person
     try:
         with db_session.begin_nested():  # a first sign-in racing with another of the same address
@@ -98,13 +133,16 @@ def person_for(db_session: Session, email: str) -> Person | None:
     return person
 
 
-def _url(base_url: str, path: str, token: str) -> str:
-    return f"{base_url.rstrip('/')}{path}?{urlencode({'token': token})}"
+def _url(base_url: str, path: str, token: str, next: str = "") -> str:
+    query = {"token": token} | ({"next": next} if next else {})
+    return f"{base_url.rstrip('/')}{path}?{urlencode(query)}"
 
 
 def request_sign_in(db_session: Session, *, email: str, lang: str, base_url: str, now: datetime | None = None,
-                    lifetime: timedelta = LINK_LIFETIME) -> bool:
+                    lifetime: timedelta = LINK_LIFETIME, next: str = "") -> bool:
     """E-mail a one-time sign-in link to the address if it signs anyone in; True if one was queued.
+
+    `next`, a local path the caller checked, rides along in the link: the sign-in ends there.
 
     The caller answers the same either way. `now` issues the link as of another time (a link issued 16 minutes
     ago has expired); expired links of every address are cleared on the way.
@@ -117,7 +155,7 @@ def request_sign_in(db_session: Session, *, email: str, lang: str, base_url: str
     link = SignInLink(token_hash=hash_token(token), email=email, created_at=now, expires_at=now + lifetime)
     db_session.add(link)
     db_session.flush()
-    subject, text, html = render_email("sign_in", lang, url=_url(base_url, LINK_PATH, token),
+    subject, text, html = render_email("sign_in", lang, url=_url(base_url, LINK_PATH, token, next),
                                        minutes=int(lifetime.total_seconds() // 60))
     enqueue_email(db_session, to=email, subject=subject, text=text, html=html,
                   idempotency_key=f"sign-in-link-{link.id}", secret_body=True)
@@ -161,7 +199,7 @@ def sign_in_with_link(db_session: Session, *, token: str, now: datetime | None =
 def active_person(db_session: Session, person_id: int) -> Person | None:
     """The person if they may still sign in (not removed)."""
     person = db_session.get(Person, person_id, options=[selectinload(Person.organization)])
-    return person if person is not None and person.removed_at is None else None
+    return person if person is not None and signs_in(db_session, person) else None
 
 
 def sign_out_everywhere(db_session: Session, *, person_id: int) -> int:
@@ -174,8 +212,9 @@ def sign_out_everywhere(db_session: Session, *, person_id: int) -> int:
 
 def colleagues(db_session: Session, organization_id: int) -> list[Person]:
     """The member's people who may sign in, in the order they joined."""
-    return list(db_session.scalars(select(Person).where(Person.organization_id == organization_id,
-                                                        Person.removed_at.is_(None)).order_by(Person.id)))
+    people = db_session.scalars(select(Person).where(Person.organization_id == organization_id,
+                                                     Person.removed_at.is_(None)).order_by(Person.id))
+    return [p for p in people if signs_in(db_session, p)]
 
 
 def pending_invitations(db_session: Session, organization_id: int, now: datetime | None = None) -> list[Invitation]:
@@ -191,7 +230,8 @@ def member_addresses(db_session: Session, organization_id: int) -> list[str]:
     org = db_session.get(Organization, organization_id)
     if org is None:
         return []
-    found = ([org.contact_email.strip().lower()] if org.contact_email and org.contact_email.strip() else [])
+    contact = contact_address(org)
+    found = [contact] if contact else []
     found += [p.email for p in colleagues(db_session, organization_id)]
     return list(dict.fromkeys(found))
 
@@ -207,7 +247,7 @@ def invite(db_session: Session, *, inviter: Person, email: str, lang: str, base_
         raise error(Forbidden, "forbidden.invite_members_only")
     org = inviter.organization
     existing = _person(db_session, email)
-    if existing is not None and existing.removed_at is None and existing.organization_id == org.id:
+    if existing is not None and existing.organization_id == org.id and signs_in(db_session, existing):
         raise error(Conflict, "conflict.colleague_exists", field="email", email=email)
     db_session.execute(update(Invitation).where(Invitation.organization_id == org.id, Invitation.email == email,
                                                 Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
@@ -249,7 +289,7 @@ def accept_invitation(db_session: Session, *, token: str, now: datetime | None =
     org_id = invitation.organization_id
     person = _person(db_session, invitation.email)
     contact_of = roster_member(db_session, invitation.email)
-    if (person is not None and person.removed_at is None and person.organization_id != org_id) or \
+    if (person is not None and person.organization_id != org_id and signs_in(db_session, person)) or \
             (contact_of is not None and contact_of.id != org_id):
         raise error(LinkRefused, "auth.invitation_other_member")
     accepted = db_session.execute(update(Invitation)
@@ -261,7 +301,7 @@ def accept_invitation(db_session: Session, *, token: str, now: datetime | None =
         person = Person(email=invitation.email, role="member", organization_id=org_id,
                         invited_by_id=invitation.invited_by_id, created_at=now)
         db_session.add(person)
-    elif person.removed_at is not None:
+    elif person.removed_at is not None or person.organization_id != org_id:
         person.role, person.organization_id, person.removed_at = "member", org_id, None
         person.invited_by_id = invitation.invited_by_id
     person.last_sign_in_at = now
@@ -280,7 +320,7 @@ def remove_colleague(db_session: Session, *, by: Person, person_id: int) -> Pers
             or by.role != "member":
         raise error(NotFound, "not_found.colleague", id=person_id)
     org = person.organization
-    if org is not None and org.contact_email and org.contact_email.strip().lower() == person.email:
+    if org is not None and contact_address(org) == person.email:
         raise error(Conflict, "conflict.colleague_is_contact", email=person.email)
     person.removed_at = utcnow()
     sign_out_everywhere(db_session, person_id=person.id)

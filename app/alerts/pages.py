@@ -3,7 +3,7 @@ which works without signing in."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from starlette.responses import Response
 
 from app.alerts import service
@@ -12,6 +12,7 @@ from app.dependencies import SessionDep
 from app.organizations import service as organization_service
 from app.roster.models import Organization
 from app.roster.vocab import KYUSHU, PREFECTURES
+from app.schemas import DB_INT
 from app.web import session as web_session
 from app.web.pages import PageError, PageRoute, Visitor, VisitorDep, login_url, page, redirect
 
@@ -91,7 +92,8 @@ def add_search(visitor: VisitorDep, db_session: SessionDep, csrf: Csrf = "",
 
 
 @pages_router.post("/me/alerts/searches/{search_id}/delete")
-def remove_search(search_id: int, visitor: VisitorDep, db_session: SessionDep, csrf: Csrf = "") -> Response:
+def remove_search(search_id: Annotated[int, Path(ge=1, le=DB_INT)], visitor: VisitorDep, db_session: SessionDep,
+                  csrf: Csrf = "") -> Response:
     """Forget a saved search."""
     web_session.check_csrf(visitor.session, csrf)
     org = _member(visitor, db_session)

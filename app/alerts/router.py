@@ -3,7 +3,7 @@
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 from starlette.responses import Response
 
 from app.alerts import service
@@ -26,6 +26,7 @@ from app.auth.dependencies import Principal, current_key, require_role
 from app.dependencies import SessionDep
 from app.organizations import service as organization_service
 from app.roster.models import Organization
+from app.schemas import DB_INT
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"], dependencies=[Depends(current_key)])
 MemberKey = Annotated[Principal, Depends(require_role("member"))]
@@ -84,7 +85,7 @@ def save_search(key: MemberKey, search_in: SavedSearchCreate, db_session: Sessio
 
 
 @router.delete("/searches/{search_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Forget a saved search")
-def delete_search(search_id: int, key: MemberKey, db_session: SessionDep) -> Response:
+def delete_search(search_id: Annotated[int, Path(ge=1, le=DB_INT)], key: MemberKey, db_session: SessionDep) -> Response:
     """保存した検索を消します。"""
     service.delete_search(db_session, _org(db_session, key).id, search_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -125,7 +126,7 @@ def add_webhook(key: LabKey, hook_in: WebhookCreate, db_session: SessionDep) -> 
 
 
 @router.delete("/webhooks/{hook_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Stop a webhook")
-def delete_webhook(hook_id: int, key: LabKey, db_session: SessionDep) -> Response:
+def delete_webhook(hook_id: Annotated[int, Path(ge=1, le=DB_INT)], key: LabKey, db_session: SessionDep) -> Response:
     """Webhook を止めます。"""
     service.delete_webhook(db_session, key.lab or "", hook_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,9 +3,10 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, UrlConstraints
 
 from app.organizations.schemas import Industry, Prefecture, Role
+from app.schemas import DB_INT
 
 EmailMode = Literal["immediate", "digest", "none"]
 
@@ -97,7 +98,7 @@ class MarkRead(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[int] | None = Field(default=None, max_length=1000)
+    ids: list[Annotated[int, Field(ge=1, le=DB_INT)]] | None = Field(default=None, max_length=1000)
 
 
 class Marked(BaseModel):
@@ -110,7 +111,8 @@ class WebhookCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: AnyHttpUrl
+    url: Annotated[AnyHttpUrl, UrlConstraints(max_length=2000, allowed_schemes=["http", "https"])] = Field(
+        description="http(s), 2000 characters at most")
     secret: Annotated[str, StringConstraints(min_length=16, max_length=200)] | None = Field(
         default=None, description="signing secret; one is made when left out (shown once)")
 

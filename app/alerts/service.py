@@ -9,7 +9,6 @@ make sure nobody is told twice.
 """
 
 import logging
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.service import member_addresses
+from app.accounts.service import contact_address, member_addresses
 from app.alerts.models import (
     AlertCheck,
     AlertNotification,
@@ -30,7 +30,7 @@ from app.alerts.models import (
     NeedAlertSwitch,
     SavedSearch,
 )
-from app.config import Settings
+from app.config import Settings, signing_secret
 from app.db import utcnow
 from app.errors import Forbidden, NotFound
 from app.feedback import service as feedback_service
@@ -38,7 +38,7 @@ from app.labs.models import Lab
 from app.matches.engine import Filters, MatchingEngine
 from app.matches.service import match_payload
 from app.messages import error
-from app.notifications.mail import render_email
+from app.notifications.mail import public_link, render_email
 from app.notifications.models import OutboxMessage
 from app.notifications.outbox import enqueue_email, enqueue_webhook, stored_key
 from app.roster.models import Need, Organization
@@ -52,7 +52,6 @@ WEBHOOK_EVENT = "match.new"
 # A changed seed can only enter the top N of needs it ranks well against itself; these many of its best needs are
 # checked (ranking every need for every seed would cost a ranking per need per change).
 CANDIDATES_PER_POSTING = 50
-_PROCESS_SECRET = secrets.token_bytes(32)
 
 
 # --- preferences and subscriptions ----------------------------------------------------------------------------
@@ -68,8 +67,13 @@ def update_preference(session: Session, organization_id: int, values: dict[str, 
     """Change the settings the request set."""
     found = session.get(AlertPreference, organization_id)
     if found is None:
-        found = preference(session, organization_id)
-        session.add(found)
+        try:
+            with session.begin_nested():  # a first save racing with another of the same member
+                found = preference(session, organization_id)
+                session.add(found)
+        except IntegrityError:
+            found = session.get(AlertPreference, organization_id, populate_existing=True)
+            assert found is not None
     for key, value in values.items():
         setattr(found, key, value)
     session.flush()
@@ -186,18 +190,17 @@ def covers(lab: Lab, need: Any, seed: Any) -> bool:
 def addresses(session: Session, org: Organization) -> list[str]:
     """Where the member's alert e-mails go: its contact and its people who sign in, less those that unsubscribed."""
     gone = set(session.scalars(select(AlertOptOut.address).where(AlertOptOut.organization_id == org.id)))
-    return [a for a in member_addresses(session, org.id) if a.lower() not in gone]
+    return [a for a in member_addresses(session, org.id) if a not in gone]
 
 
 def _serializer(settings: Settings) -> URLSafeSerializer:
-    # IOTMATCH_SESSION_SECRET keeps the links of e-mails already sent working across restarts and processes.
-    secret = settings.session_secret.encode("utf-8") if settings.session_secret else _PROCESS_SECRET
-    return URLSafeSerializer(secret, salt=UNSUBSCRIBE_SALT)
+    # The shared key: links signed by the worker open on the server, and keep working after restarts.
+    return URLSafeSerializer(signing_secret(settings), salt=UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_token(settings: Settings, organization_id: int, address: str) -> str:
     """A token that unsubscribes the address from the member's alert e-mails, without signing in."""
-    return str(_serializer(settings).dumps({"o": organization_id, "a": address.lower()}))
+    return str(_serializer(settings).dumps({"o": organization_id, "a": address}))
 
 
 def read_unsubscribe_token(settings: Settings, token: str) -> tuple[int, str]:
@@ -217,15 +220,18 @@ def unsubscribe(session: Session, organization_id: int, address: str) -> bool:
                                                          AlertOptOut.address == address))
     if exists is not None:
         return False
-    session.add(AlertOptOut(organization_id=organization_id, address=address))
-    session.flush()
+    try:
+        with session.begin_nested():  # the link's button pressed twice at once
+            session.add(AlertOptOut(organization_id=organization_id, address=address))
+    except IntegrityError:
+        return False
     return True
 
 
 def unsubscribe_url(settings: Settings, organization_id: int, address: str) -> str:
     """The one-click link of an e-mail."""
     token = unsubscribe_token(settings, organization_id, address)
-    return f"{settings.public_url.rstrip('/')}/alerts/unsubscribe/{token}"
+    return public_link(f"/alerts/unsubscribe/{token}", settings)
 
 
 def unsubscribe_headers(settings: Settings, organization_id: int, address: str) -> dict[str, str]:
@@ -367,7 +373,7 @@ def link(settings: Settings, note: AlertNotification) -> str:
     """Where the alert's match is shown with its reasons."""
     kind, _, key = note.topic.partition(":")
     pair = f"?pair={key}" if kind in ("need", "seed") else ""
-    return f"{settings.public_url.rstrip('/')}/postings/{note.match_kind}/{note.match_id}{pair}"
+    return public_link(f"/postings/{note.match_kind}/{note.match_id}{pair}", settings)
 
 
 def compose(settings: Settings, org: Organization, notes: list[AlertNotification], lang: str, address: str,
@@ -376,9 +382,9 @@ def compose(settings: Settings, org: Organization, notes: list[AlertNotification
     items = [{"kind": n.topic.partition(":")[0], "topic": n.topic_title, "title": n.match_title,
               "partner": n.partner_name, "reason": n.reason_en if lang == "en" else n.reason_ja,
               "link": link(settings, n)} for n in notes]
-    greeted = org.contact_name if address.lower() == (org.contact_email or "").lower() else None
+    greeted = org.contact_name if address == contact_address(org) else None
     return render_email("alert", lang, name=greeted, member=org.name, items=items, digest=digest,
-                        settings_url=f"{settings.public_url.rstrip('/')}/me/alerts",
+                        settings_url=public_link("/me/alerts", settings),
                         unsubscribe_url=unsubscribe_url(settings, org.id, address))
 
 
@@ -430,10 +436,9 @@ def webhook_payload(settings: Settings, engine: MatchingEngine, lab: Lab, need: 
                     match: Match) -> dict[str, Any]:
     """The JSON body a lab's webhook receives for a new need–seed match (docs/alerts.md)."""
     payload = match_payload(engine, match, need.org.industry)
-    base = settings.public_url.rstrip("/")
 
     def side(doc: Any) -> dict[str, Any]:
-        return {"id": doc.id, "title": doc.title, "url": f"{base}/postings/{doc.kind}/{doc.id}",
+        return {"id": doc.id, "title": doc.title, "url": public_link(f"/postings/{doc.kind}/{doc.id}", settings),
                 "organization": {"id": doc.org.id, "name": doc.org.name, "prefecture": doc.org.prefecture,
                                  "industry": doc.org.industry}}
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.i18n import LANGUAGES, translate
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -51,9 +51,10 @@ def templates() -> list[str]:
     return sorted(path.stem for path in TEMPLATES.glob(f"*{SUFFIX}") if not path.name.startswith("_"))
 
 
-def public_link(path: str) -> str:
-    """An absolute link into the service for a mail: IOTMATCH_PUBLIC_URL followed by the path."""
-    return get_settings().public_url.rstrip("/") + "/" + path.lstrip("/")
+def public_link(path: str, settings: Settings | None = None) -> str:
+    """An absolute link into the service for a mail: IOTMATCH_PUBLIC_URL (of `settings`, else the process's)
+    followed by the path."""
+    return (settings or get_settings()).public_url.rstrip("/") + "/" + path.lstrip("/")
 
 
 def render_email(name: str, lang: str, /, **context: Any) -> tuple[str, str, str]:

@@ -3,9 +3,9 @@ id and a session id.
 
 The cookie carries no secret; each request re-reads the person or key, so removing the person or revoking the key
 signs the browser out. A signed-in session is also kept on the server (web_sessions), and signing out deletes it: a copy
-of the cookie taken before is refused from then on, not valid until it expires. Set IOTMATCH_SESSION_SECRET so
-sessions survive a restart and work across processes; without it each process signs with a random secret of
-its own.
+of the cookie taken before is refused from then on, not valid until it expires. The signing key is
+IOTMATCH_SESSION_SECRET, else the one kept in the data folder (app.config.signing_secret), so sessions survive
+restarts and every worker accepts every other's cookies.
 """
 
 import base64
@@ -22,7 +22,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from app.config import get_settings
+from app.config import get_settings, signing_secret
 from app.db import utcnow
 from app.errors import Forbidden
 from app.messages import error
@@ -30,12 +30,10 @@ from app.web.models import WebSignIn
 
 COOKIE = "iotm_session"
 MAX_AGE_SECONDS = 8 * 3600
-_PROCESS_SECRET = secrets.token_bytes(32)
 
 
 def _secret() -> bytes:
-    configured = get_settings().session_secret
-    return configured.encode("utf-8") if configured else _PROCESS_SECRET
+    return signing_secret(get_settings())
 
 
 def _sign(payload: bytes) -> str:

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service
 from app.accounts.models import Person
+from app.config import Settings
 from app.db import utcnow
+from app.main import create_app
 from app.notifications.models import OutboxMessage
 from app.roster.models import Organization
 from tests.accounts.conftest import BASE, HANAKO, ICHIRO
@@ -139,8 +141,10 @@ def test_member_addresses_are_the_contact_and_the_people_once_each(session: Sess
     assert service.member_addresses(session, org_c) == []  # no roster contact, nobody invited
     assert not service.may_sign_in(session, "farmer@itoshima.example.jp")
     # The contact's person (created on first sign-in) is the contact's address: listed once.
-    assert service.person_for(session, HANAKO) is not None
-    session.add(Person(email="farmer@itoshima.example.jp", role="member", organization_id=org_c))
+    hanako = service.person_for(session, HANAKO)
+    assert hanako is not None
+    session.add(Person(email="farmer@itoshima.example.jp", role="member", organization_id=org_c,
+                       invited_by_id=hanako.id))
     session.add(Person(email="gone@hakata-sensor.example.jp", role="member", organization_id=org_a,
                        removed_at=utcnow()))
     session.flush()
@@ -169,3 +173,60 @@ def test_sent_sign_in_and_invitation_mails_keep_no_usable_link_in_the_outbox(app
     for row in rows:
         assert not any(token in str(value) for token in tokens
                        for value in (row.body_text, row.body_html, row.subject, row.headers))
+
+
+def test_the_roster_wins_when_the_secretariat_changes_a_contact(app_client: TestClient, smtp_server: Mailbox,
+                                                                session: Session) -> None:
+    sign_in_by_mail(app_client, smtp_server, HANAKO)  # ORG-A's contact, a person only because of the roster
+    assert invite(app_client, TARO).status_code == 303
+    with TestClient(app_client.app, base_url=BASE) as taro:
+        assert use_link(taro, mailed_link(smtp_server, TARO, "/invitations/accept")).status_code == 303
+
+    # The secretariat gives ORG-A a new contact (typed with spaces and capitals) and ORG-B's roster Hanako's old
+    # colleague Taro.
+    new_contact = "jiro@hakata-sensor.example.jp"
+    org_a = session.get(Organization, org_id(session, "ORG-A"))
+    org_b = session.get(Organization, org_id(session, "ORG-B"))
+    assert org_a is not None
+    assert org_b is not None
+    org_a.contact_email, org_b.contact_email = f"  {new_contact.upper()} ", TARO
+    session.commit()
+
+    # Hanako's session ends, she can no longer sign in, and she no longer gets the member's mail.
+    assert account_of(app_client) == ""
+    assert not service.may_sign_in(session, HANAKO)
+    assert service.person_for(session, HANAKO) is None
+    assert service.member_addresses(session, org_a.id) == [new_contact]
+    # The new contact signs in as ORG-A; Taro, now ORG-B's contact, signs in as ORG-B, no longer as ORG-A.
+    with TestClient(app_client.app, base_url=BASE) as jiro:
+        sign_in_by_mail(jiro, smtp_server, new_contact)
+        assert "博多センサー工業株式会社 としてログイン中" in jiro.get("/account").text
+    with TestClient(app_client.app, base_url=BASE) as taro:
+        sign_in_by_mail(taro, smtp_server, TARO)
+        page = taro.get("/account").text
+        assert "博多センサー工業株式会社 としてログイン中" not in page
+    taro_person = service.person_for(session, TARO)
+    assert taro_person is not None
+    assert taro_person.organization_id == org_b.id
+    assert service.member_addresses(session, org_b.id) == [TARO]
+    assert TARO not in service.member_addresses(session, org_a.id)
+
+    # Back on ORG-A's roster, Hanako signs in again.
+    org_a.contact_email = HANAKO
+    session.commit()
+    sign_in_by_mail(app_client, smtp_server, HANAKO)
+    assert "博多センサー工業株式会社 としてログイン中" in app_client.get("/account").text
+
+
+def test_invitations_are_limited_per_person(accounts_settings: Settings, world: object, smtp_server: Mailbox) -> None:
+    settings = accounts_settings.model_copy(update={"invitations_per_hour": 1, "invitation_burst": 2})
+    with TestClient(create_app(settings, load_matching=False), base_url=BASE) as client:
+        sign_in_by_mail(client, smtp_server, HANAKO)
+        addresses = [f"colleague{n}@hakata-sensor.example.jp" for n in range(3)]
+        sent = [invite(client, address) for address in addresses]
+        assert [r.status_code for r in sent] == [303, 303, 429]
+        assert 1 <= int(sent[2].headers["Retry-After"]) <= 3600
+        assert "招待の送信が多すぎます" in sent[2].text
+        smtp_server.wait_for_mail_to(addresses[1])
+        smtp_server.settle()
+    assert smtp_server.to(addresses[2]) == []

@@ -1,11 +1,14 @@
 """Sign-in by e-mail link through the pages, with the mails read from a real SMTP server: the link works once and
 for 15 minutes, an unknown address gets the same answer, requests are rate-limited, sign out everywhere, staff."""
 
+import hashlib
+import html
 import re
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +24,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.main import create_app
 from app.notifications.models import OutboxMessage
+from app.ratelimit import RateLimitBucket
 from app.web.models import WebSignIn
 from tests.accounts.conftest import BASE, HANAKO, ICHIRO, RESPONSE_SECONDS, STRANGER
 from tests.api.conftest import World
@@ -50,7 +54,7 @@ def mailed_link(mailbox: Mailbox, email: str, path: str = "/signin/link", count:
 
 
 def token_of(link: str) -> str:
-    return link.split("token=", 1)[1]
+    return parse_qs(urlsplit(link).query)["token"][0]
 
 
 def use_link(client: TestClient, link: str) -> Any:
@@ -59,8 +63,10 @@ def use_link(client: TestClient, link: str) -> Any:
     assert opened.status_code == 200, opened.text
     token = re.search(r'name="csrf" value="([^"]+)"', opened.text)
     assert token is not None
-    return client.post(link.split("?")[0], data={"token": token_of(link), "csrf": token.group(1)},
-                       follow_redirects=False)
+    next_path = re.search(r'name="next" value="([^"]*)"', opened.text)
+    return client.post(link.split("?")[0], follow_redirects=False,
+                       data={"token": token_of(link), "csrf": token.group(1)}
+                       | ({"next": html.unescape(next_path.group(1))} if next_path else {}))
 
 
 def sign_in_by_mail(client: TestClient, mailbox: Mailbox, email: str) -> None:
@@ -135,6 +141,32 @@ def test_a_person_of_a_member_acts_as_that_member(app_client: TestClient, smtp_s
     assert "092-111-2222" in own  # the member's own contact
     assert "0952-33-4444" not in other  # never another member's
     assert "博多センサー工業株式会社 としてログイン中" in app_client.get("/account").text
+
+
+def test_the_link_comes_back_to_the_page_that_asked_for_sign_in(app_client: TestClient,
+                                                                 smtp_server: Mailbox) -> None:
+    sent_to_sign_in = app_client.get("/me/alerts", follow_redirects=False)
+    assert sent_to_sign_in.headers["location"] == "/signin?next=/me/alerts"
+    form = app_client.get(sent_to_sign_in.headers["location"]).text
+    assert 'name="next" value="/me/alerts"' in form
+    ask_for_link(app_client, HANAKO, next="/me/alerts")
+    link = mailed_link(smtp_server, HANAKO)
+    assert parse_qs(urlsplit(link).query)["next"] == ["/me/alerts"]
+    response = use_link(app_client, link)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/me/alerts"
+
+    # Only a local path: another site is dropped, and the sign-in ends on my page.
+    with TestClient(app_client.app, base_url=BASE) as other:
+        ask_for_link(other, HANAKO, next="//evil.example/me")
+        link = mailed_link(smtp_server, HANAKO, count=2)
+        assert "evil" not in link
+        forged = other.get(link)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', forged.text)
+        assert csrf is not None
+        response = other.post("/signin/link", data={"token": token_of(link), "csrf": csrf.group(1),
+                                                    "next": "https://evil.example/"}, follow_redirects=False)
+        assert response.headers["location"] == "/me"
 
 
 def test_the_link_fails_after_15_minutes(app_client: TestClient, smtp_server: Mailbox, session: Session) -> None:
@@ -229,6 +261,16 @@ def test_sign_in_requests_are_limited_per_address_and_per_client(limited_client:
         smtp_server.wait_for_mail_to(ICHIRO)
         smtp_server.settle()
     assert len(smtp_server.to(HANAKO)) == 2
+
+
+def test_addresses_are_counted_under_their_hash_only(accounts_settings: Settings, world: World,
+                                                    session: Session) -> None:
+    settings = accounts_settings.model_copy(update={"sign_in_links_per_minute": 1, "rate_limit_store": "database",
+                                                    "sign_in_response_seconds": 0.0})
+    with TestClient(create_app(settings, load_matching=False), base_url=BASE) as client:
+        assert ask_for_link(client, HANAKO)[1].status_code == 200
+    keys = session.scalars(select(RateLimitBucket.key).where(RateLimitBucket.key.like("sign_in_address:%"))).all()
+    assert keys == [f"sign_in_address:{hashlib.sha256(HANAKO.encode()).hexdigest()}"]
 
 
 def test_sign_out_and_sign_out_everywhere(app_client: TestClient, smtp_server: Mailbox, session: Session) -> None:
