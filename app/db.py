@@ -29,6 +29,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """A stored time as an aware one: SQLite hands back naive datetimes, and every stored time is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
 def normalize_url(url: str) -> str:
     """Accept the postgres:// form that hosting providers hand out, and use psycopg 3."""
     if url.startswith("postgres://"):

@@ -1,11 +1,13 @@
 """Types the request and response schemas of every domain share: safe text, UTC times, pages."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from app.db import as_utc
 
 T = TypeVar("T")
 MAX_LIMIT = 100
@@ -39,12 +41,7 @@ ExternalId = Annotated[str, StringConstraints(pattern=r"^\w[\w.\-]{0,63}$")]
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_storable)]
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite returns naive datetimes; every stored time is UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class RequestModel(BaseModel):

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Invitation, Person, SignInLink
-from app.db import utcnow
+from app.db import as_utc, utcnow
 from app.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
 from app.messages import error
 from app.notifications.mail import render_email
@@ -52,10 +52,6 @@ def normalize_email(value: str, *, field: str = "email") -> str:
 def hash_token(token: str) -> str:
     """The stored form of a link's secret."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _aware(moment: datetime, now: datetime) -> datetime:
-    return moment.replace(tzinfo=now.tzinfo) if moment.tzinfo is None else moment  # SQLite hands back naive ones
 
 
 def _person(db_session: Session, email: str) -> Person | None:
@@ -170,7 +166,7 @@ def check_link(db_session: Session, *, token: str, now: datetime | None = None) 
         raise error(LinkRefused, "auth.link_unknown")
     if link.used_at is not None:
         raise error(LinkRefused, "auth.link_used")
-    if _aware(link.expires_at, now) <= now:
+    if as_utc(link.expires_at) <= now:
         raise error(LinkRefused, "auth.link_expired")
     return link
 
@@ -273,7 +269,7 @@ def check_invitation(db_session: Session, *, token: str, now: datetime | None = 
         raise error(LinkRefused, "auth.link_unknown")
     if invitation.accepted_at is not None:
         raise error(LinkRefused, "auth.link_used")
-    if _aware(invitation.expires_at, now) <= now:
+    if as_utc(invitation.expires_at) <= now:
         raise error(LinkRefused, "auth.link_expired")
     return invitation
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.models import KEY_ROLES, ApiKey
-from app.db import utcnow
+from app.db import as_utc, utcnow
 from app.errors import InvalidInput, NotFound, Unauthorized
 from app.labs import service as lab_service
 from app.messages import choices, error, phrase
@@ -109,9 +109,7 @@ def authenticate(*, db_session: Session, token: str | None) -> ApiKey:
 def needs_touch(key: ApiKey, now: datetime) -> bool:
     """Whether last_used_at is old enough to be written again."""
     last = key.last_used_at
-    if last is not None and last.tzinfo is None:  # SQLite hands back naive datetimes
-        last = last.replace(tzinfo=now.tzinfo)
-    return last is None or now - last >= LAST_USED_RESOLUTION
+    return last is None or now - as_utc(last) >= LAST_USED_RESOLUTION
 
 
 def touch_key(*, db_session: Session, key_id: int, now: datetime) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.db import as_utc
 from app.errors import Conflict, InvalidInput, NotFound
 from app.events.models import (
     REQUEST_KINDS,
@@ -220,9 +221,7 @@ def registration_open(event: Event, now: datetime) -> bool:
     closes = event.registration_closes_at
     if closes is None or event.published_at is not None:
         return False
-    if closes.tzinfo is None:  # SQLite hands back naive datetimes (stored in UTC)
-        closes = closes.replace(tzinfo=now.tzinfo)
-    return now < closes
+    return now < as_utc(closes)
 
 
 def check_registration(event: Event, now: datetime) -> None:
@@ -231,8 +230,7 @@ def check_registration(event: Event, now: datetime) -> None:
     closes = event.registration_closes_at
     if closes is None:
         return
-    closes = closes if closes.tzinfo else closes.replace(tzinfo=UTC)
-    if now >= closes:
+    if now >= as_utc(closes):
         raise error(Conflict, "conflict.event_registration_closed", event=event.code,
                     closes=closes.strftime("%Y-%m-%d %H:%M UTC"))
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.db import utcnow
+from app.db import as_utc, utcnow
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.feedback import service as feedback_service
 from app.introductions import mail
@@ -43,11 +43,6 @@ class Actor:
     @property
     def is_secretariat(self) -> bool:
         return self.organization is None
-
-
-def aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=utcnow().tzinfo)
 
 
 def _event(intro: Introduction, kind: str, actor: Actor, note: str | None = None,
@@ -247,7 +242,7 @@ def next_nudge(intro: Introduction, period: timedelta) -> datetime | None:
     """When the request may be nudged next (None once it is answered): one nudge per period at most."""
     if intro.state != OPEN_STATE:
         return None
-    return aware(intro.last_nudged_at) + period if intro.last_nudged_at else aware(intro.created_at)
+    return as_utc(intro.last_nudged_at) + period if intro.last_nudged_at else as_utc(intro.created_at)
 
 
 def nudge(*, db_session: Session, intro: Introduction, period: timedelta, actor: Actor,
@@ -272,7 +267,7 @@ def nudge(*, db_session: Session, intro: Introduction, period: timedelta, actor:
     count = sum(1 for e in intro.events if e.kind == "nudged")
     _event(intro, "nudged", actor, at=now)
     db_session.flush()
-    mail.nudged(db_session, intro, count + 1, (now - aware(intro.created_at)).days)
+    mail.nudged(db_session, intro, count + 1, (now - as_utc(intro.created_at)).days)
     return intro
 
 

@@ -53,7 +53,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.config import Settings
-from app.db import utcnow
+from app.db import as_utc, utcnow
 from app.notifications.models import OutboxMessage
 from app.notifications.sender import DeliveryError, SmtpSender, WebhookSender
 
@@ -141,8 +141,7 @@ def backlog(session: Session, now: datetime | None = None) -> Backlog:
     failed = session.scalar(select(func.count()).where(OutboxMessage.status == "failed")) or 0
     age = 0.0
     if oldest is not None:
-        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)  # SQLite gives naive UTC
-        age = max(0.0, (now - oldest).total_seconds())
+        age = max(0.0, (now - as_utc(oldest)).total_seconds())
     return Backlog(pending=int(pending), failed=int(failed), oldest_pending_seconds=age)
 
 

@@ -3,11 +3,12 @@
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import ValidationError
 
+from app.db import as_utc
 from app.errors import AppError
 from app.events.models import Event
 from app.events.schemas import EventCreate, EventUpdate
@@ -41,8 +42,7 @@ def local_deadline(value: datetime | None) -> str:
     """A stored deadline as the datetime-local input shows it, in Japan time."""
     if value is None:
         return ""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(JST).strftime("%Y-%m-%dT%H:%M")
+    return as_utc(value).astimezone(JST).strftime("%Y-%m-%dT%H:%M")
 
 
 @dataclass

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from app.auth.dependencies import Principal
 from app.config import Settings
-from app.db import utcnow
+from app.db import as_utc, utcnow
 from app.dependencies import SessionDep
 from app.errors import AppError
 from app.i18n import has as in_catalog
@@ -198,7 +198,7 @@ def queue(visitor: VisitorDep, db_session: SessionDep,
         older_than_days=int(older_than_days) if older_than_days else None, limit=QUEUE_PAGE)
     now = utcnow()
     days = _settings(visitor).introduction_nudge_days
-    ages = {i.id: (now - introduction_service.aware(i.created_at)).days for i in rows}
+    ages = {i.id: (now - as_utc(i.created_at)).days for i in rows}
     # Unanswered past the nudge period: the ones the secretariat may want to step in on.
     overdue = {i.id for i in rows if i.state == OPEN_STATE and days and ages[i.id] >= days}
     return page(visitor, "introduction_queue.html", rows=rows, total=total, state=state,

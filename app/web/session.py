@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.config import get_settings, signing_secret
-from app.db import utcnow
+from app.db import as_utc, utcnow
 from app.errors import Forbidden
 from app.messages import error
 from app.web.models import WebSignIn
@@ -113,11 +113,7 @@ def is_live(db_session: Session, session: WebSession) -> bool:
     record = db_session.get(WebSignIn, _hash(session.session_id))
     if record is None or record.api_key_id != session.key_id or record.person_id != session.person_id:
         return False
-    expires = record.expires_at
-    now = utcnow()
-    if expires.tzinfo is None:  # SQLite hands back naive datetimes
-        expires = expires.replace(tzinfo=now.tzinfo)
-    return expires > now
+    return as_utc(record.expires_at) > utcnow()
 
 
 def signed_out(db_session: Session, session: WebSession) -> WebSession:
