@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from app import migrate
+from app.alerts import changes as alert_changes
 from app.auth import service as auth_service
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
@@ -58,7 +59,8 @@ def seed_community(url: str) -> dict[str, str]:
     try:
         with session_scope(make_session_factory(engine)) as session:
             lab_service.upsert_labs(db_session=session, labs_in=json.loads(LABS.read_text(encoding="utf-8"))["labs"])
-            import_roster(session, json.loads(DEMO_ROSTER.read_text(encoding="utf-8")))
+            with alert_changes.quiet(session):  # as `iotmatch seed`: the demo members are nobody's news
+                import_roster(session, json.loads(DEMO_ROSTER.read_text(encoding="utf-8")))
             keys = {
                 "secretariat": auth_service.create_key(db_session=session, role="secretariat")[1],
                 "member": auth_service.create_key(db_session=session, role="member", organization=MEMBER)[1],

@@ -22,7 +22,7 @@ def sign_in(page: Any, base: str, token: str) -> None:
     """Sign in with an API key (the form below the e-mail sign-in)."""
     page.goto(f"{base}/signin")
     page.get_by_role("textbox", name="APIキー").fill(token)
-    page.locator("section.key-signin").get_by_role("button", name="ログイン").click()
+    page.locator(".key-signin").get_by_role("button", name="ログイン").click()
     page.wait_for_load_state()
 
 
