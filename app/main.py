@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
             yield
         finally:
             if runner is not None:
-                await run_in_threadpool(runner.stop)  # the pass under way finishes and commits first
+                await run_in_threadpool(runner.stop)  # the batch under way finishes and commits first
             if worker is not None:
                 await run_in_threadpool(worker.stop)  # the message being sent is finished and marked first
             engine.dispose()

@@ -6,10 +6,11 @@ Each backend gets a fresh database built by the migrations; every test starts fr
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+import numpy as np
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
@@ -19,6 +20,7 @@ from app import migrate
 from app.config import get_settings
 from app.db import make_engine, make_session_factory, normalize_url
 from app.models import Base
+from embeddings.encoder import SentenceTransformerEncoder
 from tests.mail import Mailbox
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -26,6 +28,29 @@ DEV_ROSTER = SHARED / "data" / "dev" / "roster.json"
 DEV_QRELS = SHARED / "data" / "dev" / "qrels.json"
 PG_URL = os.environ.get("IOTMATCH_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+class RememberingEncoder(SentenceTransformerEncoder):
+    """The default encoder, remembering each document's vector for the run: the engines that tests build anew
+    embed the vocabulary's phrasings and the same small communities again, on tables emptied in between (the
+    vectors do not depend on the batch they come in). The database's vector cache is still asked first."""
+
+    _vectors: ClassVar[dict[tuple[str, str], np.ndarray]] = {}
+
+    def encode_documents(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if (self.model_id, t) not in self._vectors]
+        if new:
+            encoded = super().encode_documents(new, show_progress=show_progress)
+            self._vectors.update({(self.model_id, t): v for t, v in zip(new, encoded, strict=True)})
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([self._vectors[self.model_id, t] for t in texts])
+
+
+@pytest.fixture(scope="session")
+def encoder(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEncoder:
+    """The default encoder, loaded once (it takes seconds)."""
+    return RememberingEncoder("use-multilingual-v3", cache_dir=tmp_path_factory.mktemp("models"))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

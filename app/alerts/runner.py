@@ -14,19 +14,22 @@ from app.matches.engine import MatchingEngine
 log = logging.getLogger(__name__)
 
 
-def run_once(factory: sessionmaker[Session], engine: MatchingEngine, settings: Settings) -> int:
+def run_once(factory: sessionmaker[Session], engine: MatchingEngine, settings: Settings,
+             stop: threading.Event | None = None) -> int:
     """Rank every pending check, a batch per transaction; returns the checks done.
 
     A batch that fails (the database gone, a notification another server wrote first) rolls back whole: its
-    checks stay and are done again on the next pass.
+    checks stay and are done again on the next pass. Once `stop` is set no further batch starts: a server
+    shutting down after a busy hour leaves the rest to the next start instead of ranking it first.
     """
     done = 0
-    while True:  # until a batch comes back short
+    while stop is None or not stop.is_set():  # until a batch comes back short
         with session_scope(factory) as session:
             batch = service.process_checks(session, engine, settings)
         done += batch
         if batch < settings.alert_batch_size:
-            return done
+            break
+    return done
 
 
 class AlertRunner:
@@ -43,14 +46,14 @@ class AlertRunner:
         return self
 
     def stop(self) -> None:
-        """Finish the pass under way and stop."""
+        """Finish the batch under way and stop."""
         self._stop.set()
         self._thread.join(timeout=60)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                run_once(self.factory, self.engine, self.settings)
+                run_once(self.factory, self.engine, self.settings, self._stop)
             except Exception:  # the next pass tries again; the checks are still there
                 log.exception("alert pass failed")
             self._stop.wait(self.settings.alert_poll_seconds)

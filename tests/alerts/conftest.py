@@ -37,12 +37,6 @@ from tests.mail import Mailbox
 
 
 @pytest.fixture(scope="session")
-def encoder(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEncoder:
-    """The default encoder, loaded once: it takes seconds."""
-    return SentenceTransformerEncoder("use-multilingual-v3", cache_dir=tmp_path_factory.mktemp("models"))
-
-
-@pytest.fixture(scope="session")
 def vocabulary() -> Vocabulary:
     """The shipped domain vocabulary, loaded once."""
     return load_vocabulary(VOCABULARY)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from app.alerts import service
+from app.alerts import runner, service
 from app.alerts.models import AlertCheck, AlertNotification
 from app.db import session_scope
 from app.matches.engine import MatchingEngine
@@ -291,3 +291,29 @@ def test_the_member_reads_its_alerts_and_changes_its_settings_on_its_page(alerts
     assert (search["q"], search["prefecture"]) == ("ドローン 空撮", "福岡県")
     assert alerts.client.post("/me/alerts/searches", data={"csrf": csrf, "q": "  "}).status_code == 422
     assert alerts.client.post("/me/alerts", data={"csrf": "forged"}).status_code == 403
+
+
+class _StopAfterFirstBatch(threading.Event):
+    """A stop asked for while the first batch is being ranked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = 0
+
+    def is_set(self) -> bool:
+        self.asked += 1
+        return self.asked > 1
+
+
+def test_a_stopping_server_finishes_its_batch_and_leaves_the_other_checks_to_the_next_start(
+        alerts: Alerts) -> None:
+    for seed in [MONITORING, *MORE_MONITORING]:
+        alerts.post("/v1/seeds", "other_member", seed)
+    one_at_a_time = alerts.settings.model_copy(update={"alert_batch_size": 1})
+
+    assert runner.run_once(alerts.factory, alerts.engine, one_at_a_time, _StopAfterFirstBatch()) == 1
+    with session_scope(alerts.factory) as session:
+        assert session.scalar(select(func.count(AlertCheck.id))) == 2  # kept, not lost
+    assert runner.run_once(alerts.factory, alerts.engine, one_at_a_time, threading.Event()) == 2
+    with session_scope(alerts.factory) as session:
+        assert session.scalar(select(func.count(AlertCheck.id))) == 0

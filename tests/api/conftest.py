@@ -124,11 +124,6 @@ def client(api_settings: Settings, world: World) -> Iterator[TestClient]:
         yield test_client
 
 
-@pytest.fixture(scope="session")
-def encoder(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEncoder:
-    """The default encoder, loaded once: it takes seconds."""
-    return SentenceTransformerEncoder("use-multilingual-v3", cache_dir=tmp_path_factory.mktemp("models"))
-
 
 @pytest.fixture(scope="session")
 def vocabulary() -> Vocabulary:

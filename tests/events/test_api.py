@@ -29,11 +29,6 @@ MEMBERS = [org(n) for n in (7, 13, 17, 18, 20, 21, 26, 27, 28, 33, 35, 36, 37, 5
 PLAN = {"start": "13:00", "count": 6, "minutes": 20, "breaks": [{"after": 3, "minutes": 30}]}
 
 
-@pytest.fixture(scope="module")
-def encoder(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEncoder:
-    """The default encoder, loaded once for the module."""
-    return SentenceTransformerEncoder("use-multilingual-v3", cache_dir=tmp_path_factory.mktemp("models"))
-
 
 @pytest.fixture
 def keys(session: Session) -> dict[str, str]:

@@ -5,13 +5,6 @@ from pathlib import Path
 import pytest
 
 from app.config import Settings
-from embeddings.encoder import SentenceTransformerEncoder
-
-
-@pytest.fixture(scope="session")
-def encoder(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEncoder:
-    """The default Japanese-capable encoder, loaded once."""
-    return SentenceTransformerEncoder("use-multilingual-v3", cache_dir=tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture

@@ -47,9 +47,9 @@ class Community:
 
 
 @pytest.fixture(scope="session")
-def web_encoder(tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEncoder:
+def web_encoder(encoder: SentenceTransformerEncoder) -> SentenceTransformerEncoder:
     """The Japanese-capable encoder, loaded once for every web test."""
-    return SentenceTransformerEncoder("use-multilingual-v3", cache_dir=tmp_path_factory.mktemp("models"))
+    return encoder
 
 
 def seed_community(url: str) -> dict[str, str]:
