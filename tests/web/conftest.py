@@ -46,12 +46,6 @@ class Community:
     app: FastAPI
 
 
-@pytest.fixture(scope="session")
-def web_encoder(encoder: SentenceTransformerEncoder) -> SentenceTransformerEncoder:
-    """The Japanese-capable encoder, loaded once for every web test."""
-    return encoder
-
-
 def seed_community(url: str) -> dict[str, str]:
     """The `iotmatch seed` data (labs and demo members) plus one key per kind of visitor; returns the tokens."""
     migrate.upgrade(url)
@@ -89,20 +83,20 @@ def _community(url: str, data_dir: Path, encoder: SentenceTransformerEncoder, **
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def community(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-              web_encoder: SentenceTransformerEncoder) -> Iterator[Community]:
+              encoder: SentenceTransformerEncoder) -> Iterator[Community]:
     """The seeded community on each backend, with an app whose engine is built once for the module."""
     folder = tmp_path_factory.mktemp("web")
     url, drop = new_database(request.param, folder)
-    yield _community(url, folder / "var", web_encoder)
+    yield _community(url, folder / "var", encoder)
     drop()
 
 
 @pytest.fixture(scope="module")
 def sqlite_community(tmp_path_factory: pytest.TempPathFactory,
-                     web_encoder: SentenceTransformerEncoder) -> Community:
+                     encoder: SentenceTransformerEncoder) -> Community:
     """The seeded community on SQLite, for the browser."""
     folder = tmp_path_factory.mktemp("web")
-    return _community(f"sqlite:///{folder / 'web.db'}", folder / "var", web_encoder)
+    return _community(f"sqlite:///{folder / 'web.db'}", folder / "var", encoder)
 
 
 def _free_port() -> int:

@@ -25,12 +25,12 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 @pytest.fixture(scope="module")
-def sqlite_community(tmp_path_factory: pytest.TempPathFactory, web_encoder: Any, mailbox: Mailbox) -> \
+def sqlite_community(tmp_path_factory: pytest.TempPathFactory, encoder: Any, mailbox: Mailbox) -> \
         Iterator[Community]:
     """The seeded community whose mail goes to the test SMTP server, with links to the port it will be served on."""
     folder = tmp_path_factory.mktemp("web-mail")
     url, drop = new_database("sqlite", folder)
-    yield _community(url, folder / "var", web_encoder, public_url=f"http://127.0.0.1:{_free_port()}",
+    yield _community(url, folder / "var", encoder, public_url=f"http://127.0.0.1:{_free_port()}",
                      smtp_host=mailbox.host, smtp_port=mailbox.port, worker="inline", worker_poll_seconds=0.2)
     drop()
 
