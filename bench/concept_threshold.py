@@ -20,7 +20,7 @@ from matching.vocabulary import load_vocabulary
 from seed import VOCABULARY
 
 ROOT = Path(__file__).resolve().parents[1]
-KINDS = ("problem", "application", "technology")
+KINDS = ("problem", "application", "technology", "support")  # the kinds with phrasings
 
 
 def main() -> None:

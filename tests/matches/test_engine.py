@@ -243,6 +243,29 @@ def test_needs_and_searches_written_in_everyday_words_find_concepts_by_meaning(
     assert not off.corpora["need"].taggings["N-C2"].meaning
 
 
+def test_a_need_that_asks_for_money_or_a_test_in_everyday_words_finds_the_support_it_asks_for(
+        session: Session, settings: Settings, encoder: SentenceTransformerEncoder) -> None:
+    from tests.api.conftest import ROSTER
+
+    roster = copy.deepcopy(ROSTER)
+    roster["organizations"][2]["needs"].append({
+        "id": "N-C2", "title": "新しい乾燥機を買うお金が足りない", "description": "借りられるお金があれば教えてほしい。"})
+    roster["organizations"][0]["needs"].append({
+        "id": "N-A2", "title": "出来た製品の強さを調べてほしい",
+        "description": "落としても壊れないか確かめる道具が社内にない。"})
+    roster["organizations"][3]["seeds"].append({
+        "id": "S-D2", "title": "設備の入れ替えに使える低利の融資",
+        "description": "省エネ設備や生産設備の導入資金を、据置期間つきでお貸しします。"})
+    import_roster(session, roster)
+    session.commit()
+    engine = _engine(settings, encoder)
+    engine.rebuild(session)
+    money, test = (engine.corpora["need"].taggings[n] for n in ("N-C2", "N-A2"))
+    assert {"funding-need", "loan", "capital-investment"} & set(money.meaning), money
+    assert {"testing-service", "mechanical-testing"} & set(test.meaning), test
+    assert engine.match_need("N-C2", limit=1)[0].doc.id == "S-D2"
+
+
 class FailingEncoder(CountingEncoder):
     """The real encoder, until told to fail (an out-of-memory, a broken model file)."""
 
