@@ -173,6 +173,10 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="How often `iotmatch serve` looks for changed needs and seeds to alert about; "
         "0 = never (the alerts wait, nothing is lost). Digests are the worker's job and do not depend on it.")
     alert_batch_size: int = Field(default=50, ge=1, description="Changed needs and seeds ranked in one pass.")
+    alert_cpu_share: float = Field(
+        default=0.25, gt=0, le=1, description="The share of the time `iotmatch serve` spends on a backlog of alert "
+        "checks (after a roster import, say): after a batch that took t seconds it rests t·(1 − share)/share, so "
+        "members' requests keep the cores. 1 = no rest.")
 
 
 @lru_cache

@@ -3,6 +3,7 @@ batch per transaction. (The daily digest needs no engine: the outbox worker runs
 
 import logging
 import threading
+import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,20 +16,25 @@ log = logging.getLogger(__name__)
 
 
 def run_once(factory: sessionmaker[Session], engine: MatchingEngine, settings: Settings,
-             stop: threading.Event | None = None) -> int:
+             stop: threading.Event | None = None, cpu_share: float = 1.0) -> int:
     """Rank every pending check, a batch per transaction; returns the checks done.
 
     A batch that fails (the database gone, a notification another server wrote first) rolls back whole: its
     checks stay and are done again on the next pass. Once `stop` is set no further batch starts: a server
-    shutting down after a busy hour leaves the rest to the next start instead of ranking it first.
+    shutting down after a busy hour leaves the rest to the next start instead of ranking it first. Between
+    batches it rests so that ranking takes at most `cpu_share` of the time: a backlog of thousands of checks
+    (a roster import) must not slow the members' requests that the same process serves.
     """
     done = 0
-    while stop is None or not stop.is_set():  # until a batch comes back short
+    rest = threading.Event() if stop is None else stop
+    while not rest.is_set():  # until a batch comes back short
+        started = time.monotonic()
         with session_scope(factory) as session:
             batch = service.process_checks(session, engine, settings)
         done += batch
         if batch < settings.alert_batch_size:
             break
+        rest.wait((time.monotonic() - started) * (1 - cpu_share) / cpu_share)
     return done
 
 
@@ -53,7 +59,7 @@ class AlertRunner:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                run_once(self.factory, self.engine, self.settings, self._stop)
+                run_once(self.factory, self.engine, self.settings, self._stop, self.settings.alert_cpu_share)
             except Exception:  # the next pass tries again; the checks are still there
                 log.exception("alert pass failed")
             self._stop.wait(self.settings.alert_poll_seconds)

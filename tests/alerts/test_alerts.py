@@ -4,6 +4,7 @@ SMTP server (and a real HTTP server for a lab's webhook)."""
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -317,3 +318,26 @@ def test_a_stopping_server_finishes_its_batch_and_leaves_the_other_checks_to_the
     assert runner.run_once(alerts.factory, alerts.engine, one_at_a_time, threading.Event()) == 2
     with session_scope(alerts.factory) as session:
         assert session.scalar(select(func.count(AlertCheck.id))) == 0
+
+
+def test_a_backlog_of_checks_takes_no_more_than_its_share_of_the_servers_time(
+        alerts: Alerts, monkeypatch: pytest.MonkeyPatch) -> None:
+    for seed in [MONITORING, *MORE_MONITORING]:
+        alerts.post("/v1/seeds", "other_member", seed)
+    busy: list[float] = []
+    process = service.process_checks
+
+    def timed(*args: Any, **kwargs: Any) -> int:
+        started = time.monotonic()
+        try:
+            return process(*args, **kwargs)
+        finally:
+            busy.append(time.monotonic() - started)
+
+    monkeypatch.setattr(service, "process_checks", timed)
+    one_at_a_time = alerts.settings.model_copy(update={"alert_batch_size": 1})
+    started = time.monotonic()
+    assert runner.run_once(alerts.factory, alerts.engine, one_at_a_time, threading.Event(), cpu_share=0.25) == 3
+    elapsed = time.monotonic() - started
+    assert len(busy) == 4  # three full batches, then an empty one
+    assert elapsed >= 0.95 * (sum(busy[:3]) / 0.25 + busy[3])  # a rest of 3 t after each full batch of t
