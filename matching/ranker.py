@@ -4,6 +4,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -247,16 +248,25 @@ def rank(
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9\-+.]*")
 
 
+@lru_cache(maxsize=4096)
+def _whole_word(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?:e?s)?(?![a-z0-9])")
+
+
 def _contains(text: str, word: str) -> bool:
     """The word stands in the (normalized) text: Latin words whole (or plural), Japanese as written."""
     if _LATIN_WORD.fullmatch(word):
-        return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?:e?s)?(?![a-z0-9])", text) is not None
+        return _whole_word(word).search(text) is not None
     return word in text
 
 
-def _as_written(text: str, word: str) -> str:
-    """The word in the text's own case (IoT, not iot)."""
-    found = re.search(re.escape(word), unicodedata.normalize("NFKC", text), re.IGNORECASE)
+def _as_written(nfkc_text: str, lowered: str, word: str) -> str:
+    """The word in the text's own case (IoT, not iot): `lowered` is the NFKC text in lower case, which has the
+    same length as the NFKC text for all but a few letters (İ), so the word's place in one is its place in both."""
+    if len(lowered) == len(nfkc_text):
+        at = lowered.find(word)
+        return nfkc_text[at:at + len(word)] if at >= 0 else word
+    found = re.search(re.escape(word), nfkc_text, re.IGNORECASE)
     return found.group(0) if found else word
 
 
@@ -265,14 +275,16 @@ def shared_words(query_text: str, query_written: Mapping[str, str], doc: Documen
     """Words both texts contain as written, for reasons: nouns and Latin words whose tokens match, quoted in a
     form that stands in both texts (never the index's normal form when neither text writes it), longest first,
     then in character order (set order varies between processes, reasons must not)."""
-    query_norm, doc_norm = normalize(query_text), normalize(doc.text)
+    query_nfkc = unicodedata.normalize("NFKC", query_text)
+    query_norm, doc_norm = query_nfkc.lower(), normalize(doc.text)
     words: dict[str, str] = {}
     for token in tokens:
         if token not in query_written and not bm25.is_word(token):
             continue  # verbs and adjectives: their forms differ between texts
         for word in (query_written.get(token, token), bm25.written(doc.id, token)):
             if _contains(query_norm, word) and _contains(doc_norm, word):
-                words.setdefault(word, _as_written(query_text, word))
+                if word not in words:
+                    words[word] = _as_written(query_nfkc, query_norm, word)
                 break
     return tuple(words[w] for w in sorted(words, key=lambda w: (-len(w), w)))
 

@@ -249,7 +249,8 @@ def test_a_need_that_asks_for_money_or_a_test_in_everyday_words_finds_the_suppor
 
     roster = copy.deepcopy(ROSTER)
     roster["organizations"][2]["needs"].append({
-        "id": "N-C2", "title": "新しい乾燥機を買うお金が足りない", "description": "借りられるお金があれば教えてほしい。"})
+        "id": "N-C2", "title": "新しい乾燥機を買うお金が足りない",
+        "description": "借りられるお金があれば教えてほしい。"})
     roster["organizations"][0]["needs"].append({
         "id": "N-A2", "title": "出来た製品の強さを調べてほしい",
         "description": "落としても壊れないか確かめる道具が社内にない。"})
