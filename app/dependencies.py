@@ -16,8 +16,8 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_app_settings(request: Request) -> Settings:
-    """The settings the app was built with."""
+async def get_app_settings(request: Request) -> Settings:
+    """The settings the app was built with (async: no thread-pool trip for reading an attribute)."""
     settings: Settings = request.app.state.settings
     return settings
 

@@ -1,6 +1,6 @@
 """Who is calling: the key from the request, role checks, and the lab's default region."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -148,10 +148,10 @@ def current_key(request: Request, db_session: SessionDep,
 CurrentKey = Annotated[Principal, Depends(current_key)]
 
 
-def require_role(*roles: str) -> Callable[..., Principal]:
+def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency admitting only keys of these roles; 403 names what was refused."""
 
-    def check(request: Request, key: CurrentKey) -> Principal:
+    async def check(request: Request, key: CurrentKey) -> Principal:
         if key.role not in roles:
             raise error(Forbidden, "forbidden.role", role=key.role, action=f"{request.method} {request.url.path}",
                         allowed=either(roles))
@@ -171,7 +171,9 @@ def ensure_owner(key: Principal, organization_id: int, target: str) -> None:
         raise error(Forbidden, "forbidden.other_organization", own=key.organization or key.role, target=target)
 
 
-def scoped_prefecture(key: CurrentKey, prefecture: Annotated[str | None, Query(
+# The checks below touch no database: `async` keeps them on the event loop instead of a trip through the
+# thread pool each (FastAPI runs a plain `def` dependency in a worker thread).
+async def scoped_prefecture(key: CurrentKey, prefecture: Annotated[str | None, Query(
         max_length=8, description="only members in this prefecture (kanji, e.g. 福岡県); 'all' for every one. "
                                   "Lab keys default to the lab's prefecture.")] = None) -> str | None:
     """The prefecture filter to apply: the one asked for, else the lab's own for lab keys; None means all."""
@@ -187,7 +189,7 @@ def scoped_prefecture(key: CurrentKey, prefecture: Annotated[str | None, Query(
 ScopedPrefecture = Annotated[str | None, Depends(scoped_prefecture)]
 
 
-def scoped_industries(key: CurrentKey, industry: Annotated[str | None, Query(
+async def scoped_industries(key: CurrentKey, industry: Annotated[str | None, Query(
         pattern=f"^([{''.join(INDUSTRIES)}]|{ALL})$",
         description="only members of this JSIC division (A..T); 'all' for every one. "
                     "Lab keys default to the lab's focus industries.")] = None) -> tuple[str, ...] | None:
