@@ -183,6 +183,8 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
     ranking_ms = results["in_process_match_need"]["p50_ms"]
     programs_ms = round(results["http_match_need"]["p50_ms"]
                         - results["http_match_need_without_programs"]["p50_ms"], 1)
+    fields = Settings.model_fields
+    cpu_share, poll_s = fields["alert_cpu_share"].default, fields["index_poll_seconds"].default
     path.parent.mkdir(parents=True, exist_ok=True)
     # The sections after the figures ("## …") are written by hand: keep them.
     existing = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -200,7 +202,7 @@ Each figure is {requests} sequential requests after a warm-up; HTTP requests go 
 127.0.0.1 that the bench starts (index loaded from the snapshot) and stops, with a secretariat API key
 and no rate limit. The roster is imported without alert checks, as `iotmatch seed` loads the demo, so the
 server is in its steady state; after a large import, the alert pass ranks one check per new posting in the
-background, resting so that it takes at most `IOTMATCH_ALERT_CPU_SHARE` (a quarter) of the time.
+background, resting so that it takes at most `IOTMATCH_ALERT_CPU_SHARE` ({cpu_share:g}) of the time.
 The 1-minute load average was {load[0]} before and {load[1]} after the run:
 the machine was shared with other work while it ran.
 
@@ -220,7 +222,7 @@ clients that need only the ranking pass `programs=false`. The rest is the HTTP s
 
 Staying current costs nothing per request: a change committed through the service wakes
 the engine at once, and changes from other processes (a command-line import) are looked
-for every `IOTMATCH_INDEX_POLL_SECONDS` (default 1 s) with one watermark query.
+for every `IOTMATCH_INDEX_POLL_SECONDS` (default {poll_s:g} s) with one watermark query.
 
 Reproduce: `make bench` or `python -m bench.latency [--seeds 10000] [--requests 300]`.
 """ + (f"\n{sections}" if sections else ""), encoding="utf-8")

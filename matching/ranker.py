@@ -264,7 +264,11 @@ def _as_written(nfkc_text: str, lowered: str, word: str) -> str:
     """The word in the text's own case (IoT, not iot): `lowered` is the NFKC text in lower case, which has the
     same length as the NFKC text for all but a few letters (İ), so the word's place in one is its place in both."""
     if len(lowered) == len(nfkc_text):
-        at = lowered.find(word)
+        if _LATIN_WORD.fullmatch(word):
+            whole = _whole_word(word).search(lowered)
+            at = whole.start() if whole else -1
+        else:
+            at = lowered.find(word)
         return nfkc_text[at:at + len(word)] if at >= 0 else word
     found = re.search(re.escape(word), nfkc_text, re.IGNORECASE)
     return found.group(0) if found else word

@@ -25,8 +25,10 @@ def run_once(factory: sessionmaker[Session], engine: MatchingEngine, settings: S
     batches it rests so that ranking takes at most `cpu_share` of the time: a backlog of thousands of checks
     (a roster import) must not slow the members' requests that the same process serves.
     """
+    if not 0 < cpu_share <= 1:
+        raise ValueError(f"cpu_share must be in (0, 1], not {cpu_share}")
     done = 0
-    rest = threading.Event() if stop is None else stop
+    rest = threading.Event() if stop is None else stop  # a stop asked for during a rest ends it at once
     while not rest.is_set():  # until a batch comes back short
         started = time.monotonic()
         with session_scope(factory) as session:

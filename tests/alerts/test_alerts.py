@@ -341,3 +341,15 @@ def test_a_backlog_of_checks_takes_no_more_than_its_share_of_the_servers_time(
     elapsed = time.monotonic() - started
     assert len(busy) == 4  # three full batches, then an empty one
     assert elapsed >= 0.95 * (sum(busy[:3]) / 0.25 + busy[3])  # a rest of 3 t after each full batch of t
+
+
+def test_a_stop_asked_for_during_a_rest_ends_it_at_once(alerts: Alerts) -> None:
+    for seed in [MONITORING, *MORE_MONITORING]:
+        alerts.post("/v1/seeds", "other_member", seed)
+    one_at_a_time = alerts.settings.model_copy(update={"alert_batch_size": 1})
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    started = time.monotonic()
+    # At this share a batch of t is followed by a rest of about 10,000 t: minutes, unless the stop ends it.
+    assert runner.run_once(alerts.factory, alerts.engine, one_at_a_time, stop, cpu_share=0.0001) == 1
+    assert time.monotonic() - started < 5

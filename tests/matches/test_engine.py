@@ -250,13 +250,16 @@ def test_a_need_that_asks_for_money_or_a_test_in_everyday_words_finds_the_suppor
     roster = copy.deepcopy(ROSTER)
     roster["organizations"][2]["needs"].append({
         "id": "N-C2", "title": "新しい乾燥機を買うお金が足りない",
-        "description": "借りられるお金があれば教えてほしい。"})
+        "description": "貸してくれる所があれば教えてほしい。"})
     roster["organizations"][0]["needs"].append({
         "id": "N-A2", "title": "出来た製品の強さを調べてほしい",
         "description": "落としても壊れないか確かめる道具が社内にない。"})
     roster["organizations"][3]["seeds"].append({
         "id": "S-D2", "title": "設備の入れ替えに使える低利の融資",
         "description": "省エネ設備や生産設備の導入資金を、据置期間つきでお貸しします。"})
+    roster["organizations"][1]["seeds"].append({
+        "id": "S-B2", "title": "製品の落下試験・振動試験を承ります",
+        "description": "梱包した製品や部品の強度を、規格に沿った試験で確かめて報告書にまとめます。"})
     import_roster(session, roster)
     session.commit()
     engine = _engine(settings, encoder)
@@ -264,7 +267,11 @@ def test_a_need_that_asks_for_money_or_a_test_in_everyday_words_finds_the_suppor
     money, test = (engine.corpora["need"].taggings[n] for n in ("N-C2", "N-A2"))
     assert {"funding-need", "loan", "capital-investment"} & set(money.meaning), money
     assert {"testing-service", "mechanical-testing"} & set(test.meaning), test
+    # Neither need names a support term, so before meaning the lender and the test lab were ranked down as
+    # support-only offers.
+    assert not {c for t in (money, test) for c in t.concepts if engine.vocabulary.kind(c) == "support"}
     assert engine.match_need("N-C2", limit=1)[0].doc.id == "S-D2"
+    assert engine.match_need("N-A2", limit=1)[0].doc.id == "S-B2"
 
 
 class FailingEncoder(CountingEncoder):

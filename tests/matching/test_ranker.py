@@ -228,3 +228,10 @@ def test_an_english_only_seed_is_explained_to_a_japanese_member_in_japanese_labe
     assert "Vibration" not in sentence
     assert "英語" not in reason_sentence(build_reasons(rank(Query.of(other), _corpus(
         _seed("S3", VENDOR, "振動センサー")), {"S3": 0.5}, Weights(), limit=5)[0], VOCAB, "E"))
+
+
+@pytest.mark.parametrize("query_text", ["Patriot社のIoTゲートウェイで集めたい", "İzmir工場のIoTゲートウェイで集めたい"])
+def test_a_shared_word_is_quoted_as_the_query_writes_it_where_it_stands_as_a_word(query_text: str) -> None:
+    seed = _seed("S1", VENDOR, "iot gateway for factories")
+    found = rank(Query(query_text), _corpus(seed), {"S1": 0.5}, Weights())
+    assert "IoT" in found[0].shared_terms  # not "iot" (the index's form) nor the "iot" inside "Patriot"
