@@ -220,18 +220,26 @@ def test_every_reason_on_the_dev_roster_quotes_only_words_both_texts_contain(
     assert checked > 100
 
 
-def test_needs_and_searches_written_in_everyday_words_find_concepts_by_meaning(
-        session: Session, settings: Settings, encoder: SentenceTransformerEncoder) -> None:
+def _small_community(session: Session, settings: Settings, encoder: SentenceTransformerEncoder,
+                     *postings: tuple[int, str, dict[str, str]]) -> MatchingEngine:
+    """The API tests' four members with these (member index, "needs" or "seeds", posting) added, indexed."""
     from tests.api.conftest import ROSTER
 
     roster = copy.deepcopy(ROSTER)
-    roster["organizations"][2]["needs"].append({
-        "id": "N-C2", "title": "畑の土がからからなのか、見ないと分からない",
-        "description": "毎朝畑を歩いて手で触って確かめています。"})
+    for member, kind, posting in postings:
+        roster["organizations"][member][kind].append(posting)
     import_roster(session, roster)
     session.commit()
     engine = _engine(settings, encoder)
     engine.rebuild(session)
+    return engine
+
+
+def test_needs_and_searches_written_in_everyday_words_find_concepts_by_meaning(
+        session: Session, settings: Settings, encoder: SentenceTransformerEncoder) -> None:
+    engine = _small_community(session, settings, encoder, (2, "needs", {
+        "id": "N-C2", "title": "畑の土がからからなのか、見ないと分からない",
+        "description": "毎朝畑を歩いて手で触って確かめています。"}))
     tagging = engine.corpora["need"].taggings["N-C2"]
     assert tagging.meaning, "no concept found by meaning"
     assert "soil-sensing" in tagging.meaning  # named by no term of the text
@@ -245,25 +253,16 @@ def test_needs_and_searches_written_in_everyday_words_find_concepts_by_meaning(
 
 def test_a_need_that_asks_for_money_or_a_test_in_everyday_words_finds_the_support_it_asks_for(
         session: Session, settings: Settings, encoder: SentenceTransformerEncoder) -> None:
-    from tests.api.conftest import ROSTER
-
-    roster = copy.deepcopy(ROSTER)
-    roster["organizations"][2]["needs"].append({
-        "id": "N-C2", "title": "新しい乾燥機を買うお金が足りない",
-        "description": "貸してくれる所があれば教えてほしい。"})
-    roster["organizations"][0]["needs"].append({
-        "id": "N-A2", "title": "出来た製品の強さを調べてほしい",
-        "description": "落としても壊れないか確かめる道具が社内にない。"})
-    roster["organizations"][3]["seeds"].append({
-        "id": "S-D2", "title": "設備の入れ替えに使える低利の融資",
-        "description": "省エネ設備や生産設備の導入資金を、据置期間つきでお貸しします。"})
-    roster["organizations"][1]["seeds"].append({
-        "id": "S-B2", "title": "製品の落下試験・振動試験を承ります",
-        "description": "梱包した製品や部品の強度を、規格に沿った試験で確かめて報告書にまとめます。"})
-    import_roster(session, roster)
-    session.commit()
-    engine = _engine(settings, encoder)
-    engine.rebuild(session)
+    engine = _small_community(
+        session, settings, encoder,
+        (2, "needs", {"id": "N-C2", "title": "新しい乾燥機を買うお金が足りない",
+                      "description": "貸してくれる所があれば教えてほしい。"}),
+        (0, "needs", {"id": "N-A2", "title": "出来た製品の強さを調べてほしい",
+                      "description": "落としても壊れないか確かめる道具が社内にない。"}),
+        (3, "seeds", {"id": "S-D2", "title": "設備の入れ替えに使える低利の融資",
+                      "description": "省エネ設備や生産設備の導入資金を、据置期間つきでお貸しします。"}),
+        (1, "seeds", {"id": "S-B2", "title": "製品の落下試験・振動試験を承ります",
+                      "description": "梱包した製品や部品の強度を、規格に沿った試験で確かめて報告書にまとめます。"}))
     money, test = (engine.corpora["need"].taggings[n] for n in ("N-C2", "N-A2"))
     assert {"funding-need", "loan", "capital-investment"} & set(money.meaning), money
     assert {"testing-service", "mechanical-testing"} & set(test.meaning), test
