@@ -203,8 +203,8 @@ Each figure is {requests} sequential requests after a warm-up; HTTP requests go 
 and no rate limit. The roster is imported without alert checks, as `iotmatch seed` loads the demo, so the
 server is in its steady state; after a large import, the alert pass ranks one check per new posting in the
 background, resting so that it takes at most `IOTMATCH_ALERT_CPU_SHARE` ({cpu_share:g}) of the time.
-The 1-minute load average was {load[0]} before and {load[1]} after the run:
-the machine was shared with other work while it ran.
+The 1-minute load average was {load[0]} before and {load[1]} after the run (the bench's
+own client and server count in it).
 
 | call | p50 (ms) | p99 (ms) | target (ms) this run |
 | --- | --- | --- | --- |
