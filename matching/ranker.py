@@ -249,29 +249,23 @@ _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9\-+.]*")
 
 
 @lru_cache(maxsize=4096)
-def _whole_word(word: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?:e?s)?(?![a-z0-9])")
+def _word_pattern(word: str) -> re.Pattern[str]:
+    """Where a (normalized) word stands in a text, in either case: Latin words whole (or plural), Japanese as
+    written."""
+    if _LATIN_WORD.fullmatch(word):
+        return re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?:e?s)?(?![a-z0-9])", re.IGNORECASE)
+    return re.compile(re.escape(word), re.IGNORECASE)
 
 
 def _contains(text: str, word: str) -> bool:
-    """The word stands in the (normalized) text: Latin words whole (or plural), Japanese as written."""
-    if _LATIN_WORD.fullmatch(word):
-        return _whole_word(word).search(text) is not None
-    return word in text
+    """The word stands in the (normalized) text."""
+    return word in text if not _LATIN_WORD.fullmatch(word) else _word_pattern(word).search(text) is not None
 
 
-def _as_written(nfkc_text: str, lowered: str, word: str) -> str:
-    """The word in the text's own case (IoT, not iot): `lowered` is the NFKC text in lower case, which has the
-    same length as the NFKC text for all but a few letters (İ), so the word's place in one is its place in both."""
-    if len(lowered) == len(nfkc_text):
-        if _LATIN_WORD.fullmatch(word):
-            whole = _whole_word(word).search(lowered)
-            at = whole.start() if whole else -1
-        else:
-            at = lowered.find(word)
-        return nfkc_text[at:at + len(word)] if at >= 0 else word
-    found = re.search(re.escape(word), nfkc_text, re.IGNORECASE)
-    return found.group(0) if found else word
+def _as_written(nfkc_text: str, word: str) -> str:
+    """The word in the text's own case (IoT, not iot), where it stands as a word (not the iot in Patriot)."""
+    found = _word_pattern(word).search(nfkc_text)
+    return nfkc_text[found.start():found.start() + len(word)] if found else word
 
 
 def shared_words(query_text: str, query_written: Mapping[str, str], doc: Document, bm25: BM25Index,
@@ -288,7 +282,7 @@ def shared_words(query_text: str, query_written: Mapping[str, str], doc: Documen
         for word in (query_written.get(token, token), bm25.written(doc.id, token)):
             if _contains(query_norm, word) and _contains(doc_norm, word):
                 if word not in words:
-                    words[word] = _as_written(query_nfkc, query_norm, word)
+                    words[word] = _as_written(query_nfkc, word)
                 break
     return tuple(words[w] for w in sorted(words, key=lambda w: (-len(w), w)))
 
