@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from app.alerts import runner, service
 from app.alerts.models import AlertCheck, AlertNotification
+from app.config import Settings
 from app.db import session_scope
 from app.matches.engine import MatchingEngine
 from app.notifications.models import OutboxMessage
@@ -306,12 +307,16 @@ class _StopAfterFirstBatch(threading.Event):
         return self.asked > 1
 
 
-def test_a_stopping_server_finishes_its_batch_and_leaves_the_other_checks_to_the_next_start(
-        alerts: Alerts) -> None:
+@pytest.fixture
+def one_at_a_time(alerts: Alerts) -> Settings:
+    """Three pending checks (three new seeds), and settings that rank them in a batch each."""
     for seed in [MONITORING, *MORE_MONITORING]:
         alerts.post("/v1/seeds", "other_member", seed)
-    one_at_a_time = alerts.settings.model_copy(update={"alert_batch_size": 1})
+    return alerts.settings.model_copy(update={"alert_batch_size": 1})
 
+
+def test_a_stopping_server_finishes_its_batch_and_leaves_the_other_checks_to_the_next_start(
+        alerts: Alerts, one_at_a_time: Settings) -> None:
     assert runner.run_once(alerts.factory, alerts.engine, one_at_a_time, _StopAfterFirstBatch()) == 1
     with session_scope(alerts.factory) as session:
         assert session.scalar(select(func.count(AlertCheck.id))) == 2  # kept, not lost
@@ -321,9 +326,7 @@ def test_a_stopping_server_finishes_its_batch_and_leaves_the_other_checks_to_the
 
 
 def test_a_backlog_of_checks_takes_no_more_than_its_share_of_the_servers_time(
-        alerts: Alerts, monkeypatch: pytest.MonkeyPatch) -> None:
-    for seed in [MONITORING, *MORE_MONITORING]:
-        alerts.post("/v1/seeds", "other_member", seed)
+        alerts: Alerts, one_at_a_time: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     busy: list[float] = []
     process = service.process_checks
 
@@ -335,7 +338,6 @@ def test_a_backlog_of_checks_takes_no_more_than_its_share_of_the_servers_time(
             busy.append(time.monotonic() - started)
 
     monkeypatch.setattr(service, "process_checks", timed)
-    one_at_a_time = alerts.settings.model_copy(update={"alert_batch_size": 1})
     started = time.monotonic()
     assert runner.run_once(alerts.factory, alerts.engine, one_at_a_time, threading.Event(), cpu_share=0.25) == 3
     elapsed = time.monotonic() - started
@@ -343,10 +345,7 @@ def test_a_backlog_of_checks_takes_no_more_than_its_share_of_the_servers_time(
     assert elapsed >= 0.95 * (sum(busy[:3]) / 0.25 + busy[3])  # a rest of 3 t after each full batch of t
 
 
-def test_a_stop_asked_for_during_a_rest_ends_it_at_once(alerts: Alerts) -> None:
-    for seed in [MONITORING, *MORE_MONITORING]:
-        alerts.post("/v1/seeds", "other_member", seed)
-    one_at_a_time = alerts.settings.model_copy(update={"alert_batch_size": 1})
+def test_a_stop_asked_for_during_a_rest_ends_it_at_once(alerts: Alerts, one_at_a_time: Settings) -> None:
     stop = threading.Event()
     threading.Timer(0.5, stop.set).start()
     started = time.monotonic()
