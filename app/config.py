@@ -42,9 +42,9 @@ class Settings(BaseSettings):
 
     hnsw_threshold: int = Field(default=20000, description="Collections larger than this use HNSW, else exact.")
     index_poll_seconds: float = Field(
-        default=0.5, ge=0, description="How often match requests look for changes made by other processes "
-        "(another worker or server, a command-line import); changes made through this process are seen at once. "
-        "0 = every request.")
+        default=0.5, ge=0, description="How often match requests and program suggestions look for changes made by "
+        "other processes (another worker or server, a command-line import); changes made through this process are "
+        "seen at once. 0 = every request.")
 
     # Fusion weights of the ranking channels (see docs/matching.md); defaults chosen on two labelled
     # rosters written independently, so neither alone decides them.

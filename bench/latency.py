@@ -214,11 +214,13 @@ Where the time goes in one stored-need match: ranking 10k seeds takes {ranking_m
 10k×512 matrix products for the dense channel, the query's and, for feedback, the query moved toward its
 best document; BM25 over Sudachi tokens, concept and structure scores as numpy arrays, then full
 evidence and reasons for the top rows only; the need's concepts found by meaning are found when it is
-stored, not per request).
+stored, not per request; its Sudachi analysis is kept after its first match, for the last 4,096 texts).
 The support programs suggested for each of the 10 pairs add {programs_ms} ms (the programs the
-need's text is relevant to are found once per request, then only those are judged per pair);
+need's text is relevant to are found once per request, then only those are judged per pair; the catalog
+and the members' facts are read from the database once per change, not per request);
 clients that need only the ranking pass `programs=false`. The rest is the HTTP stack (compare
-`/healthz`): API-key check, request metrics, JSON validation.
+`/healthz`): API-key check, request metrics, JSON validation. The match rows' {requests} requests
+cycle through the {report['needs']} needs, after a warm-up on the first 20: some ask for a need asked before.
 
 Staying current costs nothing per request: a change committed through the service wakes
 the engine at once, and changes from other processes (a command-line import) are looked

@@ -5,6 +5,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -146,6 +147,14 @@ def _vocabulary_weights(tagging: Tagging, corpus: Corpus, floor: float = 0.0) ->
     return weights | related, max(total, floor) or 1.0
 
 
+@lru_cache(maxsize=4096)
+def _analysis(text: str) -> tuple[tuple[str, ...], Mapping[str, str]]:
+    """analyze() of a query text, kept: a stored need or seed is matched again and again with the same text.
+    (Read-only: the mapping is shared by every ranking of the text.)"""
+    tokens, written = analyze(text)
+    return tuple(tokens), MappingProxyType(written)
+
+
 def rank(
     query: Query,
     corpus: Corpus,
@@ -172,7 +181,7 @@ def rank(
     if not len(view):
         return []
     query_tagging = query.tagging or corpus.vocabulary.tag(query.text)
-    query_tokens, query_written = analyze(query.text)
+    query_tokens, query_written = _analysis(query.text)
     cosine = dense_array(view, dense)
     retrieved = ~np.isnan(cosine)
     z_raw = _standardize(np.where(retrieved, cosine, 0.0))

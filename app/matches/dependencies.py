@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from app.dependencies import SessionDep
 from app.errors import AppError
@@ -15,12 +16,17 @@ class IndexNotReady(AppError):
     title = "Service unavailable"
 
 
-def get_engine(request: Request, session: SessionDep) -> MatchingEngine:
-    """The app's engine, synced first if members, needs or seeds changed (see MatchingEngine.refresh)."""
+async def get_engine(request: Request, session: SessionDep) -> MatchingEngine:
+    """The app's engine, synced first if members, needs or seeds changed (see MatchingEngine.refresh).
+
+    Async: most requests find nothing to sync and skip the thread-pool trip; a sync reads the database in a
+    worker thread.
+    """
     engine: MatchingEngine | None = getattr(request.app.state, "matching", None)
     if engine is None:
         raise error(IndexNotReady, "index.loading")
-    engine.refresh(session)
+    if engine.refresh_due():
+        await run_in_threadpool(engine.refresh, session)
     return engine
 
 

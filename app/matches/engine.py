@@ -219,12 +219,18 @@ class MatchingEngine:
         when the last check is older than `index_poll_seconds` (changes made by other processes, such as
         an import from the command line); cheap otherwise. True if anything changed."""
         seen = changes.version()
-        if seen == self._synced_version and time.monotonic() - self._checked_at < self.settings.index_poll_seconds:
+        if not self.refresh_due():
             return False
         self._synced_version = seen  # before syncing: a commit during the sync bumps the version again
         changed = self.sync(session)
         self._checked_at = time.monotonic()
         return changed
+
+    def refresh_due(self) -> bool:
+        """Whether refresh would look at the database now: a change committed in this process since the last
+        sync, or the last check older than `index_poll_seconds`."""
+        return (changes.version() != self._synced_version
+                or time.monotonic() - self._checked_at >= self.settings.index_poll_seconds)
 
     def sync(self, session: Session) -> bool:
         """Apply whatever changed in the database since the last sync; True if anything did."""
@@ -271,7 +277,9 @@ class MatchingEngine:
         rows: list[Need | Seed] = []
         for start in range(0, len(ids), 5000):
             batch = sorted(ids)[start:start + 5000]
-            query = select(model).where(model.id.in_(batch)).options(selectinload(model.organization))
+            # populate_existing: a row the session already holds is read again, as it is in the database now.
+            query = (select(model).where(model.id.in_(batch)).options(selectinload(model.organization))
+                     .execution_options(populate_existing=True))
             rows.extend(cast(list[Need | Seed], session.scalars(query.order_by(model.id)).all()))
         return rows
 

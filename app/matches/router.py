@@ -88,7 +88,7 @@ def need_matches(need_id: str, engine: EngineDep, session: SessionDep, key: Curr
     seen, outside = _seen(session, key, include_seen), _outside(industries)
     matches = engine.match_need(need_id, limit=limit, filters=_filters(prefecture, role, industries),
                                 exclude=lambda doc: outside(doc) or (need_id, doc.id) in seen)
-    suggested = (programs_for_pairs(session, [(need, m.doc) for m in matches]) if programs
+    suggested = (programs_for_pairs(session, [(need, m.doc) for m in matches], engine=engine) if programs
                  else [None] * len(matches))
     payloads = [match_payload(engine, m, need.org.industry, p) for m, p in zip(matches, suggested, strict=True)]
     return {"query": {"need": need_id, "title": need.title},
@@ -105,7 +105,7 @@ def seed_matches(seed_id: str, engine: EngineDep, session: SessionDep, key: Curr
     seen, outside = _seen(session, key, include_seen), _outside(industries)
     matches = engine.match_seed(seed_id, limit=limit, filters=_filters(prefecture, role, industries),
                                 exclude=lambda doc: outside(doc) or (doc.id, seed_id) in seen)
-    suggested = (programs_for_pairs(session, [(m.doc, seed) for m in matches]) if programs
+    suggested = (programs_for_pairs(session, [(m.doc, seed) for m in matches], engine=engine) if programs
                  else [None] * len(matches))
     payloads = [match_payload(engine, m, m.doc.org.industry, p) for m, p in zip(matches, suggested, strict=True)]
     return {"query": {"seed": seed_id, "title": seed.title},

@@ -1,12 +1,15 @@
 """Matches as the API and the CLI return them: ids, scores, members, reasons."""
 
 from collections.abc import Callable, Container
+from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.matches.engine import Filters, MatchingEngine
+from app.programs.eligibility import Applicant
 from app.programs.service import applicant_of, current_catalog, top_for_pairs
 from app.roster.models import Need, Organization
 from matching.documents import Document
@@ -36,30 +39,63 @@ def match_payload(engine: MatchingEngine, match: Match, query_industry: str | No
     }
 
 
-def programs_for_pairs(db_session: Session, pairs: list[tuple[Document, Document]],
-                       limit: int = 3) -> list[list[dict[str, Any]]]:
-    """Top support programs for each (need, seed) pair: the need's member applies, the seed's member partners."""
-    ids = {doc.org.id for pair in pairs for doc in pair}
-    members = {o.external_id: applicant_of(o)
-               for o in db_session.scalars(select(Organization).where(Organization.external_id.in_(ids)))}
-    # The need's budget is what its member plans to spend, so it prices the estimated support.
-    need_ids = {need.id for need, _ in pairs}
-    budget_rows = db_session.execute(select(Need.external_id, Need.budget_jpy).where(Need.external_id.in_(need_ids)))
-    budgets: dict[str, int | None] = {external_id: budget for external_id, budget in budget_rows}
+@dataclass
+class _RosterFacts:
+    """What program suggestions read of the roster (members as applicants, needs' budgets) at one watermark."""
+
+    watermark: str
+    applicants: dict[str, Applicant] = field(default_factory=dict)
+    budgets: dict[str, int | None] = field(default_factory=dict)
+
+
+# Per engine: a member's facts change only with the roster, and the engine's watermark tells when it has.
+_FACTS: WeakKeyDictionary[MatchingEngine, _RosterFacts] = WeakKeyDictionary()
+
+
+def programs_for_pairs(db_session: Session, pairs: list[tuple[Document, Document]], limit: int = 3, *,
+                       engine: MatchingEngine | None = None) -> list[list[dict[str, Any]]]:
+    """Top support programs for each (need, seed) pair: the need's member applies, the seed's member partners.
+
+    With the engine that ranked the pairs, the members and budgets are read as of its watermark, once.
+    """
+    facts = _roster_facts(db_session, pairs, engine)
     catalog = current_catalog(db_session=db_session)
     # A need's pairs share its text and its member, so they are judged together.
     positions: dict[str, list[int]] = {}
     for position, (need, _) in enumerate(pairs):
         positions.setdefault(need.id, []).append(position)
     found: list[list[dict[str, Any]]] = [[] for _ in pairs]
+    members = facts.applicants
     for at in positions.values():
         need = pairs[at[0]][0]
+        # The need's budget is what its member plans to spend, so it prices the estimated support.
         tops = top_for_pairs(db_session=db_session, need_org=members[need.org.id],
                              seed_orgs=[members[pairs[i][1].org.id] for i in at], need_text=need.text, limit=limit,
-                             investment_jpy=budgets.get(need.id), catalog=catalog)
+                             investment_jpy=facts.budgets.get(need.id), catalog=catalog)
         for i, top in zip(at, tops, strict=True):
             found[i] = top
     return found
+
+
+def _roster_facts(db_session: Session, pairs: list[tuple[Document, Document]],
+                  engine: MatchingEngine | None) -> _RosterFacts:
+    """The pairs' members as applicants and their needs' budgets: those not known at the engine's watermark
+    are read from the database (all of them without an engine)."""
+    facts = _FACTS.get(engine) if engine is not None else None
+    if facts is None or engine is None or facts.watermark != engine.watermark:
+        facts = _RosterFacts(engine.watermark if engine is not None else "")
+        if engine is not None:
+            _FACTS[engine] = facts
+    # Membership tests only: another request may be adding to the same dicts.
+    org_ids = {doc.org.id for pair in pairs for doc in pair if doc.org.id not in facts.applicants}
+    if org_ids:
+        orgs = db_session.scalars(select(Organization).where(Organization.external_id.in_(org_ids)))
+        facts.applicants.update({o.external_id: applicant_of(o) for o in orgs})
+    need_ids = {need.id for need, _ in pairs if need.id not in facts.budgets}
+    if need_ids:
+        budgets = db_session.execute(select(Need.external_id, Need.budget_jpy).where(Need.external_id.in_(need_ids)))
+        facts.budgets.update({external_id: budget for external_id, budget in budgets})
+    return facts
 
 
 def organization_exists(db_session: Session, org_id: str) -> bool:

@@ -1,5 +1,6 @@
 """Support programs: the catalog in the database with its history, YAML import/export, and suggestions."""
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.commit_signals import CommitSignal
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
@@ -50,10 +52,17 @@ _EXPORT_HEADER = (
 # --- the catalog in the database -----------------------------------------------------------------
 
 
+# Catalog edits made in this process are seen at once; those of another process (an import from the command
+# line, another server) within IOTMATCH_INDEX_POLL_SECONDS, as the roster's, without a query on every request.
+CATALOG_CHANGES = CommitSignal("catalog", (ProgramRecord, ProgramRevision))
+
+
 @dataclass(frozen=True)
 class _CachedCatalog:
     version: tuple[Any, ...]
     programs: tuple[Program, ...]
+    signal: int
+    checked_at: float
 
 
 _CACHE: dict[str, _CachedCatalog] = {}
@@ -101,20 +110,31 @@ def _catalog_version(db_session: Session) -> tuple[Any, ...]:
 
 
 def current_catalog(*, db_session: Session) -> tuple[Program, ...]:
-    """The active programs in id order, parsed once per catalog change and kept in memory."""
+    """The active programs in id order, parsed once per catalog change and kept in memory.
+
+    A session that has changed the catalog and not committed yet sees its own change, and nobody else does.
+    """
+    slot = str(db_session.get_bind().engine.url)
+    cached = _CACHE.get(slot)
+    signal, now, pending = CATALOG_CHANGES.version(), time.monotonic(), CATALOG_CHANGES.pending(db_session)
+    if (not pending and cached is not None and cached.signal == signal
+            and now - cached.checked_at < get_settings().index_poll_seconds):
+        return cached.programs
     version = _catalog_version(db_session)
     if not version[0]:
         ensure_catalog(db_session=db_session)
         version = _catalog_version(db_session)
-    slot = str(db_session.get_bind().engine.url)
-    cached = _CACHE.get(slot)
     if cached is not None and cached.version == version:
-        return cached.programs
-    records = db_session.scalars(
-        select(ProgramRecord).where(ProgramRecord.retired_at.is_(None)).order_by(ProgramRecord.id)
-    )
-    programs = tuple(parse_catalog({"programs": [r.document for r in records]}, origin="programs table"))
-    _CACHE[slot] = _CachedCatalog(version, programs)
+        programs = cached.programs
+    else:
+        records = db_session.scalars(
+            select(ProgramRecord).where(ProgramRecord.retired_at.is_(None)).order_by(ProgramRecord.id)
+        )
+        programs = tuple(parse_catalog({"programs": [r.document for r in records]}, origin="programs table"))
+    # Read with changes of this session's own (seeding an empty catalog is one): kept for a session that finds
+    # the same version, never handed out without looking.
+    unseen = CATALOG_CHANGES.pending(db_session)
+    _CACHE[slot] = _CachedCatalog(version, programs, -1 if unseen else signal, now)
     return programs
 
 

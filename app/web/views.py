@@ -117,7 +117,8 @@ def need_views(engine: MatchingEngine, db_session: Session, org: Organization, s
         matches = engine.match_need(need_id, limit=limit, exclude=_hiding(hidden, need_id=need_id))
         # every suggestion for each pair, so the page can show those the partner helps to qualify for
         pair_programs = programs_for_pairs(db_session, [(doc, m.doc) for m in matches],
-                                           limit=len(program_service.current_catalog(db_session=db_session)))
+                                           limit=len(program_service.current_catalog(db_session=db_session)),
+                                           engine=engine)
         results = [result_view(engine, m, doc.org.industry, p) for m, p in zip(matches, pair_programs, strict=True)]
         for r in results:
             r.status = statuses.get((need.external_id, r.doc.id))

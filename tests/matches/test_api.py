@@ -125,3 +125,29 @@ def test_a_search_for_nothing_but_blanks_is_a_422_that_names_q(client: TestClien
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert "q" in response.text
+
+
+def _estimates(client: TestClient, world: World, need_id: str) -> dict[tuple[object, object], object]:
+    return {(m["seed"], p["program_id"]): p["estimated_support_jpy"]
+            for m in _matches(client, world, f"/v1/needs/{need_id}/matches")
+            for p in m["programs"]}  # type: ignore[attr-defined]
+
+
+def test_programs_for_a_pair_follow_an_edit_of_the_need_or_its_member_at_once(
+        client: TestClient, world: World) -> None:
+    before = _estimates(client, world, "N-A1")
+    assert any(before.values()), before
+    owner = world.headers("member")
+
+    assert client.patch("/v1/needs/N-A1", json={"budget_jpy": 1_000_000}, headers=owner).status_code == 200
+    cheaper = _estimates(client, world, "N-A1")
+    assert cheaper.keys() == before.keys()
+    assert all(c is None or b is None or c <= b for c, b in  # type: ignore[operator]
+               zip(cheaper.values(), before.values(), strict=True))
+    assert cheaper != before
+
+    # A member that grows out of the SME definitions loses the programs for SMEs.
+    response = client.patch("/v1/organizations/ORG-A", json={"capital_jpy": 50_000_000_000, "employees": 5000},
+                            headers=world.headers("secretariat"))
+    assert response.status_code == 200, response.text
+    assert _estimates(client, world, "N-A1") != cheaper

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -158,20 +158,27 @@ def test_refresh_sees_this_process_at_once_and_other_writers_after_the_poll_inte
     assert engine.refresh(session) is True
     assert "S-NEW-1" in engine.corpora["seed"]
 
-    # A write that bypasses this process's sessions, as another process's would.
+    # A statement of this process outside any session (a bulk update) is seen at once too.
     session.commit()
     bind = session.get_bind()
     assert isinstance(bind, Engine)
     with bind.begin() as connection:
         connection.execute(update(Seed).where(Seed.external_id == "S-NEW-1")
-                           .values(title="別の題名", updated_at=utcnow()))
+                           .values(title="一括の題名", updated_at=utcnow()))
+    assert engine.refresh(session) is True
+    assert engine.document("seed", "S-NEW-1").title == "一括の題名"
+
+    # Another process's write (here: SQL text, which this process does not watch).
+    session.commit()
+    retitle = text("UPDATE seeds SET title = :title, updated_at = :now WHERE external_id = 'S-NEW-1'")
+    with bind.begin() as connection:
+        connection.execute(retitle, {"title": "別の題名", "now": utcnow()})
     assert engine.refresh(session) is False  # not polled yet
     polling = _engine(settings.model_copy(update={"index_poll_seconds": 0.0}), encoder)
     polling.start(session)
     session.commit()
     with bind.begin() as connection:
-        connection.execute(update(Seed).where(Seed.external_id == "S-NEW-1")
-                           .values(title="三つ目の題名", updated_at=utcnow()))
+        connection.execute(retitle, {"title": "三つ目の題名", "now": utcnow()})
     assert polling.refresh(session) is True
     assert polling.document("seed", "S-NEW-1").title == "三つ目の題名"
     assert engine.sync(session) is True

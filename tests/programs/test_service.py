@@ -1,17 +1,20 @@
 """The catalog in the database (seeding, revisions, retiring, YAML round trip) and programs for matched pairs."""
 
 import copy
-from datetime import date
+import time
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.db import make_session_factory, session_scope, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.programs import service
-from app.programs.catalog import load_catalog
+from app.programs.catalog import Program, load_catalog
 from app.roster.exchange import import_roster
 from app.roster.models import Need
 from tests.programs.members import MAN, OKU, ROSTER, by_program
@@ -51,6 +54,36 @@ def test_catalog_is_cached_until_it_changes(db_session: Session) -> None:
     second = service.current_catalog(db_session=db_session)
     assert second is not first
     assert next(p for p in second if p.id == "it-introduction").summary_ja == changed["summary_ja"]
+
+
+def test_a_committed_catalog_change_is_seen_at_once_and_one_made_elsewhere_soon(
+        engine: Engine, session: Session) -> None:
+    factory = make_session_factory(engine)
+
+    def summary(program_id: str) -> str | None:
+        with session_scope(factory) as reader:
+            return next(p for p in service.current_catalog(db_session=reader) if p.id == program_id).summary_ja
+
+    shipped = summary("it-introduction")
+    with session_scope(factory) as writer:
+        changed = document(writer, "it-introduction") | {"summary_ja": "ITツールの導入費用を補助します。"}
+        service.update_program(db_session=writer, program_id="it-introduction", program_in=changed, changed_by="t")
+        assert summary("it-introduction") == shipped  # not committed yet: nobody else sees it
+    assert summary("it-introduction") == "ITツールの導入費用を補助します。"
+
+    # Another process retires a program (here: SQL text, which this process does not watch).
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE programs SET retired_at = :now, updated_at = :now WHERE id = 'it-introduction'"),
+                     {"now": utcnow() + timedelta(seconds=1)})
+    deadline = time.monotonic() + 5
+    while any(p.id == "it-introduction" for p in current(factory)):
+        assert time.monotonic() < deadline, "a retirement made by another process was never seen"
+        time.sleep(0.05)
+
+
+def current(factory: sessionmaker[Session]) -> tuple[Program, ...]:
+    with session_scope(factory) as reader:
+        return service.current_catalog(db_session=reader)
 
 
 def test_update_keeps_a_revision_and_retire_hides_the_program(db_session: Session) -> None:
