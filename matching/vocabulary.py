@@ -76,10 +76,11 @@ class Vocabulary:
                 else:
                     self._plain.append((term, concept.id))
         self._plain.sort(key=lambda pair: -len(pair[0]))
-        # positions in _plain by first character: a text is only searched for terms that can start in it
-        self._by_first: dict[str, list[int]] = {}
+        # positions in _plain by their first two characters (the one of a one-character term): a text is only
+        # searched for the terms whose start it contains
+        self._by_start: dict[str, list[int]] = {}
         for position, (term, _) in enumerate(self._plain):
-            self._by_first.setdefault(term[0], []).append(position)
+            self._by_start.setdefault(term[:2], []).append(position)
         self._related = {c.id: set(c.related) for c in self.concepts.values()}
         for concept in self.concepts.values():  # links work both ways
             for other in concept.related:
@@ -94,7 +95,8 @@ class Vocabulary:
         norm = normalize(text)
         found: dict[str, list[str]] = {}
         covered: list[tuple[int, int]] = []
-        positions = sorted({p for char in set(norm) for p in self._by_first.get(char, ())})
+        starts = {norm[i:i + 2] for i in range(len(norm))} | set(norm)
+        positions = sorted({p for start in starts for p in self._by_start.get(start, ())})
         for term, concept_id in (self._plain[p] for p in positions):  # still longest first
             start = norm.find(term)
             while start >= 0:
