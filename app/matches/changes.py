@@ -1,5 +1,5 @@
-"""Tells the matching engine that members, needs or seeds changed in this process, the moment the change
-is committed, so the next match request syncs without polling the database on every request."""
+"""Tells the matching engine that members, needs or seeds changed in this process as soon as the change has
+committed, so the next match request syncs without polling the database on every request."""
 
 from app.commit_signals import CommitSignal
 from app.roster.models import Need, Organization, Seed

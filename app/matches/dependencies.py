@@ -19,7 +19,7 @@ class IndexNotReady(AppError):
 async def get_engine(request: Request, session: SessionDep) -> MatchingEngine:
     """The app's engine, synced first if members, needs or seeds changed (see MatchingEngine.refresh).
 
-    Async: most requests find nothing to sync and skip the thread-pool trip; a sync reads the database in a
+    Async: most requests find nothing to sync and save a thread-pool trip; a sync reads the database in a
     worker thread.
     """
     engine: MatchingEngine | None = getattr(request.app.state, "matching", None)

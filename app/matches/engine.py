@@ -129,6 +129,8 @@ class MatchingEngine:
         self._row_maps: dict[str, _RowMap] = {}
         self.meaning: ConceptMeaning | None = None  # set up with the first documents (it embeds the phrasings)
         self.watermark = ""
+        # Grows whenever the documents change: what is derived from them (program facts) is kept per generation.
+        self.generation = 0
         self._synced_version = -1
         self._checked_at = 0.0
         self._lock = threading.RLock()
@@ -176,6 +178,7 @@ class MatchingEngine:
                             else VectorIndex(self.encoder.dimension, self.settings.hnsw_threshold) for kind in KINDS}
             self._load_documents(session, embed=False)
             self.watermark = watermark
+            self.generation += 1
         self._settle()
         return "loaded snapshot"
 
@@ -206,6 +209,7 @@ class MatchingEngine:
             self._external = {k: {} for k in KINDS}
             self.watermark = database_watermark(session)
             self._load_documents(session, embed=True, show_progress=show_progress)
+            self.generation += 1
             self.save()
 
     def save(self) -> None:
@@ -221,8 +225,11 @@ class MatchingEngine:
         seen = changes.version()
         if not self.refresh_due():
             return False
+        committed_here = seen != self._synced_version
         self._synced_version = seen  # before syncing: a commit during the sync bumps the version again
-        changed = self.sync(session)
+        # After a commit of this process, look row by row even if the watermark stayed: two transactions that
+        # commit out of the order of their updated_at leave the later one's edit below the newest timestamp.
+        changed = self.sync(session, force=committed_here)
         self._checked_at = time.monotonic()
         return changed
 
@@ -232,17 +239,21 @@ class MatchingEngine:
         return (changes.version() != self._synced_version
                 or time.monotonic() - self._checked_at >= self.settings.index_poll_seconds)
 
-    def sync(self, session: Session) -> bool:
-        """Apply whatever changed in the database since the last sync; True if anything did."""
+    def sync(self, session: Session, *, force: bool = False) -> bool:
+        """Apply whatever changed in the database since the last sync; True if anything did.
+
+        Without force, an unchanged watermark is taken to mean that nothing changed.
+        """
         watermark = database_watermark(session)
-        if watermark == self.watermark:
+        if watermark == self.watermark and not force:
             return False
         with self._lock:
-            if watermark == self.watermark:
+            if watermark == self.watermark and not force:
                 return False
+            before = self.generation
             self._load_documents(session, embed=True)
             self.watermark = watermark
-        return True
+            return self.generation != before
 
     def _load_documents(self, session: Session, *, embed: bool, show_progress: bool = False) -> None:
         self._set_up_meaning(session)
@@ -270,6 +281,8 @@ class MatchingEngine:
             if vectors is not None:
                 self.vectors[kind].upsert([r.id for r in embedded], vectors)
             self._versions[kind] = versions
+            if changed or gone:
+                self.generation += 1
 
     @staticmethod
     def _rows(session: Session, model: type[Need] | type[Seed], ids: list[int]) -> list[Need | Seed]:

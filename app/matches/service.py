@@ -41,14 +41,16 @@ def match_payload(engine: MatchingEngine, match: Match, query_industry: str | No
 
 @dataclass
 class _RosterFacts:
-    """What program suggestions read of the roster (members as applicants, needs' budgets) at one watermark."""
+    """What program suggestions read of the roster (members as applicants, needs' budgets) at one generation
+    of the engine's documents."""
 
-    watermark: str
+    generation: int
     applicants: dict[str, Applicant] = field(default_factory=dict)
     budgets: dict[str, int | None] = field(default_factory=dict)
 
 
-# Per engine: a member's facts change only with the roster, and the engine's watermark tells when it has.
+# Per engine: a member's facts change only with the roster, and the engine's generation tells when it has (an
+# edit of a member or a need changes its documents).
 _FACTS: WeakKeyDictionary[MatchingEngine, _RosterFacts] = WeakKeyDictionary()
 
 
@@ -56,10 +58,11 @@ def programs_for_pairs(db_session: Session, pairs: list[tuple[Document, Document
                        engine: MatchingEngine | None = None) -> list[list[dict[str, Any]]]:
     """Top support programs for each (need, seed) pair: the need's member applies, the seed's member partners.
 
-    With the engine that ranked the pairs, the members and budgets are read as of its watermark, once.
+    With the engine that ranked the pairs, the members and budgets are read once per generation of its documents.
     """
     facts = _roster_facts(db_session, pairs, engine)
-    catalog = current_catalog(db_session=db_session)
+    catalog = current_catalog(db_session=db_session,
+                              recheck_seconds=engine.settings.index_poll_seconds if engine is not None else None)
     # A need's pairs share its text and its member, so they are judged together.
     positions: dict[str, list[int]] = {}
     for position, (need, _) in enumerate(pairs):
@@ -79,17 +82,22 @@ def programs_for_pairs(db_session: Session, pairs: list[tuple[Document, Document
 
 def _roster_facts(db_session: Session, pairs: list[tuple[Document, Document]],
                   engine: MatchingEngine | None) -> _RosterFacts:
-    """The pairs' members as applicants and their needs' budgets: those not known at the engine's watermark
+    """The pairs' members as applicants and their needs' budgets: those not known at the engine's generation
     are read from the database (all of them without an engine)."""
-    facts = _FACTS.get(engine) if engine is not None else None
-    if facts is None or engine is None or facts.watermark != engine.watermark:
-        facts = _RosterFacts(engine.watermark if engine is not None else "")
-        if engine is not None:
-            _FACTS[engine] = facts
+    if engine is None:
+        facts = _RosterFacts(-1)
+    else:
+        facts = _FACTS.get(engine) or _RosterFacts(engine.generation)
+        if facts.generation != engine.generation:
+            facts = _RosterFacts(engine.generation)
+        _FACTS[engine] = facts
     # Membership tests only: another request may be adding to the same dicts.
     org_ids = {doc.org.id for pair in pairs for doc in pair if doc.org.id not in facts.applicants}
     if org_ids:
-        orgs = db_session.scalars(select(Organization).where(Organization.external_id.in_(org_ids)))
+        # populate_existing: a member this session loaded earlier is read again, as it is now, since what is
+        # read here is kept for every later request at this generation.
+        orgs = db_session.scalars(select(Organization).where(Organization.external_id.in_(org_ids))
+                                  .execution_options(populate_existing=True))
         facts.applicants.update({o.external_id: applicant_of(o) for o in orgs})
     need_ids = {need.id for need, _ in pairs if need.id not in facts.budgets}
     if need_ids:

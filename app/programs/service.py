@@ -53,7 +53,7 @@ _EXPORT_HEADER = (
 
 
 # Catalog edits made in this process are seen at once; those of another process (an import from the command
-# line, another server) within IOTMATCH_INDEX_POLL_SECONDS, as the roster's, without a query on every request.
+# line, another server) at the next periodic check, as the roster's, without a query on every request.
 CATALOG_CHANGES = CommitSignal("catalog", (ProgramRecord, ProgramRevision))
 
 
@@ -61,7 +61,7 @@ CATALOG_CHANGES = CommitSignal("catalog", (ProgramRecord, ProgramRevision))
 class _CachedCatalog:
     version: tuple[Any, ...]
     programs: tuple[Program, ...]
-    signal: int
+    signal: int | None  # CATALOG_CHANGES.version() when read; None when read with uncommitted changes
     checked_at: float
 
 
@@ -109,16 +109,20 @@ def _catalog_version(db_session: Session) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def current_catalog(*, db_session: Session) -> tuple[Program, ...]:
+def current_catalog(*, db_session: Session, recheck_seconds: float | None = None) -> tuple[Program, ...]:
     """The active programs in id order, parsed once per catalog change and kept in memory.
 
-    A session that has changed the catalog and not committed yet sees its own change, and nobody else does.
+    A change committed in this process is seen at once; one made by another process within recheck_seconds
+    (default: IOTMATCH_INDEX_POLL_SECONDS). A session that has flushed a change to the catalog and not committed
+    yet sees its own change, and nobody else does.
     """
+    if recheck_seconds is None:
+        recheck_seconds = get_settings().index_poll_seconds
     slot = str(db_session.get_bind().engine.url)
     cached = _CACHE.get(slot)
     signal, now, pending = CATALOG_CHANGES.version(), time.monotonic(), CATALOG_CHANGES.pending(db_session)
     if (not pending and cached is not None and cached.signal == signal
-            and now - cached.checked_at < get_settings().index_poll_seconds):
+            and now - cached.checked_at < recheck_seconds):
         return cached.programs
     version = _catalog_version(db_session)
     if not version[0]:
@@ -134,7 +138,7 @@ def current_catalog(*, db_session: Session) -> tuple[Program, ...]:
     # Read with changes of this session's own (seeding an empty catalog is one): kept for a session that finds
     # the same version, never handed out without looking.
     unseen = CATALOG_CHANGES.pending(db_session)
-    _CACHE[slot] = _CachedCatalog(version, programs, -1 if unseen else signal, now)
+    _CACHE[slot] = _CachedCatalog(version, programs, None if unseen else signal, now)
     return programs
 
 

@@ -141,14 +141,21 @@ def test_stale_snapshot_is_rebuilt(session: Session, dev_roster: dict[str, Any],
     assert "S-NEW-1" in engine.corpora["seed"]
 
 
-def test_refresh_sees_this_process_at_once_and_other_writers_after_the_poll_interval(
-        session: Session, dev_roster: dict[str, Any], settings: Settings,
-        encoder: SentenceTransformerEncoder) -> None:
+def _never_polling_engine(session: Session, dev_roster: dict[str, Any], settings: Settings,
+                          encoder: SentenceTransformerEncoder) -> MatchingEngine:
+    """An engine built on the committed dev roster that looks for other processes' changes once an hour."""
     import_roster(session, dev_roster)
     session.commit()
     engine = _engine(settings.model_copy(update={"index_poll_seconds": 3600.0}), encoder)
     engine.rebuild(session)
     session.commit()
+    return engine
+
+
+def test_refresh_sees_this_process_at_once_and_other_writers_after_the_poll_interval(
+        session: Session, dev_roster: dict[str, Any], settings: Settings,
+        encoder: SentenceTransformerEncoder) -> None:
+    engine = _never_polling_engine(session, dev_roster, settings, encoder)
     assert engine.refresh(session) is False
 
     changed = copy.deepcopy(dev_roster)
@@ -182,6 +189,23 @@ def test_refresh_sees_this_process_at_once_and_other_writers_after_the_poll_inte
     assert polling.refresh(session) is True
     assert polling.document("seed", "S-NEW-1").title == "三つ目の題名"
     assert engine.sync(session) is True
+
+
+def test_an_edit_committed_after_a_newer_one_is_still_synced(
+        session: Session, dev_roster: dict[str, Any], settings: Settings,
+        encoder: SentenceTransformerEncoder) -> None:
+    engine = _never_polling_engine(session, dev_roster, settings, encoder)
+    late, early = session.scalars(select(Seed).order_by(Seed.id).limit(2)).all()
+    began = utcnow()  # when the late edit's transaction began
+    early.title = "先に届いた題名"
+    session.commit()
+    assert engine.refresh(session) is True
+    # The late edit carries the older timestamp, so the newest updated_at (the watermark) does not move.
+    late.title = "後から届いた題名"
+    late.updated_at = began
+    session.commit()
+    assert engine.refresh(session) is True
+    assert engine.document("seed", late.external_id).title == "後から届いた題名"
 
 
 def test_hnsw_index_ranks_like_the_exact_one(session: Session, dev_roster: dict[str, Any], settings: Settings,

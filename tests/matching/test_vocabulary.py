@@ -30,3 +30,15 @@ def test_related_links_work_both_ways() -> None:
         [Concept("a", "A", "A", "problem", ("あ",), ("b",)), Concept("b", "B", "B", "application", ("い",))]
     )
     assert vocabulary.related("b") == {"a"}
+
+
+def test_terms_of_one_two_or_more_characters_are_found_anywhere_in_a_text() -> None:
+    vocabulary = Vocabulary([Concept("ayu", "鮎", "sweetfish", "application", ("鮎",)),
+                             Concept("nori", "海苔", "nori", "application", ("海苔", "のり養殖")),
+                             Concept("kaki", "カキ養殖", "oyster farming", "application", ("牡蠣の養殖",))])
+    assert vocabulary.tag("鮎").ids == {"ayu"}
+    assert vocabulary.tag("川で鮎を育てる").ids == {"ayu"}
+    assert vocabulary.tag("冬は海苔、夏は鮎").ids == {"ayu", "nori"}
+    assert vocabulary.tag("有明海でのり養殖").ids == {"nori"}
+    assert vocabulary.tag("牡蠣の養殖と牡蠣の加工").concepts == {"kaki": ("牡蠣の養殖",)}
+    assert vocabulary.tag("牡蠣の加工").ids == frozenset()

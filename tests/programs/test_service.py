@@ -68,7 +68,10 @@ def test_a_committed_catalog_change_is_seen_at_once_and_one_made_elsewhere_soon(
     with session_scope(factory) as writer:
         changed = document(writer, "it-introduction") | {"summary_ja": "ITツールの導入費用を補助します。"}
         service.update_program(db_session=writer, program_id="it-introduction", program_in=changed, changed_by="t")
-        assert summary("it-introduction") == shipped  # not committed yet: nobody else sees it
+        # The writer sees its change before it commits; nobody else does.
+        own = service.current_catalog(db_session=writer)
+        assert next(p for p in own if p.id == "it-introduction").summary_ja == changed["summary_ja"]
+        assert summary("it-introduction") == shipped
     assert summary("it-introduction") == "ITツールの導入費用を補助します。"
 
     # Another process retires a program (here: SQL text, which this process does not watch).
