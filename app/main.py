@@ -1,5 +1,6 @@
 """The FastAPI application: lifespan, error handling, routers."""
 
+import logging
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.alerts.pages import pages_router as alert_pages_router
@@ -39,6 +42,8 @@ from app.ratelimit import Limiters
 from app.web.router import STATIC as web_static
 from app.web.router import router as web_router
 
+log = logging.getLogger(__name__)
+
 # Routers that authenticate themselves (each route checks the role it needs).
 API_ROUTERS = (keys_router, organizations_router, needs_router, seeds_router, labs_router, feedback_router,
                events_router, themes_router, introductions_router, alerts_router)
@@ -65,8 +70,21 @@ prefecture and focus industries). Errors are RFC 9457 problem details in English
 def _start_matching(settings: Settings, app: FastAPI) -> MatchingEngine:
     engine = MatchingEngine.from_settings(settings)
     with session_scope(app.state.session_factory) as session:
-        engine.start(session)
+        log.info("matching index: %s", engine.start(session))
     return engine
+
+
+def _save_matching(engine: MatchingEngine, session_factory: sessionmaker[Session]) -> None:
+    """When the server stops: the index brought up to date and, if it changed, saved, so the next start loads
+    it rather than rebuilding."""
+    try:
+        with session_scope(session_factory) as session:
+            engine.refresh(session)
+        if engine.save_if_changed():
+            log.info("saved the index snapshot for the next start")
+    # A full disk or a database gone must not stop the shutdown: the next start rebuilds instead.
+    except (OSError, RuntimeError, SQLAlchemyError) as exc:
+        log.warning("could not save the index snapshot: %s", exc)
 
 
 def create_app(settings: Settings | None = None, matching: MatchingEngine | None = None, *,
@@ -104,6 +122,8 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
                 await run_in_threadpool(runner.stop)  # the batch under way finishes and commits first
             if worker is not None:
                 await run_in_threadpool(worker.stop)  # the message being sent is finished and marked first
+            if matching is None and getattr(app.state, "matching", None) is not None:
+                await run_in_threadpool(_save_matching, app.state.matching, app.state.session_factory)
             engine.dispose()
             COLLECTOR.stop()
 

@@ -10,9 +10,9 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ class Manifest:
     checksums: dict[str, str]
     built_at: float
     format: int = 1
+    extras: list[str] = field(default_factory=list)  # files the service keeps beside the indexes
 
 
 class SnapshotError(Exception):
@@ -76,15 +77,21 @@ def building(root: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def save_snapshot(root: Path, indexes: dict[str, VectorIndex], *, model_id: str, watermark: str) -> Path:
-    """Write the indexes as a new version under root and point CURRENT at it; returns its folder."""
+def save_snapshot(root: Path, indexes: dict[str, VectorIndex], *, model_id: str, watermark: str,
+                  extras: Mapping[str, bytes] | None = None) -> Path:
+    """Write the indexes (and `extras`, files by name) as a new version under root and point CURRENT at it;
+    returns its folder."""
     with _locked(root, exclusive=True):
-        return _save(root, indexes, model_id=model_id, watermark=watermark)
+        return _save(root, indexes, model_id=model_id, watermark=watermark, extras=extras or {})
 
 
-def _save(root: Path, indexes: dict[str, VectorIndex], *, model_id: str, watermark: str) -> Path:
+def _save(root: Path, indexes: dict[str, VectorIndex], *, model_id: str, watermark: str,
+          extras: Mapping[str, bytes]) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=root))
     files: dict[str, Path] = {}
+    for name, content in extras.items():
+        (staging / name).write_bytes(content)
+        files[name] = staging / name
     for name, index in indexes.items():
         index.compact()
         ids, vectors = index.matrix()
@@ -95,7 +102,7 @@ def _save(root: Path, indexes: dict[str, VectorIndex], *, model_id: str, waterma
     dimension = next(iter(indexes.values())).dimension if indexes else 0
     manifest = Manifest(model_id=model_id, dimension=dimension, counts={k: len(v) for k, v in indexes.items()},
                         watermark=watermark, checksums={n: _sha256(p) for n, p in sorted(files.items())},
-                        built_at=time.time())
+                        built_at=time.time(), extras=sorted(extras))
     (staging / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
     version = root / f"v{int(manifest.built_at * 1000)}"
     while version.exists():  # another process saved within the same millisecond
@@ -127,19 +134,30 @@ def read_manifest(root: Path) -> tuple[Path, Manifest]:
 
 def load_snapshot(root: Path, *, model_id: str, hnsw_threshold: int) -> tuple[Manifest, dict[str, VectorIndex]]:
     """Load and verify the current snapshot: checksums, model and dimension must match."""
+    manifest, indexes, _ = load_snapshot_and_extras(root, model_id=model_id, hnsw_threshold=hnsw_threshold)
+    return manifest, indexes
+
+
+def load_snapshot_and_extras(root: Path, *, model_id: str, hnsw_threshold: int
+                             ) -> tuple[Manifest, dict[str, VectorIndex], dict[str, bytes]]:
+    """load_snapshot, and the extra files saved with it (verified like the indexes)."""
     if not (root / CURRENT).exists():
         raise SnapshotError(f"no snapshot in {root}")
     with _locked(root, exclusive=False):
         return _load(root, model_id=model_id, hnsw_threshold=hnsw_threshold)
 
 
-def _load(root: Path, *, model_id: str, hnsw_threshold: int) -> tuple[Manifest, dict[str, VectorIndex]]:
+def _load(root: Path, *, model_id: str, hnsw_threshold: int
+          ) -> tuple[Manifest, dict[str, VectorIndex], dict[str, bytes]]:
     version, manifest = read_manifest(root)
     if manifest.model_id != model_id:
         raise SnapshotError(f"snapshot built with {manifest.model_id}, service uses {model_id}")
     # Every file the loader reads must be vouched for: a manifest that lists fewer checksums (or none)
     # would otherwise let corrupted vectors in unverified.
     needed = [f"{name}.{part}" for name in manifest.counts for part in ("ids.npy", "vectors.npy", "faiss")]
+    if any(Path(name).name != name or name.startswith(".") for name in manifest.extras):
+        raise SnapshotError("snapshot manifest names an extra file outside its folder")
+    needed += manifest.extras
     unlisted = [name for name in needed if name not in manifest.checksums]
     if unlisted:
         raise SnapshotError(f"snapshot manifest has no checksum for {', '.join(unlisted)}")
@@ -158,4 +176,4 @@ def _load(root: Path, *, model_id: str, hnsw_threshold: int) -> tuple[Manifest, 
             raise SnapshotError(f"snapshot {name}.faiss holds {faiss_index.ntotal} vectors, expected {len(ids)}")
         indexes[name] = VectorIndex.restore(faiss_index, ids, vectors.reshape(len(ids), manifest.dimension),
                                             hnsw_threshold)
-    return manifest, indexes
+    return manifest, indexes, {name: (version / name).read_bytes() for name in manifest.extras}

@@ -3,7 +3,7 @@
 from matching.areas import service_area
 from matching.channels import support_only
 from matching.documents import Document
-from matching.lexical import BM25Index
+from matching.lexical import Analysis, BM25Index
 from matching.view import CorpusView
 from matching.vocabulary import ConceptStats, Tagging, Vocabulary
 
@@ -27,9 +27,9 @@ class Corpus:
     def __contains__(self, doc_id: str) -> bool:
         return doc_id in self.docs
 
-    def add(self, doc: Document, meaning: dict[str, float] | None = None) -> None:
+    def add(self, doc: Document, meaning: dict[str, float] | None = None, analysis: Analysis | None = None) -> None:
         """Index a document, replacing an earlier version with the same id; `meaning`: concepts found by
-        meaning (see matching.meaning) with their weights."""
+        meaning (see matching.meaning) with their weights; `analysis`: its text's, when already known."""
         self.remove(doc.id)
         tagging = self.vocabulary.tag(doc.text)
         if meaning:
@@ -38,7 +38,7 @@ class Corpus:
         self.taggings[doc.id] = tagging
         if doc.kind == "seed":
             self.areas[doc.id] = service_area(doc.service_area, doc.text, doc.org.prefecture)
-        self.bm25.add(doc.id, doc.text)
+        self.bm25.add(doc.id, doc.text, analysis)
         self.concept_stats.add(tagging.ids)
         self._view = None
 

@@ -3,10 +3,29 @@
 import math
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
 from matching.text import analyze, japanese_share, tokenize
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the index keeps of one text, so that a snapshot can hand it back without Sudachi: its token
+    counts, the nouns and Latin words among them, those written otherwise than their token, its Japanese share."""
+
+    counts: dict[str, int]
+    words: tuple[str, ...]
+    written: dict[str, str]
+    japanese: float
+
+    @classmethod
+    def of(cls, text: str) -> "Analysis":
+        """The analysis of a text (see matching.text.analyze)."""
+        tokens, written = analyze(text)
+        return cls(dict(Counter(tokens)), tuple(written), {t: w for t, w in written.items() if w != t},
+                   japanese_share(text))
 
 
 class BM25Index:
@@ -29,17 +48,16 @@ class BM25Index:
     def __len__(self) -> int:
         return len(self._slot)
 
-    def add(self, doc_id: str, text: str) -> None:
-        """Index (or re-index) one document."""
+    def add(self, doc_id: str, text: str, analysis: Analysis | None = None) -> None:
+        """Index (or re-index) one document; `analysis`: the text's, when already known."""
         self.remove(doc_id)
-        tokens, written = analyze(text)
-        counts = Counter(tokens)
+        analysis = analysis or Analysis.of(text)
+        counts = Counter(analysis.counts)
         row = len(self._ids)
-        self._japanese[row] = japanese_share(text)
-        self._words.update(written)
-        differing = {t: w for t, w in written.items() if w != t}
-        if differing:
-            self._written[row] = differing
+        self._japanese[row] = analysis.japanese
+        self._words.update(analysis.words)
+        if analysis.written:
+            self._written[row] = dict(analysis.written)
         self._slot[doc_id] = row
         self._ids.append(doc_id)
         length = sum(counts.values())
@@ -122,6 +140,13 @@ class BM25Index:
         """The document's share of Japanese words."""
         row = self._slot.get(doc_id)
         return self._japanese.get(row, 1.0) if row is not None else 1.0
+
+    def analysis(self, doc_id: str) -> Analysis:
+        """The document's analysis as indexed (KeyError for an unknown id)."""
+        row = self._slot[doc_id]
+        counts = self._terms[row]
+        return Analysis(dict(counts), tuple(t for t in counts if t in self._words), dict(self._written.get(row, {})),
+                        self._japanese[row])
 
     def is_word(self, token: str) -> bool:
         """Whether the token is a noun or a Latin word (not a verb or adjective, whose forms vary)."""

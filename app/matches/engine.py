@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.config import Settings
 from app.errors import NotFound
-from app.matches import changes
-from app.matches.vectors import CacheStats, embed_documents
+from app.matches import analyses, changes
+from app.matches.vectors import CacheStats, embed_documents, text_hash
 from app.roster.models import Need, Organization, Seed
 from embeddings.encoder import Encoder, SentenceTransformerEncoder, configure_threads
 from embeddings.ensemble import EnsembleEncoder, second_encoder, text_encoder
 from embeddings.index import VectorIndex
-from embeddings.snapshot import Manifest, SnapshotError, building, load_snapshot, save_snapshot
+from embeddings.snapshot import Manifest, SnapshotError, building, load_snapshot_and_extras, save_snapshot
 from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
 from matching.meaning import ConceptMeaning, sentences
@@ -131,6 +131,7 @@ class MatchingEngine:
         self.watermark = ""
         # Grows whenever the documents change: what is derived from them (program facts) is kept per generation.
         self.generation = 0
+        self._saved_generation = -1  # the generation the newest snapshot holds
         self._synced_version = -1
         self._checked_at = 0.0
         self._lock = threading.RLock()
@@ -160,14 +161,14 @@ class MatchingEngine:
         """Load the snapshot if it matches the database and model, else rebuild; returns what happened."""
         watermark = database_watermark(session)
         try:
-            manifest, indexes = self._current_snapshot(watermark)
+            manifest, indexes, extras = self._current_snapshot(watermark)
         except SnapshotError:
             # Workers (and servers sharing the folder) starting together: one rebuilds, the others wait for
             # it and load what it saved rather than each embedding the whole corpus again.
             with building(self.snapshot_dir):
                 watermark = database_watermark(session)
                 try:
-                    manifest, indexes = self._current_snapshot(watermark)
+                    manifest, indexes, extras = self._current_snapshot(watermark)
                 except SnapshotError as exc:
                     log.info("rebuilding the index: %s", exc)
                     self.rebuild(session)
@@ -176,18 +177,20 @@ class MatchingEngine:
         with self._lock:
             self.vectors = {kind: indexes[kind] if kind in indexes
                             else VectorIndex(self.encoder.dimension, self.settings.hnsw_threshold) for kind in KINDS}
-            self._load_documents(session, embed=False)
+            kept = {kind: analyses.load(extras.get(analyses.file_name(kind))) for kind in KINDS}
+            self._load_documents(session, embed=False, kept=kept)
             self.watermark = watermark
             self.generation += 1
+            self._saved_generation = self.generation
         self._settle()
         return "loaded snapshot"
 
-    def _current_snapshot(self, watermark: str) -> tuple[Manifest, dict[str, VectorIndex]]:
-        manifest, indexes = load_snapshot(self.snapshot_dir, model_id=self.encoder.model_id,
-                                          hnsw_threshold=self.settings.hnsw_threshold)
+    def _current_snapshot(self, watermark: str) -> tuple[Manifest, dict[str, VectorIndex], dict[str, bytes]]:
+        manifest, indexes, extras = load_snapshot_and_extras(self.snapshot_dir, model_id=self.encoder.model_id,
+                                                             hnsw_threshold=self.settings.hnsw_threshold)
         if manifest.watermark != watermark:
             raise SnapshotError("snapshot is older than the database")
-        return manifest, indexes
+        return manifest, indexes, extras
 
     def _settle(self) -> None:
         """Build the column views now rather than on the first request, and move the loaded corpus out of
@@ -213,10 +216,23 @@ class MatchingEngine:
             self.save()
 
     def save(self) -> None:
-        """Write the current vectors as a snapshot."""
+        """Write the current vectors, and the analyses of the texts, as a snapshot."""
         with self._lock:
-            save_snapshot(self.snapshot_dir, self.vectors, model_id=self.encoder.model_id,
-                          watermark=self.watermark)
+            save_snapshot(self.snapshot_dir, self.vectors, model_id=self.encoder.model_id, watermark=self.watermark,
+                          extras={analyses.file_name(kind): analyses.dump(self.corpora[kind]) for kind in KINDS})
+            self._saved_generation = self.generation
+
+    def save_if_changed(self) -> bool:
+        """Write a snapshot if the documents changed since the last one; True if it did.
+
+        A server saves when it stops, so that its next start loads the index rather than rebuilding it (a
+        start takes only a snapshot whose watermark is the database's).
+        """
+        with self._lock:
+            if self.generation == self._saved_generation:
+                return False
+            self.save()
+            return True
 
     def refresh(self, session: Session) -> bool:
         """Sync when this process committed a change to members, needs or seeds since the last sync, or
@@ -255,7 +271,8 @@ class MatchingEngine:
             self.watermark = watermark
             return self.generation != before
 
-    def _load_documents(self, session: Session, *, embed: bool, show_progress: bool = False) -> None:
+    def _load_documents(self, session: Session, *, embed: bool, show_progress: bool = False,
+                        kept: dict[str, analyses.KeptAnalyses] | None = None) -> None:
         self._set_up_meaning(session)
         for kind, model in KINDS.items():
             # What changed is told by ids and timestamps alone; only the changed rows are loaded whole, so a
@@ -277,7 +294,7 @@ class MatchingEngine:
                        if embedded else None)
             meanings = self._meanings(session, kind, changed, show_progress)
             self._remove(kind, gone)
-            self._upsert(kind, changed, meanings)
+            self._upsert(kind, changed, meanings, (kept or {}).get(kind, {}))
             if vectors is not None:
                 self.vectors[kind].upsert([r.id for r in embedded], vectors)
             self._versions[kind] = versions
@@ -330,12 +347,17 @@ class MatchingEngine:
             start += len(parts)
         return found
 
-    def _upsert(self, kind: str, rows: list[Need | Seed], meanings: list[dict[str, float]]) -> None:
+    def _upsert(self, kind: str, rows: list[Need | Seed], meanings: list[dict[str, float]],
+                kept: analyses.KeptAnalyses) -> None:
         for row, meaning in zip(rows, meanings, strict=True):
             old = self._versions[kind].get(row.id)
             if old and old[0] != row.external_id:
                 self.corpora[kind].remove(old[0])
-            self.corpora[kind].add(to_document(row, kind), meaning)
+            doc = to_document(row, kind)
+            # A kept analysis is used only for the very text it was made from.
+            known = kept.get(doc.id)
+            analysis = known[1] if known is not None and known[0] == text_hash(doc.text) else None
+            self.corpora[kind].add(doc, meaning, analysis)
             self._external[kind][row.external_id] = row.id
 
     # --- ranking ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from embeddings.index import VectorIndex
-from embeddings.snapshot import SnapshotError, load_snapshot, read_manifest, save_snapshot
+from embeddings.snapshot import SnapshotError, load_snapshot, load_snapshot_and_extras, read_manifest, save_snapshot
 
 
 def _unit(rows: int, dim: int = 16, seed: int = 0) -> np.ndarray:
@@ -73,6 +73,26 @@ def test_snapshot_round_trip_and_corruption_detected(tmp_path: Path) -> None:
     target.write_bytes(bytes(data))
     with pytest.raises(SnapshotError, match="corrupt"):
         load_snapshot(tmp_path, model_id="m@1", hnsw_threshold=1000)
+
+
+def test_extra_files_are_saved_and_verified_with_the_indexes(tmp_path: Path) -> None:
+    index = VectorIndex(16)
+    index.upsert([1, 2], _unit(2))
+    save_snapshot(tmp_path, {"seed": index}, model_id="m@1", watermark="w", extras={"seed.notes.json": b'{"a": 1}'})
+    manifest, _, extras = load_snapshot_and_extras(tmp_path, model_id="m@1", hnsw_threshold=1000)
+    assert manifest.extras == ["seed.notes.json"]
+    assert extras == {"seed.notes.json": b'{"a": 1}'}
+
+    version, _ = read_manifest(tmp_path)
+    (version / "seed.notes.json").write_bytes(b'{"a": 2}')
+    with pytest.raises(SnapshotError, match="corrupt"):
+        load_snapshot_and_extras(tmp_path, model_id="m@1", hnsw_threshold=1000)
+
+    manifest_path = version / "manifest.json"
+    data = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps(data | {"extras": ["../secret"]}))
+    with pytest.raises(SnapshotError, match="outside"):
+        load_snapshot_and_extras(tmp_path, model_id="m@1", hnsw_threshold=1000)
 
 
 def test_missing_snapshot_is_an_error(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db import utcnow
 from app.errors import NotFound
+from app.matches import analyses
 from app.matches.engine import Filters, MatchingEngine
 from app.matches.models import EmbeddingCache
 from app.matches.service import match_payload
@@ -21,6 +22,7 @@ from app.roster.exchange import import_roster
 from app.roster.models import Need, Seed
 from embeddings.encoder import SentenceTransformerEncoder
 from embeddings.snapshot import read_manifest
+from matching.lexical import Analysis
 from matching.vocabulary import load_vocabulary
 from seed import VOCABULARY
 
@@ -125,6 +127,36 @@ def test_restart_reuses_snapshot_and_cached_vectors(session: Session, dev_roster
     assert "corrupt" in outcome
     assert counting.documents == 0  # rebuilt from the cached vectors
     assert len(restarted.vectors["seed"]) == 118
+
+
+def test_a_start_from_the_snapshot_takes_back_the_texts_analyses_and_ranks_the_same(
+        session: Session, dev_roster: dict[str, Any], settings: Settings, encoder: SentenceTransformerEncoder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import_roster(session, dev_roster)
+    session.commit()
+    built = _engine(settings, encoder)
+    built.rebuild(session)
+    session.commit()
+    analyzed: list[str] = []
+    analysis_of = Analysis.of
+
+    def counted(text: str) -> Analysis:
+        analyzed.append(text)
+        return analysis_of(text)
+
+    monkeypatch.setattr(Analysis, "of", staticmethod(counted))
+
+    loaded = _engine(settings, encoder)
+    assert loaded.start(session) == "loaded snapshot"
+    assert analyzed == []  # Sudachi did not run for any posting
+    for need_id in built.corpora["need"].docs:
+        assert ([(m.doc.id, m.score, m.channels) for m in loaded.match_need(need_id)]
+                == [(m.doc.id, m.score, m.channels) for m in built.match_need(need_id)])
+
+    # Another analyzer (a new Sudachi dictionary, changed rules): every text is analyzed again.
+    monkeypatch.setattr(analyses, "analyzer_id", lambda: "another analyzer")
+    assert _engine(settings, encoder).start(session) == "loaded snapshot"
+    assert len(analyzed) == 59 + 118
 
 
 def test_stale_snapshot_is_rebuilt(session: Session, dev_roster: dict[str, Any], settings: Settings,

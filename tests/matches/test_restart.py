@@ -1,0 +1,38 @@
+"""A real `iotmatch serve` saves its index when it stops, if the index changed, so a restart after members
+posted loads the snapshot instead of rebuilding every index from the database."""
+
+import os
+from pathlib import Path
+
+import httpx
+
+from bench import soak
+from tests.conftest import new_database
+
+TITLE = "斜面の草刈りロボット"
+TEXT = "みかん畑の斜面を自動で走る小型の草刈りロボットで、高齢の農家の作業を減らします"
+
+
+def test_a_restart_after_a_change_loads_the_snapshot_saved_when_the_server_stopped(tmp_path: Path) -> None:
+    url, drop = new_database("sqlite", tmp_path)
+    env = {**os.environ, "IOTMATCH_DATABASE_URL": url, "IOTMATCH_DATA_DIR": str(tmp_path / "var"),
+           "IOTMATCH_LOG_LEVEL": "info", "IOTMATCH_ALERT_POLL_SECONDS": "0"}
+    try:
+        _, keys = soak.prepare(url, env, members=1)
+        headers = {"Authorization": f"Bearer {next(iter(keys.values()))}"}
+        port = soak.free_port()
+        first, second = tmp_path / "first.log", tmp_path / "second.log"
+        with soak.running_server(env, port, first), \
+                httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as client:
+            post = client.post("/v1/seeds", json={"title": TITLE, "description": TEXT})
+            assert post.status_code == 201, post.text
+        assert "saved the index snapshot" in first.read_text()
+
+        with soak.running_server(env, port, second), \
+                httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as client:
+            assert client.get("/v1/search", params={"q": TEXT}).json()["matches"][0]["title"] == TITLE
+        log = second.read_text()
+        assert "matching index: loaded snapshot" in log, log
+        assert "saved the index snapshot" not in log  # nothing changed: nothing to save
+    finally:
+        drop()
