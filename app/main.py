@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -79,12 +78,11 @@ def _save_matching(engine: MatchingEngine, session_factory: sessionmaker[Session
     it rather than rebuilding."""
     try:
         with session_scope(session_factory) as session:
-            engine.refresh(session)
+            engine.sync(session, force=True)  # whatever this process committed, due for a refresh or not
         if engine.save_if_changed():
             log.info("saved the index snapshot for the next start")
-    # A full disk or a database gone must not stop the shutdown: the next start rebuilds instead.
-    except (OSError, RuntimeError, SQLAlchemyError) as exc:
-        log.warning("could not save the index snapshot: %s", exc)
+    except Exception:  # a full disk, a database gone: the shutdown goes on, and the next start rebuilds
+        log.exception("could not save the index snapshot")
 
 
 def create_app(settings: Settings | None = None, matching: MatchingEngine | None = None, *,

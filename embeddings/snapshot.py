@@ -88,6 +88,15 @@ def save_snapshot(root: Path, indexes: dict[str, VectorIndex], *, model_id: str,
 def _save(root: Path, indexes: dict[str, VectorIndex], *, model_id: str, watermark: str,
           extras: Mapping[str, bytes]) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=root))
+    try:
+        return _write(root, staging, indexes, model_id=model_id, watermark=watermark, extras=extras)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # a full disk leaves no half-written copy behind
+        raise
+
+
+def _write(root: Path, staging: Path, indexes: dict[str, VectorIndex], *, model_id: str, watermark: str,
+           extras: Mapping[str, bytes]) -> Path:
     files: dict[str, Path] = {}
     for name, content in extras.items():
         (staging / name).write_bytes(content)
@@ -144,7 +153,10 @@ def load_snapshot_and_extras(root: Path, *, model_id: str, hnsw_threshold: int
     if not (root / CURRENT).exists():
         raise SnapshotError(f"no snapshot in {root}")
     with _locked(root, exclusive=False):
-        return _load(root, model_id=model_id, hnsw_threshold=hnsw_threshold)
+        try:
+            return _load(root, model_id=model_id, hnsw_threshold=hnsw_threshold)
+        except OSError as exc:  # a file that cannot be read (or is a folder) is a snapshot to rebuild
+            raise SnapshotError(f"snapshot file unreadable: {exc}") from exc
 
 
 def _load(root: Path, *, model_id: str, hnsw_threshold: int
@@ -155,8 +167,9 @@ def _load(root: Path, *, model_id: str, hnsw_threshold: int
     # Every file the loader reads must be vouched for: a manifest that lists fewer checksums (or none)
     # would otherwise let corrupted vectors in unverified.
     needed = [f"{name}.{part}" for name in manifest.counts for part in ("ids.npy", "vectors.npy", "faiss")]
-    if any(Path(name).name != name or name.startswith(".") for name in manifest.extras):
-        raise SnapshotError("snapshot manifest names an extra file outside its folder")
+    if any(not isinstance(name, str) or not name or Path(name).name != name or name.startswith(".")
+           or name in needed or name == MANIFEST for name in manifest.extras):
+        raise SnapshotError("snapshot manifest names an extra file that is not a file of its own in its folder")
     needed += manifest.extras
     unlisted = [name for name in needed if name not in manifest.checksums]
     if unlisted:

@@ -41,6 +41,7 @@ class BM25Index:
         # Nouns and Latin words as each document writes them, where that differs from the token (for reasons).
         self._written: dict[int, dict[str, str]] = {}
         self._words: set[str] = set()  # tokens that are a noun or a Latin word somewhere
+        self._row_words: dict[int, tuple[str, ...]] = {}  # each row's own (kept for its Analysis)
         self._japanese: dict[int, float] = {}  # share of Japanese words per row (see text.japanese_share)
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._total_length = 0
@@ -56,6 +57,7 @@ class BM25Index:
         row = len(self._ids)
         self._japanese[row] = analysis.japanese
         self._words.update(analysis.words)
+        self._row_words[row] = analysis.words
         if analysis.written:
             self._written[row] = dict(analysis.written)
         self._slot[doc_id] = row
@@ -80,6 +82,7 @@ class BM25Index:
             return
         self._ids[row] = None
         self._written.pop(row, None)
+        self._row_words.pop(row, None)
         self._japanese.pop(row, None)
         self._total_length -= self._lengths[row]
         self._lengths[row] = 0
@@ -145,8 +148,7 @@ class BM25Index:
         """The document's analysis as indexed (KeyError for an unknown id)."""
         row = self._slot[doc_id]
         counts = self._terms[row]
-        return Analysis(dict(counts), tuple(t for t in counts if t in self._words), dict(self._written.get(row, {})),
-                        self._japanese[row])
+        return Analysis(dict(counts), self._row_words[row], dict(self._written.get(row, {})), self._japanese[row])
 
     def is_word(self, token: str) -> bool:
         """Whether the token is a noun or a Latin word (not a verb or adjective, whose forms vary)."""

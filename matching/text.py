@@ -1,12 +1,9 @@
 """Japanese-aware text normalization and tokenization (SudachiPy), shared by the lexical channels."""
 
-import hashlib
 import re
 import threading
 import unicodedata
 from functools import lru_cache
-from importlib.metadata import version
-from pathlib import Path
 
 import numpy as np
 from sudachipy import Dictionary, SplitMode, Tokenizer
@@ -30,14 +27,6 @@ JA_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 # Japanese shares this close count as the same language: a Japanese text names IoT, AI or PLC in Latin letters.
 SAME_LANGUAGE_SLACK = 0.35
 _LATIN_WORDS = re.compile(r"[A-Za-z]+")
-
-
-@lru_cache(maxsize=1)
-def analyzer_id() -> str:
-    """Names what `analyze` gives for a text: Sudachi's engine and dictionary versions and this module's code
-    (its rules and word lists). An analysis kept under another id is made again."""
-    rules = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-    return f"sudachipy {version('SudachiPy')}, sudachidict-core {version('sudachidict-core')}, rules {rules}"
 
 
 def normalize(text: str) -> str:

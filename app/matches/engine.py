@@ -23,7 +23,14 @@ from app.roster.models import Need, Organization, Seed
 from embeddings.encoder import Encoder, SentenceTransformerEncoder, configure_threads
 from embeddings.ensemble import EnsembleEncoder, second_encoder, text_encoder
 from embeddings.index import VectorIndex
-from embeddings.snapshot import Manifest, SnapshotError, building, load_snapshot_and_extras, save_snapshot
+from embeddings.snapshot import (
+    Manifest,
+    SnapshotError,
+    building,
+    load_snapshot_and_extras,
+    read_manifest,
+    save_snapshot,
+)
 from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
 from matching.meaning import ConceptMeaning, sentences
@@ -229,10 +236,20 @@ class MatchingEngine:
         start takes only a snapshot whose watermark is the database's).
         """
         with self._lock:
-            if self.generation == self._saved_generation:
+            if self.generation == self._saved_generation or self._current_snapshot_is(self.watermark):
                 return False
             self.save()
             return True
+
+    def _current_snapshot_is(self, watermark: str) -> bool:
+        """Whether the folder's current snapshot was saved at this watermark by this model (another worker
+        of the same server, stopping at the same time, saved the same index)."""
+        try:
+            _, manifest = read_manifest(self.snapshot_dir)
+        except SnapshotError:
+            return False
+        return (manifest.watermark == watermark and manifest.model_id == self.encoder.model_id
+                and set(manifest.extras) >= {analyses.file_name(kind) for kind in KINDS})
 
     def refresh(self, session: Session) -> bool:
         """Sync when this process committed a change to members, needs or seeds since the last sync, or
@@ -288,13 +305,16 @@ class MatchingEngine:
             gone = [i for i in known if i not in versions]
             # Vectors and meanings first: if embedding fails, nothing below has run and the indexes are as
             # they were, so a document is never searchable without its vector.
-            embedded = [r for r in changed if embed or r.id not in self.vectors[kind]]
+            # A text other than the one the snapshot analyzed has a vector of another text too: embed it.
+            analyzed = (kept or {}).get(kind, {})
+            embedded = [r for r in changed if embed or r.id not in self.vectors[kind]
+                        or (r.external_id in analyzed and analyzed[r.external_id][0] != text_hash(r.text))]
             vectors = (embed_documents(session, self.encoder, [r.text for r in embedded],
                                        show_progress=show_progress, stats=self.embedding_cache)
                        if embedded else None)
             meanings = self._meanings(session, kind, changed, show_progress)
             self._remove(kind, gone)
-            self._upsert(kind, changed, meanings, (kept or {}).get(kind, {}))
+            self._upsert(kind, changed, meanings, analyzed)
             if vectors is not None:
                 self.vectors[kind].upsert([r.id for r in embedded], vectors)
             self._versions[kind] = versions

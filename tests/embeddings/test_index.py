@@ -90,9 +90,22 @@ def test_extra_files_are_saved_and_verified_with_the_indexes(tmp_path: Path) -> 
 
     manifest_path = version / "manifest.json"
     data = json.loads(manifest_path.read_text())
-    manifest_path.write_text(json.dumps(data | {"extras": ["../secret"]}))
-    with pytest.raises(SnapshotError, match="outside"):
-        load_snapshot_and_extras(tmp_path, model_id="m@1", hnsw_threshold=1000)
+    for name in ("../secret", "", "seed.faiss", "manifest.json", 7):
+        manifest_path.write_text(json.dumps(data | {"extras": [name]}))
+        with pytest.raises(SnapshotError, match="not a file of its own"):
+            load_snapshot_and_extras(tmp_path, model_id="m@1", hnsw_threshold=1000)
+
+
+def test_a_snapshot_saved_before_extra_files_existed_still_loads(tmp_path: Path) -> None:
+    index = VectorIndex(16)
+    index.upsert([1], _unit(1))
+    save_snapshot(tmp_path, {"seed": index}, model_id="m@1", watermark="w")
+    version, _ = read_manifest(tmp_path)
+    data = json.loads((version / "manifest.json").read_text())
+    del data["extras"]
+    (version / "manifest.json").write_text(json.dumps(data))
+    manifest, loaded, extras = load_snapshot_and_extras(tmp_path, model_id="m@1", hnsw_threshold=1000)
+    assert (manifest.extras, len(loaded["seed"]), extras) == ([], 1, {})
 
 
 def test_missing_snapshot_is_an_error(tmp_path: Path) -> None:

@@ -129,6 +129,19 @@ def test_restart_reuses_snapshot_and_cached_vectors(session: Session, dev_roster
     assert len(restarted.vectors["seed"]) == 118
 
 
+def _save_a_snapshot(session: Session, dev_roster: dict[str, Any], settings: Settings,
+                     encoder: SentenceTransformerEncoder) -> None:
+    """The dev roster committed and indexed, and a snapshot of the index saved."""
+    import_roster(session, dev_roster)
+    session.commit()
+    _engine(settings, encoder).rebuild(session)
+    session.commit()
+
+
+def _ranked(engine: MatchingEngine, need_id: str) -> list[tuple[str, float, dict[str, float], tuple[str, ...]]]:
+    return [(m.doc.id, m.score, m.channels, m.shared_terms) for m in engine.match_need(need_id)]
+
+
 def test_a_start_from_the_snapshot_takes_back_the_texts_analyses_and_ranks_the_same(
         session: Session, dev_roster: dict[str, Any], settings: Settings, encoder: SentenceTransformerEncoder,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,7 +149,14 @@ def test_a_start_from_the_snapshot_takes_back_the_texts_analyses_and_ranks_the_s
     session.commit()
     built = _engine(settings, encoder)
     built.rebuild(session)
+    # Edits and removals before the save: what is kept is each text's own analysis, not the index's.
+    changed = copy.deepcopy(dev_roster)
+    changed["organizations"][0]["seeds"].append(NEW_SEED)
+    del changed["organizations"][1]["seeds"][0]
+    import_roster(session, changed, prune=True)
     session.commit()
+    built.refresh(session)
+    assert built.save_if_changed()
     analyzed: list[str] = []
     analysis_of = Analysis.of
 
@@ -145,18 +165,49 @@ def test_a_start_from_the_snapshot_takes_back_the_texts_analyses_and_ranks_the_s
         return analysis_of(text)
 
     monkeypatch.setattr(Analysis, "of", staticmethod(counted))
-
     loaded = _engine(settings, encoder)
     assert loaded.start(session) == "loaded snapshot"
     assert analyzed == []  # Sudachi did not run for any posting
     for need_id in built.corpora["need"].docs:
-        assert ([(m.doc.id, m.score, m.channels) for m in loaded.match_need(need_id)]
-                == [(m.doc.id, m.score, m.channels) for m in built.match_need(need_id)])
+        assert _ranked(loaded, need_id) == _ranked(built, need_id)
+    assert not loaded.save_if_changed()  # nothing changed since the snapshot it loaded
 
     # Another analyzer (a new Sudachi dictionary, changed rules): every text is analyzed again.
-    monkeypatch.setattr(analyses, "analyzer_id", lambda: "another analyzer")
-    assert _engine(settings, encoder).start(session) == "loaded snapshot"
-    assert len(analyzed) == 59 + 118
+    monkeypatch.setattr(analyses, "ANALYZER", "another analyzer")
+    again = _engine(settings, encoder)
+    assert again.start(session) == "loaded snapshot"
+    assert len(analyzed) == len(again.corpora["need"]) + len(again.corpora["seed"])
+
+
+def test_a_text_changed_under_an_unmoved_watermark_is_analyzed_and_embedded_again_at_start(
+        session: Session, dev_roster: dict[str, Any], settings: Settings, encoder: SentenceTransformerEncoder) -> None:
+    _save_a_snapshot(session, dev_roster, settings, encoder)
+    # As an edit committed out of order leaves it: a new text, and the watermark the snapshot was saved at.
+    seed_id = session.scalars(select(Seed.external_id).order_by(Seed.id)).first()
+    bind = session.get_bind()
+    assert isinstance(bind, Engine)
+    with bind.begin() as connection:
+        connection.execute(text("UPDATE seeds SET title = :title, description = :text WHERE external_id = :id"),
+                           {"title": NEW_SEED["title"], "text": NEW_SEED["description"], "id": seed_id})
+    engine = _engine(settings, encoder)
+    assert engine.start(session) == "loaded snapshot"
+    assert engine.search(str(NEW_SEED["description"]), limit=1)[0].doc.id == seed_id  # its vector is the new text's
+    assert engine.corpora["seed"].bm25.analysis(seed_id) == Analysis.of(engine.document("seed", seed_id).text)
+
+
+def test_of_two_workers_stopping_together_only_one_saves_the_index(
+        session: Session, dev_roster: dict[str, Any], settings: Settings, encoder: SentenceTransformerEncoder) -> None:
+    _save_a_snapshot(session, dev_roster, settings, encoder)
+    workers = [_engine(settings, encoder) for _ in range(2)]
+    for worker in workers:
+        worker.start(session)
+    changed = copy.deepcopy(dev_roster)
+    changed["organizations"][0]["seeds"].append(NEW_SEED)
+    import_roster(session, changed)
+    session.commit()
+    for worker in workers:
+        assert worker.sync(session, force=True)
+    assert [worker.save_if_changed() for worker in workers] == [True, False]
 
 
 def test_stale_snapshot_is_rebuilt(session: Session, dev_roster: dict[str, Any], settings: Settings,
