@@ -33,6 +33,7 @@ from embeddings.snapshot import (
 )
 from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
+from matching.lexical import Analysis
 from matching.meaning import ConceptMeaning, sentences
 from matching.ranker import Match, Query, Weights, rank
 from matching.view import CorpusView
@@ -74,6 +75,16 @@ def to_document(row: Need | Seed, kind: str) -> Document:
     area = tuple(row.service_area or ()) if isinstance(row, Seed) else ()
     return Document(row.external_id, kind, row.title, row.description, org_info(row.organization),
                     tuple(row.tags or ()), served, area)
+
+
+def _reusable(kept: analyses.KeptAnalyses, docs: list[Document]) -> dict[str, Analysis]:
+    """The kept analyses that were made from these very texts, by document id."""
+    reusable = {}
+    for doc in docs:
+        known = kept.get(doc.id)
+        if known is not None and known[0] == text_hash(doc.text):
+            reusable[doc.id] = known[1]
+    return reusable
 
 
 def database_watermark(session: Session) -> str:
@@ -305,16 +316,18 @@ class MatchingEngine:
             gone = [i for i in known if i not in versions]
             # Vectors and meanings first: if embedding fails, nothing below has run and the indexes are as
             # they were, so a document is never searchable without its vector.
-            # A text other than the one the snapshot analyzed has a vector of another text too: embed it.
+            docs = [to_document(r, kind) for r in changed]
             analyzed = (kept or {}).get(kind, {})
-            embedded = [r for r in changed if embed or r.id not in self.vectors[kind]
-                        or (r.external_id in analyzed and analyzed[r.external_id][0] != text_hash(r.text))]
+            reusable = _reusable(analyzed, docs)
+            # A text other than the one the snapshot analyzed may have a vector of the old text: embed it.
+            embedded = [r for r, doc in zip(changed, docs, strict=True) if embed or r.id not in self.vectors[kind]
+                        or (doc.id in analyzed and doc.id not in reusable)]
             vectors = (embed_documents(session, self.encoder, [r.text for r in embedded],
                                        show_progress=show_progress, stats=self.embedding_cache)
                        if embedded else None)
             meanings = self._meanings(session, kind, changed, show_progress)
             self._remove(kind, gone)
-            self._upsert(kind, changed, meanings, analyzed)
+            self._upsert(kind, changed, docs, meanings, reusable)
             if vectors is not None:
                 self.vectors[kind].upsert([r.id for r in embedded], vectors)
             self._versions[kind] = versions
@@ -367,17 +380,13 @@ class MatchingEngine:
             start += len(parts)
         return found
 
-    def _upsert(self, kind: str, rows: list[Need | Seed], meanings: list[dict[str, float]],
-                kept: analyses.KeptAnalyses) -> None:
-        for row, meaning in zip(rows, meanings, strict=True):
+    def _upsert(self, kind: str, rows: list[Need | Seed], docs: list[Document], meanings: list[dict[str, float]],
+                reusable: dict[str, Analysis]) -> None:
+        for row, doc, meaning in zip(rows, docs, meanings, strict=True):
             old = self._versions[kind].get(row.id)
             if old and old[0] != row.external_id:
                 self.corpora[kind].remove(old[0])
-            doc = to_document(row, kind)
-            # A kept analysis is used only for the very text it was made from.
-            known = kept.get(doc.id)
-            analysis = known[1] if known is not None and known[0] == text_hash(doc.text) else None
-            self.corpora[kind].add(doc, meaning, analysis)
+            self.corpora[kind].add(doc, meaning, reusable.get(doc.id))
             self._external[kind][row.external_id] = row.id
 
     # --- ranking ---------------------------------------------------------------------------------

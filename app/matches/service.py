@@ -85,11 +85,10 @@ def _roster_facts(db_session: Session, pairs: list[tuple[Document, Document]],
     """The pairs' members as applicants and their needs' budgets: those not known at the engine's generation
     are read from the database (all of them without an engine)."""
     if engine is None:
-        facts = _RosterFacts(-1)
+        facts = _RosterFacts(-1)  # nothing to keep them with: all are read
     else:
-        facts = _FACTS.get(engine) or _RosterFacts(engine.generation)
-        if facts.generation != engine.generation:
-            facts = _RosterFacts(engine.generation)
+        kept = _FACTS.get(engine)
+        facts = kept if kept is not None and kept.generation == engine.generation else _RosterFacts(engine.generation)
         _FACTS[engine] = facts
     # Membership tests only: another request may be adding to the same dicts.
     org_ids = {doc.org.id for pair in pairs for doc in pair if doc.org.id not in facts.applicants}

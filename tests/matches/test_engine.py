@@ -14,10 +14,11 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import NotFound
 from app.matches import analyses
+from app.matches import engine as engine_module
 from app.matches.engine import Filters, MatchingEngine
 from app.matches.models import EmbeddingCache
 from app.matches.service import match_payload
-from app.matches.vectors import text_hash
+from app.matches.vectors import embed_documents, text_hash
 from app.roster.exchange import import_roster
 from app.roster.models import Need, Seed
 from embeddings.encoder import SentenceTransformerEncoder
@@ -165,9 +166,18 @@ def test_a_start_from_the_snapshot_takes_back_the_texts_analyses_and_ranks_the_s
         return analysis_of(text)
 
     monkeypatch.setattr(Analysis, "of", staticmethod(counted))
+    embedded: list[str] = []
+
+    def recorded(session: Session, encoder: Any, texts: list[str], **kwargs: Any) -> Any:
+        embedded.extend(texts)
+        return embed_documents(session, encoder, texts, **kwargs)
+
+    monkeypatch.setattr(engine_module, "embed_documents", recorded)
     loaded = _engine(settings, encoder)
     assert loaded.start(session) == "loaded snapshot"
     assert analyzed == []  # Sudachi did not run for any posting
+    postings = {posting.text for posting in [*session.scalars(select(Need)), *session.scalars(select(Seed))]}
+    assert not postings & set(embedded)  # nor was any posting embedded again
     for need_id in built.corpora["need"].docs:
         assert _ranked(loaded, need_id) == _ranked(built, need_id)
     assert not loaded.save_if_changed()  # nothing changed since the snapshot it loaded
