@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     vocabulary_path: Path | None = Field(default=None, description="Domain vocabulary YAML; the shipped one if unset.")
 
     hnsw_threshold: int = Field(default=20000, description="Collections larger than this use HNSW, else exact.")
+    dense_candidates: int = Field(default=400, ge=1, description=(
+        "Above the HNSW threshold: how many nearest documents by meaning a match scores in full."))
+    channel_candidates: int = Field(default=300, ge=1, description=(
+        "Above the HNSW threshold: how many of the best documents by shared words, and by shared concepts, a "
+        "match scores in full beside the nearest by meaning."))
     index_poll_seconds: float = Field(
         default=0.5, ge=0, description="How often match requests and program suggestions look for changes made by "
         "other processes (another worker or server, a command-line import); changes made through this process are "

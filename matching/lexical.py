@@ -35,7 +35,7 @@ class BM25Index:
         self.k1, self.b = k1, b
         self._slot: dict[str, int] = {}  # document id -> row
         self._ids: list[str | None] = []
-        self._lengths: list[int] = []
+        self._lengths = np.zeros(0, dtype=np.float32)  # token count per row (0 for freed rows)
         self._postings: dict[str, dict[int, int]] = {}
         self._terms: dict[int, Counter[str]] = {}
         # Nouns and Latin words as each document writes them, where that differs from the token (for reasons).
@@ -63,7 +63,9 @@ class BM25Index:
         self._slot[doc_id] = row
         self._ids.append(doc_id)
         length = sum(counts.values())
-        self._lengths.append(length)
+        if row >= len(self._lengths):  # grown by doubling, so adding n documents costs O(n) in all
+            self._lengths = np.concatenate([self._lengths, np.zeros(max(row, 16), dtype=np.float32)])
+        self._lengths[row] = length
         self._total_length += length
         self._terms[row] = counts
         for term, tf in counts.items():
@@ -84,7 +86,7 @@ class BM25Index:
         self._written.pop(row, None)
         self._row_words.pop(row, None)
         self._japanese.pop(row, None)
-        self._total_length -= self._lengths[row]
+        self._total_length -= int(self._lengths[row])
         self._lengths[row] = 0
         for term in self._terms.pop(row):
             postings = self._postings[term]
@@ -118,7 +120,7 @@ class BM25Index:
         if not n_docs:
             return np.zeros(len(self._ids), dtype=np.float32)
         avg_length = max(self._total_length / n_docs, 1.0)
-        lengths = np.asarray(self._lengths, dtype=np.float32)
+        lengths = self._lengths
         scores = np.zeros(len(self._ids), dtype=np.float32)
         for term in set(tokens):
             if term not in self._postings:

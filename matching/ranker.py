@@ -4,7 +4,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from types import MappingProxyType
 from typing import Any
 
@@ -22,11 +22,14 @@ from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
 from matching.lexical import BM25Index
 from matching.text import analyze, japanese_share, language_overlaps, normalize
-from matching.view import CorpusView
+from matching.view import EVERY_ROW, CorpusView, Rows
 from matching.vocabulary import Tagging
 
 CHANNELS = ("dense", "lexical", "vocabulary", "structure")
 SAME_LANGUAGE_CORPUS = 0.5  # share of the corpus in the query's language from which lexical evidence counts fully
+# With an approximate dense index: how many of the best documents by shared words, and by shared concepts, are
+# scored in full beside its nearest ones.
+CHANNEL_DEPTH = 300
 
 
 @dataclass(frozen=True)
@@ -110,12 +113,6 @@ class Match:
     doc_japanese: float = 1.0
 
 
-def _standardize(values: np.ndarray) -> np.ndarray:
-    """Z-scores over the whole corpus (documents without a score are zeros)."""
-    std = float(values.std()) or 1.0
-    return (values - values.mean()) / std
-
-
 def _sharpen(z_scores: np.ndarray, temperature: float) -> np.ndarray:
     """exp(z / T) - 1: 0 at the mean, above -1 below it, growing fast above it."""
     return np.expm1(z_scores / temperature) if temperature > 0 else z_scores
@@ -131,6 +128,118 @@ def dense_array(view: CorpusView, dense: Mapping[str, float] | np.ndarray) -> np
         if row is not None:
             values[row] = score
     return values
+
+
+@dataclass(frozen=True)
+class Dense:
+    """The dense channel of one query vector.
+
+    Either every row's cosine (`rows` None: aligned with the view, NaN where unknown), or, from an approximate
+    index, the cosines of the nearest `rows` and `cosines_of`, the exact cosine of any rows: the candidates
+    other channels bring are then scored like the rest. `mean` and `std` are the cosine's over the whole
+    corpus, the reference of its z-score, so that a z-score means the same however many rows were scored.
+    """
+
+    cosines: np.ndarray
+    mean: float
+    std: float
+    rows: np.ndarray | None = None
+    cosines_of: Callable[[np.ndarray], np.ndarray] | None = None
+
+    @classmethod
+    def of(cls, view: CorpusView, dense: "Dense | Mapping[str, float] | np.ndarray") -> "Dense":
+        """Every row's cosine, from cosines by document id or aligned with the view (missing ones count 0 in
+        the mean and spread)."""
+        if isinstance(dense, Dense):
+            return dense
+        cosines = dense_array(view, dense)
+        filled = np.where(np.isnan(cosines), 0.0, cosines)
+        return cls(cosines, float(filled.mean()), float(filled.std()))
+
+    def at(self, rows: Rows) -> np.ndarray:
+        """The cosines of these rows (NaN where unknown)."""
+        if self.rows is None:
+            return self.cosines[rows]
+        if self.cosines_of is None:
+            raise ValueError("an approximate dense channel needs cosines_of to score other channels' candidates")
+        return self.cosines_of(np.asarray(rows))
+
+
+@dataclass(frozen=True)
+class _Lexical:
+    """BM25 scores by view row, with their mean and spread over the corpus (documents without a shared word
+    count as 0) and how much lexical evidence counts in each row's language."""
+
+    by_row: np.ndarray
+    mean: float
+    std: float
+    query_japanese: float
+    corpus_same: float  # share of the corpus in the query's language, up to SAME_LANGUAGE_CORPUS
+
+    @classmethod
+    def of(cls, view: CorpusView, bm25: BM25Index, tokens: tuple[str, ...], query_text: str) -> "_Lexical":
+        # Summed in row order (sorted ids), not in the index's slot order: a restarted server scores alike.
+        by_row = bm25.score_array(tokens)[view.bm25_slots].astype(np.float64)
+        japanese = japanese_share(query_text)
+        shares, counts = view.japanese_shares
+        same = float((language_overlaps(japanese, shares) * counts).sum()) / len(view)
+        return cls(by_row, float(by_row.mean()), float(by_row.std()), japanese,
+                   min(1.0, same / SAME_LANGUAGE_CORPUS))
+
+    def hits(self) -> tuple[np.ndarray, np.ndarray]:
+        """The rows that share a word with the query, and their scores."""
+        rows = np.nonzero(self.by_row)[0]
+        return rows, self.by_row[rows]
+
+    def z_scores(self, view: CorpusView, rows: Rows, across_languages: float) -> tuple[np.ndarray, np.ndarray]:
+        """Raw scores and weighted z-scores of the rows: only rows with a hit get a (signed) z-score.
+
+        Texts in the query's language get the lexical evidence; and that evidence is only worth its z-score when
+        a good part of the corpus is in that language: an English query over a Japanese corpus hits a handful
+        of English documents, whose z-scores then stand out for words as common as "data".
+        """
+        raw = self.by_row[rows]
+        z = np.where(raw > 0, (raw - self.mean) / (self.std or 1.0), 0.0)
+        if across_languages < 1.0:
+            same = language_overlaps(self.query_japanese, view.japanese[rows]) * self.corpus_same
+            z = z * (across_languages + (1 - across_languages) * same)
+        return raw, z
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """What a query's ranking knows of some rows of the view (`rows`, in the order of these arrays)."""
+
+    rows: np.ndarray
+    base: np.ndarray  # the weighted score without the dense channel
+    lexical: np.ndarray  # z-scores, weighted by language
+    vocabulary: np.ndarray
+    structure: np.ndarray
+    allowed: np.ndarray
+    outside: np.ndarray
+    hit: np.ndarray  # shares a word or a concept with the query
+    cosine: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    z_raw: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    z_dense: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    retrieved: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def with_dense(self, dense: Dense, temperature: float) -> "_Scored":
+        """The same rows with this query vector's dense evidence."""
+        cosine = dense.at(self.rows)
+        retrieved = ~np.isnan(cosine)
+        z_raw = np.where(retrieved, (cosine - dense.mean) / (dense.std or 1.0), 0.0)
+        z_dense = _sharpen(z_raw, temperature)
+        # Documents an approximate (HNSW) search did not return lie below all it returned.
+        z_dense = np.where(retrieved, z_dense, z_dense[retrieved].min() if retrieved.any() else 0.0)
+        return replace(self, cosine=cosine, z_raw=z_raw, z_dense=z_dense, retrieved=retrieved)
+
+    def score(self, dense_weight: float) -> np.ndarray:
+        """The fused score of each row."""
+        return self.base + dense_weight * self.z_dense
+
+    def candidate(self) -> np.ndarray:
+        """Rows that may be matched: allowed, and with some evidence."""
+        return self.allowed & (self.retrieved | self.hit)
 
 
 def _vocabulary_weights(tagging: Tagging, corpus: Corpus, floor: float = 0.0) -> tuple[dict[str, float], float]:
@@ -155,24 +264,35 @@ def _analysis(text: str) -> tuple[tuple[str, ...], Mapping[str, str]]:
     return tuple(tokens), MappingProxyType(written)
 
 
+def _best_rows(rows: np.ndarray, values: np.ndarray, depth: int) -> np.ndarray:
+    """The `depth` rows with the highest values (all of them if fewer)."""
+    if depth >= len(rows):
+        return rows
+    return rows[np.argpartition(-values, depth - 1)[:depth]]
+
+
 def rank(
     query: Query,
     corpus: Corpus,
-    dense: Mapping[str, float] | np.ndarray,
+    dense: Dense | Mapping[str, float] | np.ndarray,
     weights: Weights,
     *,
     limit: int = 10,
     keep: Callable[[Document], bool] | None = None,
     respect_area: bool = True,
-    feedback: Callable[[list[Document]], Mapping[str, float] | np.ndarray] | None = None,
+    feedback: Callable[[list[Document]], Dense | Mapping[str, float] | np.ndarray] | None = None,
+    channel_depth: int = CHANNEL_DEPTH,
 ) -> list[Match]:
     """Rank the corpus for the query.
 
-    `dense` holds cosine similarities from the vector index: by document id, or as an array aligned with
-    `corpus.view()` rows (NaN where not retrieved). Every document is scored with vectorized channels;
-    only those that reach the top become `Match`es with their evidence. A seed limited to some prefectures
-    is not matched with needs of members elsewhere unless respect_area is False (the asker chose where to
-    look); its match then says that the member is outside the area.
+    `dense` holds cosine similarities from the vector index: a `Dense`, or cosines by document id or aligned
+    with `corpus.view()` rows (NaN where not retrieved). With every row's cosine, every document is scored
+    with vectorized channels. With an approximate index's nearest rows, only candidates are: those rows, and
+    the `channel_depth` best by shared words and by shared concepts; the work then grows with the answer,
+    not with the corpus (and if filters leave fewer than `limit` of them, every row is scored after all).
+    Only the documents that reach the top become `Match`es with their evidence. A seed limited to some
+    prefectures is not matched with needs of members elsewhere unless respect_area is False (the asker chose
+    where to look); its match then says that the member is outside the area.
 
     `feedback` (pseudo-relevance feedback) gets the best `weights.feedback_docs` documents of this ranking and
     returns the cosines of a query vector moved toward them; only the dense channel is computed again.
@@ -182,76 +302,92 @@ def rank(
         return []
     query_tagging = query.tagging or corpus.vocabulary.tag(query.text)
     query_tokens, query_written = _analysis(query.text)
-    cosine = dense_array(view, dense)
-    retrieved = ~np.isnan(cosine)
-    z_raw = _standardize(np.where(retrieved, cosine, 0.0))
-    z_dense = _sharpen(z_raw, weights.dense_temperature)
-    # Documents an approximate (HNSW) search did not return lie below all it returned.
-    z_dense = np.where(retrieved, z_dense, z_dense[retrieved].min() if retrieved.any() else 0.0)
-    lexical = np.zeros(len(view))
-    if weights.lexical or not weights.dense:
-        lexical = corpus.bm25.score_array(query_tokens)[view.bm25_slots].astype(np.float64)
-    # No shared word is no evidence either way: only documents with a BM25 hit get a (signed) z-score.
-    z_lexical = np.where(lexical > 0, _standardize(lexical), 0.0) if lexical.any() else lexical
-    if weights.lexical_across_languages < 1.0 and lexical.any():
-        # Texts in the query's language get the lexical evidence; and that evidence is only worth its z-score
-        # when a good part of the corpus is in that language: an English query over a Japanese corpus hits a
-        # handful of English documents, whose z-scores then stand out for words as common as "data".
-        same = language_overlaps(japanese_share(query.text), view.japanese)
-        same = same * min(1.0, float(same.mean()) / SAME_LANGUAGE_CORPUS)
-        z_lexical = z_lexical * (weights.lexical_across_languages + (1 - weights.lexical_across_languages) * same)
+    first = Dense.of(view, dense)
+    lexical = (_Lexical.of(view, corpus.bm25, query_tokens, query.text)
+               if weights.lexical or not weights.dense else None)
     concept_weights, norm = _vocabulary_weights(query_tagging, corpus, weights.concept_floor)
     vocabulary = view.concept_scores(concept_weights) / norm
-    structure = (view.structure_scores(query.document, query_tagging) if query.document is not None
-                 else np.zeros(len(view)))
-    score = (weights.dense * z_dense + weights.lexical * z_lexical + weights.vocabulary * vocabulary
-             + weights.structure * structure)
-    if not asks_for_support(query_tagging, corpus.vocabulary):
-        score -= weights.support_mismatch * view.support_only
-    allowed = np.ones(len(view), dtype=bool)
-    if query.org is not None:
-        allowed &= view.org_codes != view.org_index.get(query.org.id, -1)
-    if query.document is not None and query.document.id in view.row:
-        allowed[view.row[query.document.id]] = False
-    outside = view.outside_area(query.document, query.area)
-    if respect_area:
-        allowed &= ~outside
-    candidate = allowed & (retrieved | (lexical > 0) | (vocabulary > 0))
-    if feedback is not None and weights.feedback_docs > 0 and weights.dense:
-        best = [view.docs[r] for r in _ordered_rows(view, score, candidate, max(20, 10 * weights.feedback_docs))
-                if keep is None or keep(view.docs[r])][: weights.feedback_docs]
-        if best:
-            cosine = dense_array(view, feedback(best))
-            retrieved = ~np.isnan(cosine)
-            z_raw = _standardize(np.where(retrieved, cosine, 0.0))
-            moved = _sharpen(z_raw, weights.dense_temperature)
-            moved = np.where(retrieved, moved, moved[retrieved].min() if retrieved.any() else 0.0)
-            score += weights.dense * (moved - z_dense)
-            z_dense = moved
-            candidate = allowed & (retrieved | (lexical > 0) | (vocabulary > 0))
+    penalize_support = not asks_for_support(query_tagging, corpus.vocabulary)
 
-    def match(row: int) -> Match:
-        doc = view.docs[row]
-        overlap = concept_overlap(query_tagging, corpus.taggings[doc.id], corpus.vocabulary, corpus.concept_stats,
-                                  weights.concept_floor)
-        shared = shared_words(query.text, query_written, doc, corpus.bm25, query_terms & corpus.bm25.terms_of(doc.id))
-        channels = {"dense": float(z_dense[row]), "lexical": float(z_lexical[row]),
-                    "vocabulary": float(vocabulary[row]), "structure": float(structure[row])}
-        similarity = 0.0 if np.isnan(cosine[row]) else float(cosine[row])
-        need_prefecture: str | None = doc.org.prefecture
-        if doc.kind == "need":
-            area, stated = query.area, query.area_stated
+    def scored(rows: Rows) -> _Scored:
+        """The evidence other than dense for these rows."""
+        if lexical is not None:
+            raw, z_lexical = lexical.z_scores(view, rows, weights.lexical_across_languages)
         else:
-            area, stated = corpus.areas.get(doc.id, ((), False))
-            need_prefecture = query.org.prefecture if query.org is not None else None
-        parts = _structure(query, doc, query_tagging, corpus.taggings[doc.id])[1]
-        own = sorted(corpus.taggings[doc.id].concepts, key=lambda c: (-corpus.concept_stats.idf(c), c))
-        return Match(doc, float(score[row]), channels, similarity, overlap, shared, parts,
-                     area, stated, bool(outside[row]), need_prefecture,
-                     float(z_raw[row]) if retrieved[row] else 0.0, tuple(own), float(view.japanese[row]))
+            raw = z_lexical = np.zeros(len(view))[rows]
+        concepts = vocabulary[rows]
+        structure = (view.structure_scores(query.document, query_tagging, rows) if query.document is not None
+                     else np.zeros(len(concepts)))
+        base = weights.lexical * z_lexical + weights.vocabulary * concepts + weights.structure * structure
+        if penalize_support:
+            base = base - weights.support_mismatch * view.support_only[rows]
+        allowed = np.ones(len(concepts), dtype=bool)
+        if query.org is not None:
+            allowed &= view.org_codes[rows] != view.org_index.get(query.org.id, -1)
+        if query.document is not None and query.document.id in view.row:
+            allowed &= view.row_numbers(rows) != view.row[query.document.id]
+        outside = view.outside_area(query.document, query.area, rows)
+        if respect_area:
+            allowed &= ~outside
+        return _Scored(view.row_numbers(rows), base, z_lexical, concepts, structure, allowed, outside,
+                       (raw > 0) | (concepts > 0))
 
+    def candidates(*nearest: np.ndarray) -> np.ndarray:
+        """The nearest rows by meaning, and the best by shared words and by shared concepts."""
+        found = list(nearest)
+        if lexical is not None:
+            found.append(_best_rows(*lexical.hits(), channel_depth))
+        with_concepts = np.nonzero(vocabulary)[0]
+        found.append(_best_rows(with_concepts, vocabulary[with_concepts], channel_depth))
+        return np.unique(np.concatenate(found))
+
+    exact = first.rows is None
+    rows: Rows = EVERY_ROW if exact else candidates(first.rows)  # type: ignore[arg-type]
+    while True:
+        found = scored(rows).with_dense(first, weights.dense_temperature)
+        if feedback is not None and weights.feedback_docs > 0 and weights.dense:
+            score = found.score(weights.dense)
+            ordered = _ordered_rows(view, found, score, found.candidate(), max(20, 10 * weights.feedback_docs))
+            best = [view.docs[found.rows[i]] for i in ordered
+                    if keep is None or keep(view.docs[found.rows[i]])][: weights.feedback_docs]
+            if best:
+                moved = Dense.of(view, feedback(best))
+                if moved.rows is not None and not isinstance(rows, slice):
+                    found = scored(candidates(rows, moved.rows))
+                found = found.with_dense(moved, weights.dense_temperature)
+        matches = _top(view, found, found.score(weights.dense), found.candidate(), limit,
+                       weights.max_per_organization, keep,
+                       partial(_match, view, corpus, query, query_tagging, query_written, query_tokens, found,
+                               weights=weights))
+        if len(matches) >= limit or isinstance(rows, slice) or len(rows) == len(view):
+            return matches
+        rows = np.arange(len(view))  # filters left too few candidates: score every row
+
+
+def _match(view: CorpusView, corpus: Corpus, query: Query, query_tagging: Tagging, query_written: Mapping[str, str],
+           query_tokens: tuple[str, ...], found: _Scored, i: int, *, weights: Weights) -> Match:
+    """The match of position i of the scored rows, with its evidence."""
+    row = int(found.rows[i])
+    doc = view.docs[row]
+    overlap = concept_overlap(query_tagging, corpus.taggings[doc.id], corpus.vocabulary, corpus.concept_stats,
+                              weights.concept_floor)
     query_terms = {t for t in query_tokens if len(t) >= 2}
-    return _top(view, score, candidate, limit, weights.max_per_organization, keep, match)
+    shared = shared_words(query.text, query_written, doc, corpus.bm25, query_terms & corpus.bm25.terms_of(doc.id))
+    channels = {"dense": float(found.z_dense[i]), "lexical": float(found.lexical[i]),
+                "vocabulary": float(found.vocabulary[i]), "structure": float(found.structure[i])}
+    similarity = 0.0 if np.isnan(found.cosine[i]) else float(found.cosine[i])
+    need_prefecture: str | None = doc.org.prefecture
+    if doc.kind == "need":
+        area, stated = query.area, query.area_stated
+    else:
+        area, stated = corpus.areas.get(doc.id, ((), False))
+        need_prefecture = query.org.prefecture if query.org is not None else None
+    parts = _structure(query, doc, query_tagging, corpus.taggings[doc.id])[1]
+    own = sorted(corpus.taggings[doc.id].concepts, key=lambda c: (-corpus.concept_stats.idf(c), c))
+    score = float(found.score(weights.dense)[i])
+    return Match(doc, score, channels, similarity, overlap, shared, parts, area, stated, bool(found.outside[i]),
+                 need_prefecture, float(found.z_raw[i]) if found.retrieved[i] else 0.0, tuple(own),
+                 float(view.japanese[row]))
 
 
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9\-+.]*")
@@ -296,34 +432,36 @@ def shared_words(query_text: str, query_written: Mapping[str, str], doc: Documen
     return tuple(words[w] for w in sorted(words, key=lambda w: (-len(w), w)))
 
 
-def _ordered_rows(view: CorpusView, score: np.ndarray, candidate: np.ndarray, depth: int) -> np.ndarray:
-    """The candidate rows with the highest scores, best first (ties by id), at most depth of them."""
-    rows = np.nonzero(candidate)[0]
-    if depth < len(rows):
-        rows = rows[np.argpartition(-score[rows], depth - 1)[:depth]]
-    return rows[np.lexsort((view.id_order[rows], -score[rows]))]
+def _ordered_rows(view: CorpusView, found: _Scored, score: np.ndarray, candidate: np.ndarray, depth: int
+                  ) -> np.ndarray:
+    """Positions of the candidates with the highest scores, best first (ties by id), at most depth of them."""
+    positions = np.nonzero(candidate)[0]
+    if depth < len(positions):
+        positions = positions[np.argpartition(-score[positions], depth - 1)[:depth]]
+    return positions[np.lexsort((view.id_order[found.rows[positions]], -score[positions]))]
 
 
-def _top(view: CorpusView, score: np.ndarray, candidate: np.ndarray, limit: int, per_org: int,
+def _top(view: CorpusView, found: _Scored, score: np.ndarray, candidate: np.ndarray, limit: int, per_org: int,
          keep: Callable[[Document], bool] | None, match: Callable[[int], Match]) -> list[Match]:
     """Walk the best rows until `limit` matches pass the filter and the per-member cap (see diversify)."""
     depth = max(10 * limit, 100)
     while True:
-        rows = _ordered_rows(view, score, candidate, depth)
+        positions = _ordered_rows(view, found, score, candidate, depth)
         head: list[Match] = []
         tail: list[Match] = []
         counts: dict[int, int] = {}
-        for row in rows:
+        for i in positions:
+            row = int(found.rows[i])
             if keep is not None and not keep(view.docs[row]):
                 continue
             org = int(view.org_codes[row])
             counts[org] = counts.get(org, 0) + 1
             if per_org <= 0 or counts[org] <= per_org:
-                head.append(match(int(row)))
+                head.append(match(int(i)))
                 if len(head) >= limit:
                     return head
             elif len(tail) < limit:
-                tail.append(match(int(row)))
+                tail.append(match(int(i)))
         if depth >= int(candidate.sum()):
             return (head + tail)[:limit]
         depth *= 4

@@ -18,6 +18,32 @@ from matching.documents import Document, OrgInfo
 from matching.lexical import BM25Index
 from matching.vocabulary import Tagging, Vocabulary
 
+Rows = np.ndarray | slice  # rows of the view: an index array, or slice(None) for every row
+EVERY_ROW = slice(None)
+
+
+def _codes(values: list[str], index: dict[str, int]) -> np.ndarray:
+    """Each value's number in `index` (which grows with new values): compared as integers, not strings."""
+    return np.fromiter((index.setdefault(v, len(index)) for v in values), np.int64, len(values))
+
+
+def _bits(sets: list[tuple[str, ...]], index: dict[str, int]) -> np.ndarray:
+    """One bit per value (its number in `index`, which grows) for each row's set of values: a row's membership
+    test is then one AND, whatever rows are asked for. The values are JSIC divisions or prefectures (under 64)."""
+    masks = np.zeros(len(sets), dtype=np.uint64)
+    for r, values in enumerate(sets):
+        bits = 0
+        for value in values:
+            bits |= 1 << index.setdefault(value, len(index))
+        masks[r] = bits
+    if len(index) > 64:
+        raise ValueError(f"at most 64 distinct values fit a row's bit mask, not {len(index)}")
+    return masks
+
+
+def _bit(index: dict[str, int], value: str | None) -> np.uint64:
+    return np.uint64(1 << index[value]) if value in index else np.uint64(0)
+
 
 def _role_fit(need_roles: tuple[str, ...], seed_roles: tuple[str, ...]) -> float:
     return max((ROLE_FIT.get(n, {}).get(s, 0.5) for n in need_roles for s in seed_roles), default=0.5)
@@ -39,17 +65,23 @@ class CorpusView:
     japanese: np.ndarray  # share of Japanese words per row
     role_keys: np.ndarray
     role_sets: list[tuple[str, ...]]
-    prefectures: np.ndarray  # prefecture per row (object array of str)
+    prefectures: np.ndarray  # the member's prefecture per row, as its number in prefecture_index
+    prefecture_index: dict[str, int]
     kyushu: np.ndarray
-    industries: np.ndarray  # the member's own JSIC division per row
-    served: dict[str, np.ndarray]  # industry letter -> rows whose industries_served include it
+    industries: np.ndarray  # the member's own JSIC division per row, as its number in industry_index
+    industry_index: dict[str, int]
+    served: np.ndarray  # per row, a bit for each JSIC division its industries_served include (served_bits)
+    served_bits: dict[str, int]
     has_served: np.ndarray
     offers_site: np.ndarray  # seeds: an offer of a place to try things (see channels.offers_test_site)
     seeks_site: np.ndarray  # needs: looking for such a place
     provider_only: np.ndarray  # the member only provides technology
     adopter: np.ndarray  # the member has the user role
-    area_rows: dict[str, np.ndarray]  # prefecture -> rows of seeds available there (only seeds with an area)
+    area: np.ndarray  # per row, a bit for each prefecture (area_bits) its seed is available in, 0 anywhere
+    area_bits: dict[str, int]
     has_area: np.ndarray  # the seed is available only in some prefectures
+    japanese_shares: tuple[np.ndarray, np.ndarray]  # the distinct shares of Japanese words, and how many rows each
+    every_row: np.ndarray  # 0 .. n-1
 
     @classmethod
     def build(cls, docs: dict[str, Document], taggings: dict[str, Tagging], bm25: BM25Index,
@@ -63,42 +95,47 @@ class CorpusView:
         org_index: dict[str, int] = {}
         role_index: dict[tuple[str, ...], int] = {}
         concept_lists: dict[str, list[tuple[int, float]]] = {}
-        served_lists: dict[str, list[int]] = {}
-        area_lists: dict[str, list[int]] = {}
+        prefecture_index: dict[str, int] = {}
+        industry_index: dict[str, int] = {}
+        served_bits: dict[str, int] = {}
+        area_bits: dict[str, int] = {}
+        japanese = np.fromiter((bm25.japanese(i) for i in ids), np.float64, n)
+        slots = np.fromiter((bm25.slot(i) for i in ids), np.int64, n)
         for r, doc_id in enumerate(ids):
-            for prefecture in areas.get(doc_id, ()):
-                area_lists.setdefault(prefecture, []).append(r)
             tagging = taggings[doc_id]
             for concept in tagging.ids:
                 concept_lists.setdefault(concept, []).append((r, tagging.weight(concept)))
-            for letter in rows[r].industries_served:
-                served_lists.setdefault(letter, []).append(r)
         return cls(
             ids=ids, docs=rows, row={d: r for r, d in enumerate(ids)}, id_order=np.arange(n),
             org_codes=np.fromiter((org_index.setdefault(d.org.id, len(org_index)) for d in rows), np.int64, n),
             org_index=org_index,
-            bm25_slots=np.fromiter((bm25.slot(i) for i in ids), np.int64, n),
+            bm25_slots=slots,
             support_only=np.fromiter((support_only[i] for i in ids), bool, n),
             concept_rows={c: (np.fromiter((r for r, _ in v), np.int64, len(v)),
                                np.fromiter((w for _, w in v), np.float64, len(v))) for c, v in concept_lists.items()},
-            japanese=np.fromiter((bm25.japanese(i) for i in ids), np.float64, n),
+            japanese=japanese,
             role_keys=np.fromiter((role_index.setdefault(d.org.roles, len(role_index)) for d in rows), np.int64, n),
             role_sets=list(role_index),
-            prefectures=np.array([d.org.prefecture for d in rows], dtype=object),
+            prefectures=_codes([d.org.prefecture for d in rows], prefecture_index), prefecture_index=prefecture_index,
             kyushu=np.fromiter((d.org.prefecture in KYUSHU for d in rows), bool, n),
-            industries=np.array([d.org.industry for d in rows], dtype=object),
-            served={k: np.asarray(v, dtype=np.int64) for k, v in served_lists.items()},
+            industries=_codes([d.org.industry for d in rows], industry_index), industry_index=industry_index,
+            served=_bits([d.industries_served for d in rows], served_bits), served_bits=served_bits,
             has_served=np.fromiter((bool(d.industries_served) for d in rows), bool, n),
             offers_site=np.fromiter((d.kind == "seed" and offers_test_site(d, taggings[d.id]) for d in rows), bool, n),
             seeks_site=np.fromiter((d.kind == "need" and seeks_test_site(taggings[d.id]) for d in rows), bool, n),
             provider_only=np.fromiter((provider_only(d.org) for d in rows), bool, n),
             adopter=np.fromiter(("user" in d.org.roles for d in rows), bool, n),
-            area_rows={k: np.asarray(v, dtype=np.int64) for k, v in area_lists.items()},
+            area=_bits([areas.get(i, ()) for i in ids], area_bits), area_bits=area_bits,
             has_area=np.fromiter((bool(areas.get(i)) for i in ids), bool, n),
+            japanese_shares=np.unique(japanese, return_counts=True), every_row=np.arange(n),
         )
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def row_numbers(self, rows: Rows) -> np.ndarray:
+        """The numbers of these rows (0 .. n-1 for every row)."""
+        return self.every_row[rows]
 
     def concept_scores(self, weights: dict[str, float]) -> np.ndarray:
         """Sum of the weights of the concepts each row has, each times how strongly the row has it."""
@@ -109,51 +146,54 @@ class CorpusView:
                 scores[found[0]] += weight * found[1]
         return scores
 
-    def structure_scores(self, query: Document, tagging: Tagging | None = None) -> np.ndarray:
-        """0.5 role + 0.3 industry + 0.2 region fit of every row to a stored need or seed (see channels);
-        with the query's tagging, roles fit by what answers what (channels.answering_role_fit)."""
+    def structure_scores(self, query: Document, tagging: Tagging | None = None, rows: Rows = EVERY_ROW
+                         ) -> np.ndarray:
+        """0.5 role + 0.3 industry + 0.2 region fit of the rows (default every row) to a stored need or seed
+        (see channels); with the query's tagging, roles fit by what answers what (channels.answering_role_fit)."""
+        offers_site, role_keys = self.offers_site[rows], self.role_keys[rows]
         if query.kind == "need":  # rows are seeds answering the need
-            role = np.array([_role_fit(query.org.roles, roles) for roles in self.role_sets])[self.role_keys]
+            role = np.array([_role_fit(query.org.roles, roles) for roles in self.role_sets])[role_keys]
             if tagging is not None:
                 seeks = seeks_test_site(tagging)
                 if seeks or "user" in query.org.roles:  # see channels.answering_role_fit
-                    role = np.where(self.offers_site, 1.0 if seeks else TEST_SITE_MISFIT, role)
+                    role = np.where(offers_site, 1.0 if seeks else TEST_SITE_MISFIT, role)
                 if seeks:
-                    role = np.where(~self.offers_site & self.provider_only, np.minimum(role, NO_SITE_FIT), role)
-            industry = np.where(self.has_served, 0.0, 0.5)
-            rows = self.served.get(query.org.industry)
-            if rows is not None:
-                industry[rows] = 1.0
+                    role = np.where(~offers_site & self.provider_only[rows], np.minimum(role, NO_SITE_FIT), role)
+            industry = np.where(self.served[rows] & _bit(self.served_bits, query.org.industry), 1.0,
+                                np.where(self.has_served[rows], 0.0, 0.5))
         else:  # rows are needs the seed may serve
-            role = np.array([_role_fit(roles, query.org.roles) for roles in self.role_sets])[self.role_keys]
+            role = np.array([_role_fit(roles, query.org.roles) for roles in self.role_sets])[role_keys]
             if tagging is not None:
+                seeks_site = self.seeks_site[rows]
                 if offers_test_site(query, tagging):
-                    role = np.where(self.seeks_site, 1.0, np.where(self.adopter, TEST_SITE_MISFIT, role))
+                    role = np.where(seeks_site, 1.0, np.where(self.adopter[rows], TEST_SITE_MISFIT, role))
                 elif provider_only(query.org):
-                    role = np.where(self.seeks_site, np.minimum(role, NO_SITE_FIT), role)
+                    role = np.where(seeks_site, np.minimum(role, NO_SITE_FIT), role)
             if query.industries_served:
-                industry = np.isin(self.industries, list(query.industries_served)).astype(np.float64)
+                industry = np.isin(self.industries[rows], self._known(self.industry_index, query.industries_served)
+                                   ).astype(np.float64)
             else:
-                industry = np.full(len(self.ids), 0.5)
-        return 0.5 * role + 0.3 * industry + 0.2 * self.region_scores(query.org)
+                industry = np.full(len(role), 0.5)
+        return 0.5 * role + 0.3 * industry + 0.2 * self.region_scores(query.org, rows)
 
-    def outside_area(self, query: Document | None, area: tuple[str, ...] = ()) -> np.ndarray:
-        """Rows the query cannot be served across: for a need, seeds limited to prefectures other than its
-        member's; for a seed limited to `area`, needs of members elsewhere. All False for free text."""
-        outside = np.zeros(len(self.ids), dtype=bool)
+    @staticmethod
+    def _known(index: dict[str, int], values: tuple[str, ...]) -> list[int]:
+        return [index[v] for v in values if v in index]
+
+    def outside_area(self, query: Document | None, area: tuple[str, ...] = (), rows: Rows = EVERY_ROW
+                     ) -> np.ndarray:
+        """Which rows the query cannot be served across: for a need, seeds limited to prefectures other than
+        its member's; for a seed limited to `area`, needs of members elsewhere. All False for free text."""
         if query is None:
-            return outside
+            return np.zeros(len(self.ids), dtype=bool)[rows]
         if query.kind == "need":
-            outside = self.has_area.copy()
-            rows = self.area_rows.get(query.org.prefecture)
-            if rows is not None:
-                outside[rows] = False
-        elif area:
-            outside = ~np.isin(self.prefectures, list(area))
-        return outside
+            return self.has_area[rows] & ((self.area[rows] & _bit(self.area_bits, query.org.prefecture)) == 0)
+        if area:
+            return ~np.isin(self.prefectures[rows], self._known(self.prefecture_index, area))
+        return np.zeros(len(self.ids), dtype=bool)[rows]
 
-    def region_scores(self, org: OrgInfo) -> np.ndarray:
+    def region_scores(self, org: OrgInfo, rows: Rows = EVERY_ROW) -> np.ndarray:
         """1 in the same prefecture, 0.5 both in Kyushu, else 0."""
-        same = self.prefectures == org.prefecture
-        both_kyushu = self.kyushu & (org.prefecture in KYUSHU)
+        same = self.prefectures[rows] == self.prefecture_index.get(org.prefecture, -1)
+        both_kyushu = self.kyushu[rows] & (org.prefecture in KYUSHU)
         return np.where(same, 1.0, np.where(both_kyushu, 0.5, 0.0))

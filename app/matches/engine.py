@@ -35,13 +35,15 @@ from matching.corpus import Corpus
 from matching.documents import Document, OrgInfo
 from matching.lexical import Analysis
 from matching.meaning import ConceptMeaning, sentences
-from matching.ranker import Match, Query, Weights, rank
+from matching.ranker import Dense, Match, Query, Weights, rank
 from matching.view import CorpusView
 from matching.vocabulary import Tagging, Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
 KINDS: dict[str, type[Need] | type[Seed]] = {"seed": Seed, "need": Need}
-DENSE_CANDIDATES = 400  # from HNSW; flat indexes score everything
+# Rows whose cosines estimate the corpus's mean and spread for an approximate (HNSW) search: the z-score of
+# the nearest documents needs the whole corpus as reference, not only the few the search returned.
+SPREAD_SAMPLE = 2048
 
 
 @dataclass(frozen=True)
@@ -110,24 +112,34 @@ def weights_from(settings: Settings) -> Weights:
 
 @dataclass(frozen=True)
 class _RowMap:
-    """How a vector index lines up with a corpus view: vectors in row order (flat) or id lookup (HNSW)."""
+    """How a vector index lines up with a corpus view: the vectors in row order, and for HNSW the sorted
+    database ids that turn its answers into rows, and an even sample of rows for the cosine's spread."""
 
     view: CorpusView
     index: VectorIndex
     sorted_ids: np.ndarray  # database ids, sorted
     rows_of_sorted: np.ndarray  # the view row of each sorted id
-    matrix: np.ndarray | None  # vectors in view row order, for exact scoring
+    matrix: np.ndarray  # vectors in view row order
+    sample: np.ndarray  # vectors of SPREAD_SAMPLE rows spread evenly over the view
 
     @classmethod
     def build(cls, view: CorpusView, index: VectorIndex, external: dict[str, int]) -> "_RowMap":
         """The map for the current view and index."""
         db_ids = np.fromiter((external[i] for i in view.ids), np.int64, len(view))
         order = np.argsort(db_ids)
-        matrix = None
-        if index.kind == "flat":
-            matrix = (np.vstack([index.vector(int(i)) for i in db_ids]) if len(db_ids)
-                      else np.zeros((0, index.dimension), dtype=np.float32))
-        return cls(view, index, db_ids[order], order, matrix)
+        matrix = (np.vstack([index.vector(int(i)) for i in db_ids]) if len(db_ids)
+                  else np.zeros((0, index.dimension), dtype=np.float32))
+        sample = matrix[np.unique(np.linspace(0, len(db_ids) - 1, SPREAD_SAMPLE).astype(np.int64))] if len(db_ids) \
+            else matrix
+        return cls(view, index, db_ids[order], order, matrix, sample)
+
+    def rows_of(self, db_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The view rows of these database ids, and which of the ids have one."""
+        if not len(self.sorted_ids) or not len(db_ids):
+            return np.zeros(0, dtype=np.int64), np.zeros(len(db_ids), dtype=bool)
+        pos = np.minimum(np.searchsorted(self.sorted_ids, db_ids), len(self.sorted_ids) - 1)
+        found = self.sorted_ids[pos] == db_ids
+        return self.rows_of_sorted[pos[found]], found
 
 
 class MatchingEngine:
@@ -398,11 +410,13 @@ class MatchingEngine:
             raise NotFound(f"No {kind} with id {external_id!r}.")
         return doc
 
-    def _dense(self, target: str, query_vector: np.ndarray) -> np.ndarray:
-        """Cosines aligned with the corpus view's rows (NaN where the index returned nothing).
+    def _dense(self, target: str, query_vector: np.ndarray) -> Dense:
+        """The query vector's cosines with the corpus view's rows.
 
-        An exact (flat) index scores every document anyway, so it is one matrix product over the vectors
-        in row order; an HNSW index is searched for its nearest DENSE_CANDIDATES.
+        An exact (flat) index scores every document anyway, so it is one matrix product over the vectors in
+        row order. An HNSW index is searched for the nearest `dense_candidates`; their z-scores take the
+        cosine's mean and spread over an even sample of the corpus, and the ranking scores the candidates
+        other channels bring with the same vectors.
         """
         index = self.vectors[target]
         view = self.corpora[target].view()
@@ -411,15 +425,16 @@ class MatchingEngine:
             cached = _RowMap.build(view, index, self._external[target])
             self._row_maps[target] = cached
         query = np.asarray(query_vector, dtype=np.float32)
-        if cached.matrix is not None:
-            return (cached.matrix @ query).astype(np.float64)
-        ids, scores = index.search_arrays(query, DENSE_CANDIDATES)
-        values = np.full(len(view), np.nan)
-        if len(cached.sorted_ids) and len(ids):
-            pos = np.minimum(np.searchsorted(cached.sorted_ids, ids), len(cached.sorted_ids) - 1)
-            found = cached.sorted_ids[pos] == ids
-            values[cached.rows_of_sorted[pos[found]]] = scores[found]
-        return values
+        if index.kind == "flat":
+            cosines = (cached.matrix @ query).astype(np.float64)
+            return Dense(cosines, float(cosines.mean()) if len(cosines) else 0.0,
+                         float(cosines.std()) if len(cosines) else 0.0)
+        ids, scores = index.search_arrays(query, self.settings.dense_candidates)
+        rows, found = cached.rows_of(ids)
+        spread = (cached.sample @ query).astype(np.float64)
+        matrix = cached.matrix
+        return Dense(scores[found].astype(np.float64), float(spread.mean()), float(spread.std()), rows,
+                     lambda wanted: (matrix[wanted] @ query).astype(np.float64))
 
     def _rank(self, query: Query, target: str, vector: np.ndarray, limit: int, filters: Filters,
               weights: Weights | None, exclude: Callable[[Document], bool] | None = None) -> list[Match]:
@@ -428,7 +443,7 @@ class MatchingEngine:
 
         weights = weights or self.weights
 
-        def feedback(best: list[Document]) -> np.ndarray:
+        def feedback(best: list[Document]) -> Dense:
             # Pseudo-relevance feedback: the best documents of the first ranking pull the query vector toward
             # the words the corpus uses for the same thing (a need in everyday words, or in English, meets
             # seeds written in technical Japanese). Only the dense channel is computed again.
@@ -439,7 +454,8 @@ class MatchingEngine:
 
         with self._lock:
             return rank(query, self.corpora[target], self._dense(target, vector), weights, limit=limit, keep=keep,
-                        respect_area=filters.respect_area, feedback=feedback)
+                        respect_area=filters.respect_area, feedback=feedback,
+                        channel_depth=self.settings.channel_candidates)
 
     def match_need(self, need_id: str, *, limit: int = 10, filters: Filters = Filters(),
                    weights: Weights | None = None, exclude: Callable[[Document], bool] | None = None) -> list[Match]:

@@ -23,9 +23,12 @@ from app.roster.exchange import import_roster
 from app.roster.models import Need, Seed
 from embeddings.encoder import SentenceTransformerEncoder
 from embeddings.snapshot import read_manifest
+from matching.evaluation import evaluate, judgments_from_qrels
 from matching.lexical import Analysis
+from matching.qrels import read_qrels
 from matching.vocabulary import load_vocabulary
 from seed import VOCABULARY
+from tests.conftest import DEV_QRELS
 
 NEW_SEED = {
     "id": "S-NEW-1",
@@ -433,3 +436,36 @@ def test_a_failed_sync_never_leaves_a_document_without_its_vector(
     failing.failing = False  # the next sync catches up
     assert engine.sync(session)
     assert engine.search("真空ポンプの異音で故障の前ぶれを知りたい", limit=3)[0].doc.id == "S-NEW-1"
+
+
+def test_an_approximate_index_ranks_the_dev_set_like_the_exact_one(
+        session: Session, dev_roster: dict[str, Any], settings: Settings,
+        encoder: SentenceTransformerEncoder) -> None:
+    """HNSW with few candidates per channel (a sixth of the seeds each) against scoring every seed: the same
+    top 10 for nearly every need, the same quality on the labelled pairs, and z-scores on the same scale."""
+    import_roster(session, dev_roster)
+    session.commit()
+    exact = _engine(settings, encoder)
+    exact.rebuild(session)
+    approximate = _engine(settings.model_copy(update={
+        "hnsw_threshold": 0, "dense_candidates": 20, "channel_candidates": 20,
+        "data_dir": settings.data_dir / "approximate"}), encoder)
+    approximate.rebuild(session)
+    assert (exact.vectors["seed"].kind, approximate.vectors["seed"].kind) == ("flat", "hnsw")
+    assert len(exact.corpora["seed"]) >= 100
+    judgments = judgments_from_qrels(read_qrels(DEV_QRELS))
+    rankings: dict[str, dict[str, list[str]]] = {"exact": {}, "approximate": {}}
+    overlap = []
+    for need_id in sorted(exact.corpora["need"].docs):
+        ranked = {name: engine.match_need(need_id, limit=10)
+                  for name, engine in (("exact", exact), ("approximate", approximate))}
+        for name, matches in ranked.items():
+            rankings[name][need_id] = [m.doc.id for m in matches]
+        overlap.append(len(set(rankings["exact"][need_id]) & set(rankings["approximate"][need_id])) / 10)
+        same = {m.doc.id: m for m in ranked["exact"]}
+        for match in ranked["approximate"]:
+            if match.doc.id in same:
+                assert match.channels["dense"] == pytest.approx(same[match.doc.id].channels["dense"], abs=1e-4)
+    assert sum(overlap) / len(overlap) >= 0.97
+    quality = {name: evaluate(r, judgments, 10)["ndcg@10"] for name, r in rankings.items()}
+    assert abs(quality["approximate"] - quality["exact"]) <= 0.005

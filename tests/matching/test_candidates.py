@@ -1,0 +1,83 @@
+"""Ranking only candidates (an approximate dense index's nearest rows, and the best by words and by concepts)
+agrees with scoring every row, and scores far fewer rows."""
+
+import numpy as np
+
+from bench.synthetic import synthetic_roster
+from matching.corpus import Corpus
+from matching.documents import Document, OrgInfo
+from matching.ranker import Dense, Query, Weights, rank
+from matching.vocabulary import load_vocabulary
+from seed import VOCABULARY
+
+
+def _corpus(n_seeds: int) -> tuple[Corpus, Document]:
+    """Synthetic seeds of the shipped vocabulary, and one need of the same roster."""
+    roster = synthetic_roster(n_seeds, n_needs=2, seed=11)
+    corpus = Corpus(load_vocabulary(VOCABULARY))
+    need = None
+    for org in roster["organizations"]:
+        info = OrgInfo(org["id"], org["name"], tuple(org["roles"]), org["prefecture"], org["industry"])
+        for seed in org["seeds"]:
+            corpus.add(Document(seed["id"], "seed", seed["title"], seed["description"], info, (),
+                                tuple(seed["industries_served"])))
+        for posted in org["needs"]:
+            need = Document(posted["id"], "need", posted["title"], posted["description"], info)
+    assert need is not None
+    return corpus, need
+
+
+class Vectors:
+    """Random unit vectors for the corpus's rows, and a query vector near some of them; records which rows the
+    ranking asked for."""
+
+    def __init__(self, corpus: Corpus, seed: int = 3) -> None:
+        rng = np.random.default_rng(seed)
+        view = corpus.view()
+        self.matrix = rng.normal(size=(len(view), 64))
+        self.matrix /= np.linalg.norm(self.matrix, axis=1, keepdims=True)
+        query = self.matrix[: 5].sum(axis=0) + rng.normal(size=64) * 0.5
+        self.query = query / np.linalg.norm(query)
+        self.cosines = self.matrix @ self.query
+        self.asked: set[int] = set()
+
+    def exact(self) -> Dense:
+        return Dense(self.cosines, float(self.cosines.mean()), float(self.cosines.std()))
+
+    def nearest(self, k: int) -> Dense:
+        rows = np.argsort(-self.cosines)[:k]
+
+        def cosines_of(wanted: np.ndarray) -> np.ndarray:
+            self.asked.update(int(r) for r in wanted)
+            return self.cosines[wanted]
+
+        return Dense(self.cosines[rows], float(self.cosines.mean()), float(self.cosines.std()), rows, cosines_of)
+
+
+def test_candidates_rank_like_every_row_and_score_only_a_few() -> None:
+    corpus, need = _corpus(1500)
+    vectors = Vectors(corpus)
+    weights = Weights(feedback_docs=0)
+    exact = rank(Query.of(need), corpus, vectors.exact(), weights, limit=10)
+    approximate = rank(Query.of(need), corpus, vectors.nearest(50), weights, limit=10, channel_depth=50)
+    assert [m.doc.id for m in approximate] == [m.doc.id for m in exact]
+    assert [m.channels for m in approximate] == [m.channels for m in exact]  # z-scores over the whole corpus
+    assert [m.score for m in approximate] == [m.score for m in exact]
+    assert 50 <= len(vectors.asked) <= 150 < len(corpus)
+
+
+def test_filters_that_leave_too_few_candidates_score_every_row() -> None:
+    corpus, need = _corpus(600)
+    vectors = Vectors(corpus)
+    rare = sorted(corpus.docs)[-3:]  # not among the nearest rows, nor likely the best by words
+
+    def keep(doc: Document) -> bool:
+        return doc.id in rare
+
+    weights = Weights(feedback_docs=0)
+    found = rank(Query.of(need), corpus, vectors.nearest(10), weights, limit=3, keep=keep, channel_depth=10)
+    exact = rank(Query.of(need), corpus, vectors.exact(), weights, limit=3, keep=keep)
+    assert [m.doc.id for m in found] == [m.doc.id for m in exact]
+    assert {m.doc.id for m in found} <= set(rare) and found
+    assert len(vectors.asked) == len(corpus)  # the candidates ran out: every row was scored
+    assert len(vectors.asked) == len(corpus)
