@@ -1,5 +1,13 @@
 """Sentence embeddings for iotmatch: the Encoder protocol and its implementations."""
 
+import os
+
+# Before FAISS loads its OpenMP runtime: by default its threads spin on the cores for a while after each search,
+# and the numpy work that follows in the same request waits for them (a match at 100k seeds took over twice as
+# long). Passive threads sleep at once. A deployment may still set the variable otherwise.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 from embeddings.encoder import (
     BUILTIN_MODELS,
     DEFAULT_MODEL,

@@ -22,6 +22,7 @@ class VectorIndex:
         self._label_of: dict[int, int] = {}  # id -> FAISS label of its live vector
         self._id_of: dict[int, int] = {}  # live FAISS label -> id
         self._next_label = 0
+        self._labels_are_ids = True  # every live vector sits under its own id (a flat index always)
         self._index = self._new_index(0)
 
     @classmethod
@@ -98,6 +99,7 @@ class VectorIndex:
             return
         if self._is_hnsw:
             labels = list(range(self._next_label, self._next_label + len(ids)))
+            self._labels_are_ids = False
         else:
             labels = ids
         self._next_label = max(self._next_label, max(labels) + 1)
@@ -121,6 +123,7 @@ class VectorIndex:
     def rebuild(self) -> None:
         """Build the index anew from the stored vectors, each under its id (drops retired HNSW vectors)."""
         self._index = self._new_index(len(self._vectors))
+        self._labels_are_ids = True
         self._label_of = {i: i for i in self._vectors}
         self._id_of = dict(self._label_of)
         self._next_label = max(self._vectors, default=-1) + 1
@@ -140,7 +143,7 @@ class VectorIndex:
         retired = self.retired
         fetch = min(len(self._vectors) + retired, k + retired)
         scores, labels = self._index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), fetch)
-        if not retired and not self._is_hnsw:  # a flat index stores every vector under its id
+        if not retired and (self._labels_are_ids or not self._is_hnsw):  # each vector under its id
             keep = labels[0] >= 0
             return labels[0][keep][:k], scores[0][keep][:k]
         found = [(self._id_of[int(label)], score) for label, score in zip(labels[0], scores[0], strict=True)

@@ -337,7 +337,7 @@ def rank(
         found = list(nearest)
         if lexical is not None:
             found.append(_best_rows(*lexical.hits(), channel_depth))
-        with_concepts = np.nonzero(vocabulary)[0]
+        with_concepts = np.nonzero(vocabulary)[0]  # one pass: faster than merging the concepts' postings
         found.append(_best_rows(with_concepts, vocabulary[with_concepts], channel_depth))
         return np.unique(np.concatenate(found))
 
@@ -352,8 +352,8 @@ def rank(
                     if keep is None or keep(view.docs[found.rows[i]])][: weights.feedback_docs]
             if best:
                 moved = Dense.of(view, feedback(best))
-                if moved.rows is not None and not isinstance(rows, slice):
-                    found = scored(candidates(rows, moved.rows))
+                if moved.rows is not None and not isinstance(rows, slice) and len(moved.rows):
+                    found = scored(np.union1d(rows, moved.rows))
                 found = found.with_dense(moved, weights.dense_temperature)
         matches = _top(view, found, found.score(weights.dense), found.candidate(), limit,
                        weights.max_per_organization, keep,

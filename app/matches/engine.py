@@ -410,13 +410,14 @@ class MatchingEngine:
             raise NotFound(f"No {kind} with id {external_id!r}.")
         return doc
 
-    def _dense(self, target: str, query_vector: np.ndarray) -> Dense:
+    def _dense(self, target: str, query_vector: np.ndarray, *, search: bool = True) -> Dense:
         """The query vector's cosines with the corpus view's rows.
 
         An exact (flat) index scores every document anyway, so it is one matrix product over the vectors in
         row order. An HNSW index is searched for the nearest `dense_candidates`; their z-scores take the
         cosine's mean and spread over an even sample of the corpus, and the ranking scores the candidates
-        other channels bring with the same vectors.
+        other channels bring with the same vectors. Without `search`, no HNSW search is made: the ranking
+        scores the candidates it has (the pseudo-relevance feedback's moved vector is near the first one).
         """
         index = self.vectors[target]
         view = self.corpora[target].view()
@@ -429,7 +430,7 @@ class MatchingEngine:
             cosines = (cached.matrix @ query).astype(np.float64)
             return Dense(cosines, float(cosines.mean()) if len(cosines) else 0.0,
                          float(cosines.std()) if len(cosines) else 0.0)
-        ids, scores = index.search_arrays(query, self.settings.dense_candidates)
+        ids, scores = index.search_arrays(query, self.settings.dense_candidates if search else 0)
         rows, found = cached.rows_of(ids)
         spread = (cached.sample @ query).astype(np.float64)
         matrix = cached.matrix
@@ -450,7 +451,7 @@ class MatchingEngine:
             index, ids = self.vectors[target], self._external[target]
             centroid = np.mean([index.vector(ids[d.id]) for d in best], axis=0)
             moved = vector + weights.feedback_weight * centroid
-            return self._dense(target, (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32))
+            return self._dense(target, (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32), search=False)
 
         with self._lock:
             return rank(query, self.corpora[target], self._dense(target, vector), weights, limit=limit, keep=keep,
