@@ -1,11 +1,23 @@
 """One side of the matching (all seeds, or all needs) with its lexical and vocabulary indexes."""
 
+from dataclasses import dataclass
+
 from matching.areas import service_area
 from matching.channels import support_only
 from matching.documents import Document
 from matching.lexical import Analysis, BM25Index
 from matching.view import CorpusView
 from matching.vocabulary import ConceptStats, Tagging, Vocabulary
+
+
+@dataclass(frozen=True)
+class Known:
+    """What an earlier run derived from a document's very text, taken back instead of derived again: its
+    analysis, the concepts its terms name, and the service area read from it for its member's prefecture."""
+
+    analysis: Analysis
+    named: dict[str, tuple[str, ...]] | None = None  # None: tag the text again
+    area: tuple[str, tuple[str, ...]] | None = None  # (home prefecture, area read from the text)
 
 
 class Corpus:
@@ -27,18 +39,22 @@ class Corpus:
     def __contains__(self, doc_id: str) -> bool:
         return doc_id in self.docs
 
-    def add(self, doc: Document, meaning: dict[str, float] | None = None, analysis: Analysis | None = None) -> None:
+    def add(self, doc: Document, meaning: dict[str, float] | None = None, known: Known | None = None) -> None:
         """Index a document, replacing an earlier version with the same id; `meaning`: concepts found by
-        meaning (see matching.meaning) with their weights; `analysis`: its text's, when already known."""
+        meaning (see matching.meaning) with their weights; `known`: what was derived from its text before."""
         self.remove(doc.id)
-        tagging = self.vocabulary.tag(doc.text)
+        tagging = (Tagging(dict(known.named)) if known is not None and known.named is not None
+                   else self.vocabulary.tag(doc.text))
         if meaning:
             tagging = tagging.with_meaning(meaning)
         self.docs[doc.id] = doc
         self.taggings[doc.id] = tagging
         if doc.kind == "seed":
-            self.areas[doc.id] = service_area(doc.service_area, doc.text, doc.org.prefecture)
-        self.bm25.add(doc.id, doc.text, analysis)
+            read = known.area if known is not None else None
+            self.areas[doc.id] = ((read[1], False) if read is not None and not doc.service_area
+                                  and read[0] == doc.org.prefecture
+                                  else service_area(doc.service_area, doc.text, doc.org.prefecture))
+        self.bm25.add(doc.id, doc.text, known.analysis if known is not None else None)
         self.concept_stats.add(tagging.ids)
         self._view = None
 

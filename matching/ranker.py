@@ -355,13 +355,14 @@ def rank(
                 if moved.rows is not None and not isinstance(rows, slice) and len(moved.rows):
                     found = scored(np.union1d(rows, moved.rows))
                 found = found.with_dense(moved, weights.dense_temperature)
-        matches = _top(view, found, found.score(weights.dense), found.candidate(), limit,
+        matches, full = _top(view, found, found.score(weights.dense), found.candidate(), limit,
                        weights.max_per_organization, keep,
                        partial(_match, view, corpus, query, query_tagging, query_written, query_tokens, found,
                                weights=weights))
-        if len(matches) >= limit or isinstance(rows, slice) or len(rows) == len(view):
+        if full or isinstance(rows, slice) or len(rows) == len(view):
             return matches
-        rows = np.arange(len(view))  # filters left too few candidates: score every row
+        # Filters, or the cap per member, left too few candidates: score every row.
+        rows = np.arange(len(view))
 
 
 def _match(view: CorpusView, corpus: Corpus, query: Query, query_tagging: Tagging, query_written: Mapping[str, str],
@@ -442,8 +443,9 @@ def _ordered_rows(view: CorpusView, found: _Scored, score: np.ndarray, candidate
 
 
 def _top(view: CorpusView, found: _Scored, score: np.ndarray, candidate: np.ndarray, limit: int, per_org: int,
-         keep: Callable[[Document], bool] | None, match: Callable[[int], Match]) -> list[Match]:
-    """Walk the best rows until `limit` matches pass the filter and the per-member cap (see diversify)."""
+         keep: Callable[[Document], bool] | None, match: Callable[[int], Match]) -> tuple[list[Match], bool]:
+    """Walk the best rows until `limit` matches pass the filter and the per-member cap (see diversify); the
+    matches, and whether that many did (else the candidates ran out: those over the cap fill the rest)."""
     depth = max(10 * limit, 100)
     while True:
         positions = _ordered_rows(view, found, score, candidate, depth)
@@ -459,11 +461,11 @@ def _top(view: CorpusView, found: _Scored, score: np.ndarray, candidate: np.ndar
             if per_org <= 0 or counts[org] <= per_org:
                 head.append(match(int(i)))
                 if len(head) >= limit:
-                    return head
+                    return head, True
             elif len(tail) < limit:
                 tail.append(match(int(i)))
         if depth >= int(candidate.sum()):
-            return (head + tail)[:limit]
+            return (head + tail)[:limit], False
         depth *= 4
 
 

@@ -31,9 +31,8 @@ from embeddings.snapshot import (
     read_manifest,
     save_snapshot,
 )
-from matching.corpus import Corpus
+from matching.corpus import Corpus, Known
 from matching.documents import Document, OrgInfo
-from matching.lexical import Analysis
 from matching.meaning import ConceptMeaning, sentences
 from matching.ranker import Dense, Match, Query, Weights, rank
 from matching.view import CorpusView
@@ -79,8 +78,8 @@ def to_document(row: Need | Seed, kind: str) -> Document:
                     tuple(row.tags or ()), served, area)
 
 
-def _reusable(kept: analyses.KeptAnalyses, docs: list[Document]) -> dict[str, Analysis]:
-    """The kept analyses that were made from these very texts, by document id."""
+def _reusable(kept: analyses.KeptAnalyses, docs: list[Document]) -> dict[str, Known]:
+    """What was kept from these very texts, by document id."""
     reusable = {}
     for doc in docs:
         known = kept.get(doc.id)
@@ -120,6 +119,7 @@ class _RowMap:
     sorted_ids: np.ndarray  # database ids, sorted
     rows_of_sorted: np.ndarray  # the view row of each sorted id
     matrix: np.ndarray  # vectors in view row order
+    centroid: np.ndarray  # their mean: the query's mean cosine over the corpus is its product with the query
     sample: np.ndarray  # vectors of SPREAD_SAMPLE rows spread evenly over the view
 
     @classmethod
@@ -131,7 +131,8 @@ class _RowMap:
                   else np.zeros((0, index.dimension), dtype=np.float32))
         sample = matrix[np.unique(np.linspace(0, len(db_ids) - 1, SPREAD_SAMPLE).astype(np.int64))] if len(db_ids) \
             else matrix
-        return cls(view, index, db_ids[order], order, matrix, sample)
+        centroid = matrix.mean(axis=0) if len(db_ids) else np.zeros(index.dimension, dtype=np.float32)
+        return cls(view, index, db_ids[order], order, matrix, centroid, sample)
 
     def rows_of(self, db_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The view rows of these database ids, and which of the ids have one."""
@@ -207,7 +208,7 @@ class MatchingEngine:
         with self._lock:
             self.vectors = {kind: indexes[kind] if kind in indexes
                             else VectorIndex(self.encoder.dimension, self.settings.hnsw_threshold) for kind in KINDS}
-            kept = {kind: analyses.load(extras.get(analyses.file_name(kind))) for kind in KINDS}
+            kept = {kind: analyses.load(extras.get(analyses.file_name(kind)), self.vocabulary) for kind in KINDS}
             self._load_documents(session, embed=False, kept=kept)
             self.watermark = watermark
             self.generation += 1
@@ -393,7 +394,7 @@ class MatchingEngine:
         return found
 
     def _upsert(self, kind: str, rows: list[Need | Seed], docs: list[Document], meanings: list[dict[str, float]],
-                reusable: dict[str, Analysis]) -> None:
+                reusable: dict[str, Known]) -> None:
         for row, doc, meaning in zip(rows, docs, meanings, strict=True):
             old = self._versions[kind].get(row.id)
             if old and old[0] != row.external_id:
@@ -415,7 +416,8 @@ class MatchingEngine:
 
         An exact (flat) index scores every document anyway, so it is one matrix product over the vectors in
         row order. An HNSW index is searched for the nearest `dense_candidates`; their z-scores take the
-        cosine's mean and spread over an even sample of the corpus, and the ranking scores the candidates
+        cosine's mean over the corpus (exact, from the mean vector) and its spread over an even sample of the
+        corpus, and the ranking scores the candidates
         other channels bring with the same vectors. Without `search`, no HNSW search is made: the ranking
         scores the candidates it has (the pseudo-relevance feedback's moved vector is near the first one).
         """
@@ -432,9 +434,10 @@ class MatchingEngine:
                          float(cosines.std()) if len(cosines) else 0.0)
         ids, scores = index.search_arrays(query, self.settings.dense_candidates if search else 0)
         rows, found = cached.rows_of(ids)
-        spread = (cached.sample @ query).astype(np.float64)
+        mean = float(cached.centroid @ query)  # exact: the mean of the products is the product with the mean
+        spread = (cached.sample @ query).astype(np.float64) - mean if len(cached.sample) else np.zeros(1)
         matrix = cached.matrix
-        return Dense(scores[found].astype(np.float64), float(spread.mean()), float(spread.std()), rows,
+        return Dense(scores[found].astype(np.float64), mean, float(np.sqrt(np.mean(spread * spread))), rows,
                      lambda wanted: (matrix[wanted] @ query).astype(np.float64))
 
     def _rank(self, query: Query, target: str, vector: np.ndarray, limit: int, filters: Filters,
