@@ -89,13 +89,17 @@ def _reusable(kept: analyses.KeptAnalyses, docs: list[Document]) -> dict[str, Kn
 
 
 def database_watermark(session: Session) -> str:
-    """Changes whenever a need, seed or member is added, edited or deleted."""
-    parts = []
-    for model in (Organization, Need, Seed):
-        count, latest, top = session.execute(
-            select(func.count(model.id), func.max(model.updated_at), func.max(model.id))).one()
-        parts.append(f"{count}:{latest.isoformat() if isinstance(latest, datetime) else latest}:{top}")
-    return "|".join(parts)
+    """Changes whenever a need, seed or member is added, edited or deleted.
+
+    One statement of scalar subqueries, each a lone aggregate: a database answers a lone max from its index
+    (updated_at and id are indexed), where max and count together in one select read every row.
+    """
+    aggregates = [select(aggregate).select_from(model).scalar_subquery()
+                  for model in (Organization, Need, Seed)
+                  for aggregate in (func.count(), func.max(model.updated_at), func.max(model.id))]
+    values = session.execute(select(*aggregates)).one()
+    return "|".join(":".join(v.isoformat() if isinstance(v, datetime) else str(v) for v in values[i:i + 3])
+                    for i in range(0, len(values), 3))
 
 
 def weights_from(settings: Settings) -> Weights:

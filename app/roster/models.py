@@ -13,7 +13,9 @@ class TimestampMixin:
     """Created/updated times; updated_at also feeds the index watermark."""
 
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # Indexed: the engine polls its maximum to notice changes.
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow,
+                                                 index=True)
 
 
 class Organization(TimestampMixin, Base):
