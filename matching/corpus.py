@@ -1,5 +1,6 @@
 """One side of the matching (all seeds, or all needs) with its lexical and vocabulary indexes."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from matching.areas import service_area
@@ -8,6 +9,9 @@ from matching.documents import Document
 from matching.lexical import Analysis, BM25Index
 from matching.view import CorpusView
 from matching.vocabulary import ConceptStats, Tagging, Vocabulary
+
+# Up to this many changes (or a tenth of the corpus), the next view is made from the last one.
+INCREMENTAL_CHANGES = 1000
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class Corpus:
         self.bm25 = BM25Index()
         self.concept_stats = ConceptStats()
         self._view: CorpusView | None = None
+        self._fresh: set[str] = set()  # added or replaced since the view was made
+        self._changes = 0  # additions, replacements and removals since then
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -56,7 +62,8 @@ class Corpus:
                                   else service_area(doc.service_area, doc.text, doc.org.prefecture))
         self.bm25.add(doc.id, doc.text, known.analysis if known is not None else None)
         self.concept_stats.add(tagging.ids)
-        self._view = None
+        self._fresh.add(doc.id)
+        self._changes += 1
 
     def remove(self, doc_id: str) -> None:
         """Forget a document; unknown ids are ignored."""
@@ -66,13 +73,28 @@ class Corpus:
         self.areas.pop(doc_id, None)
         self.concept_stats.remove(self.taggings.pop(doc_id).ids)
         self.bm25.remove(doc_id)
-        self._view = None
+        self._fresh.discard(doc_id)
+        self._changes += 1
 
     def view(self) -> CorpusView:
-        """The documents as arrays for vectorized scoring; built on first use after a change."""
-        if self._view is None:
-            self._view = CorpusView.build(
-                self.docs, self.taggings, self.bm25, self.vocabulary,
-                {d: support_only(t, self.vocabulary) for d, t in self.taggings.items()},
-                {d: area for d, (area, _) in self.areas.items() if area})
+        """The documents as arrays for vectorized scoring; after a few changes, made from the last view by
+        reading only the changed documents (see CorpusView.updated), after many built anew."""
+        if self._view is not None and not self._changes:
+            return self._view
+        if self._view is None or self._changes > max(INCREMENTAL_CHANGES, len(self.docs) // 10):
+            chosen = self.docs.keys()
+            self._view = CorpusView.build(self.docs, self.taggings, self.bm25, self.vocabulary,
+                                          self._support_only(chosen), self._areas(chosen))
+        else:
+            fresh = self._fresh
+            self._view = self._view.updated(self.docs, self.taggings, self.bm25, self.vocabulary,
+                                            self._support_only(fresh), self._areas(fresh), fresh)
+        self._fresh, self._changes = set(), 0
         return self._view
+
+    def _support_only(self, ids: Iterable[str]) -> dict[str, bool]:
+        return {d: support_only(self.taggings[d], self.vocabulary) for d in ids}
+
+    def _areas(self, ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """The limited seeds' prefectures."""
+        return {d: self.areas[d][0] for d in ids if d in self.areas and self.areas[d][0]}

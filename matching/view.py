@@ -1,7 +1,10 @@
 """A column view of a corpus: one row per document, numpy arrays per channel, so a query scores every
 document with a few vectorized operations and only the top few become full matches with evidence."""
 
-from dataclasses import dataclass
+import heapq
+import weakref
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 
@@ -82,23 +85,29 @@ class CorpusView:
     has_area: np.ndarray  # the seed is available only in some prefectures
     japanese_shares: tuple[np.ndarray, np.ndarray]  # the distinct shares of Japanese words, and how many rows each
     every_row: np.ndarray  # 0 .. n-1
+    # When made by `updated`: the view it was made from and, per row, the row it came from in that view (or,
+    # from its length on, in the changed documents' order of `fresh`); None when built from scratch.
+    derived: "tuple[weakref.ref[CorpusView], np.ndarray, list[str]] | None" = None
 
     @classmethod
     def build(cls, docs: dict[str, Document], taggings: dict[str, Tagging], bm25: BM25Index,
               vocabulary: Vocabulary, support_only: dict[str, bool],
-              areas: dict[str, tuple[str, ...]] | None = None) -> "CorpusView":
-        """The view of the documents as they are now; areas: the limited seeds' prefectures."""
+              areas: dict[str, tuple[str, ...]] | None = None, *, codes_from: "CorpusView | None" = None
+              ) -> "CorpusView":
+        """The view of the documents as they are now; areas: the limited seeds' prefectures; codes_from: a view
+        whose numbering of members, roles, prefectures and industries this one extends (see `updated`)."""
         areas = areas or {}
         ids = sorted(docs)
         rows = [docs[i] for i in ids]
         n = len(ids)
-        org_index: dict[str, int] = {}
-        role_index: dict[tuple[str, ...], int] = {}
+        known = codes_from
+        org_index: dict[str, int] = dict(known.org_index) if known else {}
+        role_index: dict[tuple[str, ...], int] = {r: k for k, r in enumerate(known.role_sets)} if known else {}
         concept_lists: dict[str, list[tuple[int, float]]] = {}
-        prefecture_index: dict[str, int] = {}
-        industry_index: dict[str, int] = {}
-        served_bits: dict[str, int] = {}
-        area_bits: dict[str, int] = {}
+        prefecture_index: dict[str, int] = dict(known.prefecture_index) if known else {}
+        industry_index: dict[str, int] = dict(known.industry_index) if known else {}
+        served_bits: dict[str, int] = dict(known.served_bits) if known else {}
+        area_bits: dict[str, int] = dict(known.area_bits) if known else {}
         japanese = np.fromiter((bm25.japanese(i) for i in ids), np.float64, n)
         slots = np.fromiter((bm25.slot(i) for i in ids), np.int64, n)
         for r, doc_id in enumerate(ids):
@@ -129,6 +138,43 @@ class CorpusView:
             has_area=np.fromiter((bool(areas.get(i)) for i in ids), bool, n),
             japanese_shares=np.unique(japanese, return_counts=True), every_row=np.arange(n),
         )
+
+    def updated(self, docs: dict[str, Document], taggings: dict[str, Tagging], bm25: BM25Index,
+                vocabulary: Vocabulary, support_only: dict[str, bool], areas: dict[str, tuple[str, ...]],
+                fresh: set[str]) -> "CorpusView":
+        """The view of `docs` made from this one, where `fresh` names the documents added or replaced since (the
+        mappings need hold only those) and the rest are this view's or gone: only the fresh documents are read,
+        the other rows are copied by whole-array operations, so that one edit costs O(n) copying, not O(n)
+        work per document."""
+        part = CorpusView.build({i: docs[i] for i in fresh}, taggings, bm25, vocabulary, support_only, areas,
+                                codes_from=self)
+        ids = list(heapq.merge((i for i in self.ids if i in docs and i not in fresh), part.ids))
+        n, before = len(ids), len(self.ids)
+        source = np.fromiter((before + part.row[i] if i in part.row else self.row[i] for i in ids), np.int64, n)
+        target = np.full(before + len(part.ids), -1, dtype=np.int64)  # the new row of each source row
+        target[source] = np.arange(n)
+        columns: dict[str, Any] = {}
+        for column in fields(self):
+            mine, theirs = getattr(self, column.name), getattr(part, column.name)
+            if isinstance(mine, np.ndarray) and mine.ndim == 1 and len(mine) == before and column.name not in (
+                    "id_order", "every_row"):
+                columns[column.name] = np.concatenate([mine, theirs])[source]
+        concept_rows = {}
+        for concept in self.concept_rows.keys() | part.concept_rows.keys():
+            found = [(target[rows], weights) for rows, weights in
+                     (self.concept_rows.get(concept, (np.zeros(0, np.int64), np.zeros(0))),
+                      (part.concept_rows[concept][0] + before, part.concept_rows[concept][1])
+                      if concept in part.concept_rows else (np.zeros(0, np.int64), np.zeros(0)))]
+            rows = np.concatenate([r for r, _ in found])
+            weights = np.concatenate([w for _, w in found])
+            if (rows >= 0).any():
+                concept_rows[concept] = (rows[rows >= 0], weights[rows >= 0])
+        every = self.docs + part.docs
+        return replace(
+            part, **columns, ids=ids, docs=[every[s] for s in source], row={d: r for r, d in enumerate(ids)},
+            id_order=np.arange(n), concept_rows=concept_rows, every_row=np.arange(n),
+            japanese_shares=np.unique(columns["japanese"], return_counts=True),
+            derived=(weakref.ref(self), source, part.ids))
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import cast
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from app.config import Settings
@@ -127,12 +127,29 @@ class _RowMap:
     sample: np.ndarray  # vectors of SPREAD_SAMPLE rows spread evenly over the view
 
     @classmethod
-    def build(cls, view: CorpusView, index: VectorIndex, external: dict[str, int]) -> "_RowMap":
-        """The map for the current view and index."""
+    def build(cls, view: CorpusView, index: VectorIndex, external: dict[str, int],
+              previous: "_RowMap | None" = None) -> "_RowMap":
+        """The map for the current view and index; from the previous map when the view was made from its view
+        (then only the changed documents' vectors are looked up, the rest are copied)."""
         db_ids = np.fromiter((external[i] for i in view.ids), np.int64, len(view))
         order = np.argsort(db_ids)
-        matrix = (np.vstack([index.vector(int(i)) for i in db_ids]) if len(db_ids)
-                  else np.zeros((0, index.dimension), dtype=np.float32))
+        derived = view.derived
+        if previous is not None and previous.index is index and derived is not None \
+                and derived[0]() is previous.view:
+            source, before = derived[1], len(previous.view)
+            copied = source < before
+            if len(view) == before and np.array_equal(source[copied], np.nonzero(copied)[0]):
+                # Edits only, every other row in place: the previous matrix is updated where it stands (it is
+                # read only under the engine's lock, by the map this one replaces).
+                matrix = previous.matrix
+            else:
+                matrix = previous.matrix[np.where(copied, source, 0)]
+            if (~copied).any():
+                matrix[~copied] = np.vstack([index.vector(int(i)) for i in db_ids[~copied]])
+        elif len(db_ids):
+            matrix = np.vstack([index.vector(int(i)) for i in db_ids])
+        else:
+            matrix = np.zeros((0, index.dimension), dtype=np.float32)
         sample = matrix[np.unique(np.linspace(0, len(db_ids) - 1, SPREAD_SAMPLE).astype(np.int64))] if len(db_ids) \
             else matrix
         centroid = matrix.mean(axis=0) if len(db_ids) else np.zeros(index.dimension, dtype=np.float32)
@@ -159,7 +176,8 @@ class MatchingEngine:
         self.corpora = {kind: Corpus(vocabulary) for kind in KINDS}
         self.vectors = {kind: VectorIndex(encoder.dimension, settings.hnsw_threshold) for kind in KINDS}
         self.embedding_cache = CacheStats()
-        self._versions: dict[str, dict[int, tuple[str, datetime, datetime]]] = {k: {} for k in KINDS}
+        # id -> (external id, its stamp and its member's, as the driver returns them)
+        self._versions: dict[str, dict[int, tuple[str, object, object]]] = {k: {} for k in KINDS}
         self._external: dict[str, dict[str, int]] = {k: {} for k in KINDS}
         self._row_maps: dict[str, _RowMap] = {}
         self.meaning: ConceptMeaning | None = None  # set up with the first documents (it embeds the phrasings)
@@ -322,14 +340,20 @@ class MatchingEngine:
         for kind, model in KINDS.items():
             # What changed is told by ids and timestamps alone; only the changed rows are loaded whole, so a
             # sync after one edit costs one row, not the corpus.
-            stamps = session.execute(select(model.id, model.external_id, model.updated_at, Organization.updated_at)
+            # The timestamps as the driver returns them (SQLite: text): they are only compared with the same
+            # query's, and parsing them was most of a sync's time at 100k rows.
+            stamps = session.execute(select(model.id, model.external_id,
+                                            type_coerce(model.updated_at, String).label("stamp"),
+                                            type_coerce(Organization.updated_at, String).label("member_stamp"))
                                      .join(Organization, model.organization_id == Organization.id)).all()
-            versions = {i: (external_id, updated, org_updated) for i, external_id, updated, org_updated in stamps}
+            versions: dict[int, tuple[str, object, object]] = {
+                i: (external_id, updated, org_updated) for i, external_id, updated, org_updated in stamps}
             known = self._versions[kind]
             changed = self._rows(session, model, [i for i, v in versions.items() if known.get(i) != v])
-            # A row deleted between the two queries is gone, not kept with its old version.
+            # A row deleted between the two queries is gone, not kept with its old version. A row edited in
+            # between keeps the older stamps with its newer content, so the next sync loads it once more.
             versions = {i: v for i, v in versions.items() if known.get(i) == v} | {
-                r.id: (r.external_id, r.updated_at, r.organization.updated_at) for r in changed}
+                r.id: (r.external_id, *versions[r.id][1:]) for r in changed}
             gone = [i for i in known if i not in versions]
             # Vectors and meanings first: if embedding fails, nothing below has run and the indexes are as
             # they were, so a document is never searchable without its vector.
@@ -429,7 +453,7 @@ class MatchingEngine:
         view = self.corpora[target].view()
         cached = self._row_maps.get(target)
         if cached is None or cached.view is not view or cached.index is not index:
-            cached = _RowMap.build(view, index, self._external[target])
+            cached = _RowMap.build(view, index, self._external[target], cached)
             self._row_maps[target] = cached
         query = np.asarray(query_vector, dtype=np.float32)
         if index.kind == "flat":
