@@ -10,7 +10,7 @@ from matching.lexical import Analysis, BM25Index
 from matching.view import CorpusView
 from matching.vocabulary import ConceptStats, Tagging, Vocabulary
 
-# Up to this many changes (or a tenth of the corpus), the next view is made from the last one.
+# Up to this many documents changed (or a tenth of the corpus), the next view is made from the last one.
 INCREMENTAL_CHANGES = 1000
 
 
@@ -37,7 +37,7 @@ class Corpus:
         self.concept_stats = ConceptStats()
         self._view: CorpusView | None = None
         self._fresh: set[str] = set()  # added or replaced since the view was made
-        self._changes = 0  # additions, replacements and removals since then
+        self._touched: set[str] = set()  # added, replaced or removed since then
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -63,7 +63,7 @@ class Corpus:
         self.bm25.add(doc.id, doc.text, known.analysis if known is not None else None)
         self.concept_stats.add(tagging.ids)
         self._fresh.add(doc.id)
-        self._changes += 1
+        self._touched.add(doc.id)
 
     def remove(self, doc_id: str) -> None:
         """Forget a document; unknown ids are ignored."""
@@ -74,14 +74,14 @@ class Corpus:
         self.concept_stats.remove(self.taggings.pop(doc_id).ids)
         self.bm25.remove(doc_id)
         self._fresh.discard(doc_id)
-        self._changes += 1
+        self._touched.add(doc_id)
 
     def view(self) -> CorpusView:
         """The documents as arrays for vectorized scoring; after a few changes, made from the last view by
         reading only the changed documents (see CorpusView.updated), after many built anew."""
-        if self._view is not None and not self._changes:
+        if self._view is not None and not self._touched:
             return self._view
-        if self._view is None or self._changes > max(INCREMENTAL_CHANGES, len(self.docs) // 10):
+        if self._view is None or len(self._touched) > max(INCREMENTAL_CHANGES, len(self.docs) // 10):
             chosen = self.docs.keys()
             self._view = CorpusView.build(self.docs, self.taggings, self.bm25, self.vocabulary,
                                           self._support_only(chosen), self._areas(chosen))
@@ -89,7 +89,7 @@ class Corpus:
             fresh = self._fresh
             self._view = self._view.updated(self.docs, self.taggings, self.bm25, self.vocabulary,
                                             self._support_only(fresh), self._areas(fresh), fresh)
-        self._fresh, self._changes = set(), 0
+        self._fresh, self._touched = set(), set()
         return self._view
 
     def _support_only(self, ids: Iterable[str]) -> dict[str, bool]:

@@ -54,7 +54,8 @@ def _role_fit(need_roles: tuple[str, ...], seed_roles: tuple[str, ...]) -> float
 
 @dataclass
 class CorpusView:
-    """Documents in a fixed row order with their per-row attributes as arrays (rebuilt after any change)."""
+    """Documents in a fixed row order with their per-row attributes as arrays (made anew, or from the last view
+    after a few changes: see `updated`)."""
 
     ids: list[str]
     docs: list[Document]

@@ -116,7 +116,10 @@ def weights_from(settings: Settings) -> Weights:
 @dataclass(frozen=True)
 class _RowMap:
     """How a vector index lines up with a corpus view: the vectors in row order, and for HNSW the sorted
-    database ids that turn its answers into rows, and an even sample of rows for the cosine's spread."""
+    database ids that turn its answers into rows, and an even sample of rows for the cosine's spread.
+
+    The next map may update `matrix` in place (see build): it is read only under the engine's lock, by the
+    map that holds it."""
 
     view: CorpusView
     index: VectorIndex
@@ -135,7 +138,7 @@ class _RowMap:
         order = np.argsort(db_ids)
         derived = view.derived
         if previous is not None and previous.index is index and derived is not None \
-                and derived[0]() is previous.view:
+                and derived[0]() is previous.view and len(previous.view):
             source, before = derived[1], len(previous.view)
             copied = source < before
             if len(view) == before and np.array_equal(source[copied], np.nonzero(copied)[0]):

@@ -1,4 +1,4 @@
-"""members, needs, seeds: an index on updated_at, so that looking for changes reads one index entry per table
+"""members, needs, seeds: an index on updated_at, so that looking for changes reads its newest from the index
 
 Revision ID: 0017_roster_change_indexes
 Revises: 0016_rate_limits

@@ -529,3 +529,25 @@ def test_after_a_few_changes_the_engine_ranks_as_one_built_anew(
         anew.rebuild(session)
         for need_id in needs:
             assert ranked[need_id] == _ranked(anew, need_id)
+
+
+def test_the_first_seed_of_an_empty_corpus_is_matched(
+        session: Session, dev_roster: dict[str, Any], settings: Settings,
+        encoder: SentenceTransformerEncoder) -> None:
+    """A community that starts with needs only: the first seed posted is matched (the next view is made from an
+    empty one)."""
+    needs_only = copy.deepcopy(dev_roster)
+    for org in needs_only["organizations"]:
+        org["seeds"] = []
+    import_roster(session, needs_only)
+    session.commit()
+    engine = _engine(settings, encoder)
+    engine.rebuild(session)
+    need_id = sorted(engine.corpora["need"].docs)[0]
+    assert engine.match_need(need_id) == []
+    vendor = next(o for o in needs_only["organizations"] if "vendor_hw" in o["roles"])
+    vendor["seeds"].append(NEW_SEED)
+    import_roster(session, needs_only)
+    session.commit()
+    assert engine.refresh(session)
+    assert [m.doc.id for m in engine.match_need(need_id)] == [NEW_SEED["id"]]
