@@ -341,6 +341,7 @@ def rank(
         found.append(_best_rows(with_concepts, vocabulary[with_concepts], channel_depth))
         return np.unique(np.concatenate(found))
 
+    query_terms = {t for t in query_tokens if len(t) >= 2}
     exact = first.rows is None
     rows: Rows = EVERY_ROW if exact else candidates(first.rows)  # type: ignore[arg-type]
     while True:
@@ -355,10 +356,10 @@ def rank(
                 if moved.rows is not None and not isinstance(rows, slice) and len(moved.rows):
                     found = scored(np.union1d(rows, moved.rows))
                 found = found.with_dense(moved, weights.dense_temperature)
-        matches, full = _top(view, found, found.score(weights.dense), found.candidate(), limit,
-                       weights.max_per_organization, keep,
-                       partial(_match, view, corpus, query, query_tagging, query_written, query_tokens, found,
-                               weights=weights))
+        score = found.score(weights.dense)
+        matches, full = _top(view, found, score, found.candidate(), limit, weights.max_per_organization, keep,
+                             partial(_match, view, corpus, query, query_tagging, query_written, query_terms, found,
+                                     score, weights=weights))
         if full or isinstance(rows, slice) or len(rows) == len(view):
             return matches
         # Filters, or the cap per member, left too few candidates: score every row.
@@ -366,13 +367,12 @@ def rank(
 
 
 def _match(view: CorpusView, corpus: Corpus, query: Query, query_tagging: Tagging, query_written: Mapping[str, str],
-           query_tokens: tuple[str, ...], found: _Scored, i: int, *, weights: Weights) -> Match:
-    """The match of position i of the scored rows, with its evidence."""
+           query_terms: set[str], found: _Scored, score: np.ndarray, i: int, *, weights: Weights) -> Match:
+    """The match of position i of the scored rows (whose fused scores are `score`), with its evidence."""
     row = int(found.rows[i])
     doc = view.docs[row]
     overlap = concept_overlap(query_tagging, corpus.taggings[doc.id], corpus.vocabulary, corpus.concept_stats,
                               weights.concept_floor)
-    query_terms = {t for t in query_tokens if len(t) >= 2}
     shared = shared_words(query.text, query_written, doc, corpus.bm25, query_terms & corpus.bm25.terms_of(doc.id))
     channels = {"dense": float(found.z_dense[i]), "lexical": float(found.lexical[i]),
                 "vocabulary": float(found.vocabulary[i]), "structure": float(found.structure[i])}
@@ -385,10 +385,9 @@ def _match(view: CorpusView, corpus: Corpus, query: Query, query_tagging: Taggin
         need_prefecture = query.org.prefecture if query.org is not None else None
     parts = _structure(query, doc, query_tagging, corpus.taggings[doc.id])[1]
     own = sorted(corpus.taggings[doc.id].concepts, key=lambda c: (-corpus.concept_stats.idf(c), c))
-    score = float(found.score(weights.dense)[i])
-    return Match(doc, score, channels, similarity, overlap, shared, parts, area, stated, bool(found.outside[i]),
-                 need_prefecture, float(found.z_raw[i]) if found.retrieved[i] else 0.0, tuple(own),
-                 float(view.japanese[row]))
+    return Match(doc, float(score[i]), channels, similarity, overlap, shared, parts, area, stated,
+                 bool(found.outside[i]), need_prefecture, float(found.z_raw[i]) if found.retrieved[i] else 0.0,
+                 tuple(own), float(view.japanese[row]))
 
 
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9\-+.]*")
