@@ -87,8 +87,8 @@ class CorpusView:
     japanese_shares: tuple[np.ndarray, np.ndarray]  # the distinct shares of Japanese words, and how many rows each
     every_row: np.ndarray  # 0 .. n-1
     # When made by `updated`: the view it was made from and, per row, the row it came from in that view (or,
-    # from its length on, in the changed documents' order of `fresh`); None when built from scratch.
-    derived: "tuple[weakref.ref[CorpusView], np.ndarray, list[str]] | None" = None
+    # from its length on, among the changed documents in id order); None when built from scratch.
+    derived: "tuple[weakref.ref[CorpusView], np.ndarray] | None" = None
 
     @classmethod
     def build(cls, docs: dict[str, Document], taggings: dict[str, Tagging], bm25: BM25Index,
@@ -161,21 +161,21 @@ class CorpusView:
                     "id_order", "every_row"):
                 columns[column.name] = np.concatenate([mine, theirs])[source]
         concept_rows = {}
+        none = (np.zeros(0, np.int64), np.zeros(0))
         for concept in self.concept_rows.keys() | part.concept_rows.keys():
-            found = [(target[rows], weights) for rows, weights in
-                     (self.concept_rows.get(concept, (np.zeros(0, np.int64), np.zeros(0))),
-                      (part.concept_rows[concept][0] + before, part.concept_rows[concept][1])
-                      if concept in part.concept_rows else (np.zeros(0, np.int64), np.zeros(0)))]
-            rows = np.concatenate([r for r, _ in found])
-            weights = np.concatenate([w for _, w in found])
-            if (rows >= 0).any():
-                concept_rows[concept] = (rows[rows >= 0], weights[rows >= 0])
+            (old_rows, old_weights), (new_rows, new_weights) = (self.concept_rows.get(concept, none),
+                                                                part.concept_rows.get(concept, none))
+            rows = target[np.concatenate([old_rows, new_rows + before])]
+            weights = np.concatenate([old_weights, new_weights])
+            kept = rows >= 0
+            if kept.any():
+                concept_rows[concept] = (rows[kept], weights[kept])
         every = self.docs + part.docs
         return replace(
             part, **columns, ids=ids, docs=[every[s] for s in source], row={d: r for r, d in enumerate(ids)},
             id_order=np.arange(n), concept_rows=concept_rows, every_row=np.arange(n),
             japanese_shares=np.unique(columns["japanese"], return_counts=True),
-            derived=(weakref.ref(self), source, part.ids))
+            derived=(weakref.ref(self), source))
 
     def __len__(self) -> int:
         return len(self.ids)
