@@ -1,7 +1,9 @@
 """Index snapshots on disk: written whole into a temporary folder, moved into place, verified on load.
 
 Several worker processes (and servers sharing the folder) may save and load at once: a lock file serialises
-writers against each other and against readers, so no reader sees a version being removed."""
+writers against each other and against readers, so no reader sees a version being removed. A loaded index maps
+its version's FAISS file rather than reading it: the workers share its pages, and a version's files are never
+written again once it is in place (a removed version's files live on for the processes that map them)."""
 
 import fcntl
 import hashlib
@@ -25,6 +27,7 @@ MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 LOCK = ".lock"
 STAGING = ".building-"
+FORMAT = 2  # 2: each FAISS index holds its vectors by position, in the order of its ids file (1 had IDMap2)
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class Manifest:
     watermark: str
     checksums: dict[str, str]
     built_at: float
-    format: int = 1
+    format: int = FORMAT
     extras: list[str] = field(default_factory=list)  # files the service keeps beside the indexes
 
 
@@ -103,9 +106,7 @@ def _write(root: Path, staging: Path, indexes: dict[str, VectorIndex], *, model_
         files[name] = staging / name
     for name, index in indexes.items():
         index.compact()
-        ids, vectors = index.matrix()
-        np.save(staging / f"{name}.ids.npy", ids)
-        np.save(staging / f"{name}.vectors.npy", vectors)
+        np.save(staging / f"{name}.ids.npy", index.position_ids())
         faiss.write_index(index.faiss_index, str(staging / f"{name}.faiss"))
         files.update({p.name: p for p in staging.glob(f"{name}.*")})
     dimension = next(iter(indexes.values())).dimension if indexes else 0
@@ -162,11 +163,13 @@ def load_snapshot_and_extras(root: Path, *, model_id: str, hnsw_threshold: int
 def _load(root: Path, *, model_id: str, hnsw_threshold: int
           ) -> tuple[Manifest, dict[str, VectorIndex], dict[str, bytes]]:
     version, manifest = read_manifest(root)
+    if manifest.format != FORMAT:
+        raise SnapshotError(f"snapshot of format {manifest.format}, the service reads {FORMAT}")
     if manifest.model_id != model_id:
         raise SnapshotError(f"snapshot built with {manifest.model_id}, service uses {model_id}")
     # Every file the loader reads must be vouched for: a manifest that lists fewer checksums (or none)
     # would otherwise let corrupted vectors in unverified.
-    needed = [f"{name}.{part}" for name in manifest.counts for part in ("ids.npy", "vectors.npy", "faiss")]
+    needed = [f"{name}.{part}" for name in manifest.counts for part in ("ids.npy", "faiss")]
     if any(not isinstance(name, str) or not name or Path(name).name != name or name.startswith(".")
            or name in needed or name == MANIFEST for name in manifest.extras):
         raise SnapshotError("snapshot manifest names an extra file that is not a file of its own in its folder")
@@ -181,12 +184,11 @@ def _load(root: Path, *, model_id: str, hnsw_threshold: int
     indexes = {}
     for name in manifest.counts:
         ids = np.load(version / f"{name}.ids.npy")
-        vectors = np.load(version / f"{name}.vectors.npy")
-        if vectors.shape[0] != len(ids) or (len(ids) and vectors.shape[1] != manifest.dimension):
-            raise SnapshotError(f"snapshot {name} has inconsistent shapes")
-        faiss_index = faiss.read_index(str(version / f"{name}.faiss"))
-        if faiss_index.ntotal != len(ids):
-            raise SnapshotError(f"snapshot {name}.faiss holds {faiss_index.ntotal} vectors, expected {len(ids)}")
-        indexes[name] = VectorIndex.restore(faiss_index, ids, vectors.reshape(len(ids), manifest.dimension),
-                                            hnsw_threshold)
+        faiss_index = faiss.read_index(str(version / f"{name}.faiss"), faiss.IO_FLAG_MMAP_IFC)
+        if not isinstance(faiss_index, faiss.IndexFlatIP | faiss.IndexHNSWFlat):
+            raise SnapshotError(f"snapshot {name}.faiss is a {type(faiss_index).__name__}, not a flat or HNSW index")
+        if faiss_index.ntotal != len(ids) or ids.ndim != 1 or (len(ids) and faiss_index.d != manifest.dimension):
+            raise SnapshotError(f"snapshot {name}.faiss holds {faiss_index.ntotal} vectors of {faiss_index.d} "
+                                f"dimensions, expected {len(ids)} of {manifest.dimension}")
+        indexes[name] = VectorIndex.restore(faiss_index, ids, hnsw_threshold, mapped=True)
     return manifest, indexes, {name: (version / name).read_bytes() for name in manifest.extras}

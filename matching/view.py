@@ -2,7 +2,6 @@
 document with a few vectorized operations and only the top few become full matches with evidence."""
 
 import heapq
-import weakref
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -86,9 +85,7 @@ class CorpusView:
     has_area: np.ndarray  # the seed is available only in some prefectures
     japanese_shares: tuple[np.ndarray, np.ndarray]  # the distinct shares of Japanese words, and how many rows each
     every_row: np.ndarray  # 0 .. n-1
-    # When made by `updated`: the view it was made from and, per row, the row it came from in that view (or,
-    # from its length on, among the changed documents in id order); None when built from scratch.
-    derived: "tuple[weakref.ref[CorpusView], np.ndarray] | None" = None
+    made_from_last: bool = False  # made by `updated` from the view before it, not built from scratch
 
     @classmethod
     def build(cls, docs: dict[str, Document], taggings: dict[str, Tagging], bm25: BM25Index,
@@ -174,8 +171,7 @@ class CorpusView:
         return replace(
             part, **columns, ids=ids, docs=[every[s] for s in source], row={d: r for r, d in enumerate(ids)},
             id_order=np.arange(n), concept_rows=concept_rows, every_row=np.arange(n),
-            japanese_shares=np.unique(columns["japanese"], return_counts=True),
-            derived=(weakref.ref(self), source))
+            japanese_shares=np.unique(columns["japanese"], return_counts=True), made_from_last=True)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -115,56 +115,31 @@ def weights_from(settings: Settings) -> Weights:
 
 @dataclass(frozen=True)
 class _RowMap:
-    """How a vector index lines up with a corpus view: the vectors in row order, and for HNSW the sorted
-    database ids that turn its answers into rows, and an even sample of rows for the cosine's spread.
-
-    The next map may update `matrix` in place (see build): it is read only under the engine's lock, by the
-    map that holds it."""
+    """How a vector index lines up with a corpus view: each row's position in the index, each position's row
+    (-1 for none), the mean of the vectors and an even sample of them for the cosine's spread."""
 
     view: CorpusView
     index: VectorIndex
-    sorted_ids: np.ndarray  # database ids, sorted
-    rows_of_sorted: np.ndarray  # the view row of each sorted id
-    matrix: np.ndarray  # vectors in view row order
-    centroid: np.ndarray  # their mean: the query's mean cosine over the corpus is its product with the query
+    layout: int  # the index's layout the positions are of
+    positions: np.ndarray  # the index position of each view row
+    rows: np.ndarray  # the view row of each index position, or -1
+    centroid: np.ndarray  # the query's mean cosine over the corpus is its product with this
     sample: np.ndarray  # vectors of SPREAD_SAMPLE rows spread evenly over the view
 
     @classmethod
-    def build(cls, view: CorpusView, index: VectorIndex, external: dict[str, int],
-              previous: "_RowMap | None" = None) -> "_RowMap":
-        """The map for the current view and index; from the previous map when the view was made from its view
-        (then only the changed documents' vectors are looked up, the rest are copied)."""
-        db_ids = np.fromiter((external[i] for i in view.ids), np.int64, len(view))
-        order = np.argsort(db_ids)
-        derived = view.derived
-        if previous is not None and previous.index is index and derived is not None \
-                and derived[0]() is previous.view and len(previous.view):
-            source, before = derived[1], len(previous.view)
-            copied = source < before
-            if len(view) == before and np.array_equal(source[copied], np.nonzero(copied)[0]):
-                # Edits only, every other row in place: the previous matrix is updated where it stands (it is
-                # read only under the engine's lock, by the map this one replaces).
-                matrix = previous.matrix
-            else:
-                matrix = previous.matrix[np.where(copied, source, 0)]
-            if (~copied).any():
-                matrix[~copied] = np.vstack([index.vector(int(i)) for i in db_ids[~copied]])
-        elif len(db_ids):
-            matrix = np.vstack([index.vector(int(i)) for i in db_ids])
-        else:
-            matrix = np.zeros((0, index.dimension), dtype=np.float32)
-        sample = matrix[np.unique(np.linspace(0, len(db_ids) - 1, SPREAD_SAMPLE).astype(np.int64))] if len(db_ids) \
-            else matrix
-        centroid = matrix.mean(axis=0) if len(db_ids) else np.zeros(index.dimension, dtype=np.float32)
-        return cls(view, index, db_ids[order], order, matrix, centroid, sample)
+    def build(cls, view: CorpusView, index: VectorIndex, external: dict[str, int]) -> "_RowMap":
+        """The map for the current view and index."""
+        positions = index.positions(external[i] for i in view.ids)
+        rows = np.full(index.size, -1, dtype=np.int64)
+        rows[positions] = np.arange(len(positions))
+        sampled = np.unique(np.linspace(0, len(positions) - 1, SPREAD_SAMPLE).astype(np.int64)) if len(positions) \
+            else np.zeros(0, dtype=np.int64)
+        return cls(view, index, index.layout, positions, rows, index.centroid(), index.vectors_at(positions[sampled]))
 
-    def rows_of(self, db_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The view rows of these database ids, and which of the ids have one."""
-        if not len(self.sorted_ids) or not len(db_ids):
-            return np.zeros(0, dtype=np.int64), np.zeros(len(db_ids), dtype=bool)
-        pos = np.minimum(np.searchsorted(self.sorted_ids, db_ids), len(self.sorted_ids) - 1)
-        found = self.sorted_ids[pos] == db_ids
-        return self.rows_of_sorted[pos[found]], found
+    def current(self, view: CorpusView, index: VectorIndex) -> bool:
+        """Whether the map still describes this view and index (a rebuild renumbers the index's positions)."""
+        return (self.view is view and self.index is index and self.layout == index.layout
+                and len(self.rows) == index.size)
 
 
 class MatchingEngine:
@@ -445,31 +420,32 @@ class MatchingEngine:
     def _dense(self, target: str, query_vector: np.ndarray, *, search: bool = True) -> Dense:
         """The query vector's cosines with the corpus view's rows.
 
-        An exact (flat) index scores every document anyway, so it is one matrix product over the vectors in
-        row order. An HNSW index is searched for the nearest `dense_candidates`; their z-scores take the
-        cosine's mean over the corpus (exact, from the mean vector) and its spread over an even sample of the
-        corpus, and the ranking scores the candidates
-        other channels bring with the same vectors. Without `search`, no HNSW search is made: the ranking
-        scores the candidates it has (the pseudo-relevance feedback's moved vector is near the first one).
+        An exact (flat) index scores every document anyway, so it is one matrix product over the stored
+        vectors, read in row order. An HNSW index is searched for the nearest `dense_candidates`; their z-scores
+        take the cosine's mean over the corpus (exact, from the mean vector) and its spread over an even sample
+        of the corpus, and the ranking scores the candidates other channels bring with the same vectors.
+        Without `search`, no HNSW search is made: the ranking scores the candidates it has (the pseudo-relevance
+        feedback's moved vector is near the first one).
         """
         index = self.vectors[target]
         view = self.corpora[target].view()
         cached = self._row_maps.get(target)
-        if cached is None or cached.view is not view or cached.index is not index:
-            cached = _RowMap.build(view, index, self._external[target], cached)
+        if cached is None or not cached.current(view, index):
+            cached = _RowMap.build(view, index, self._external[target])
             self._row_maps[target] = cached
         query = np.asarray(query_vector, dtype=np.float32)
         if index.kind == "flat":
-            cosines = (cached.matrix @ query).astype(np.float64)
+            cosines = index.products(query)[cached.positions].astype(np.float64)
             return Dense(cosines, float(cosines.mean()) if len(cosines) else 0.0,
                          float(cosines.std()) if len(cosines) else 0.0)
-        ids, scores = index.search_arrays(query, self.settings.dense_candidates if search else 0)
-        rows, found = cached.rows_of(ids)
+        found, scores = index.search_positions(query, self.settings.dense_candidates if search else 0)
+        rows = cached.rows[found]
+        known = rows >= 0
         mean = float(cached.centroid @ query)  # exact: the mean of the products is the product with the mean
         spread = (cached.sample @ query).astype(np.float64) - mean if len(cached.sample) else np.zeros(1)
-        matrix = cached.matrix
-        return Dense(scores[found].astype(np.float64), mean, float(np.sqrt(np.mean(spread * spread))), rows,
-                     lambda wanted: (matrix[wanted] @ query).astype(np.float64))
+        positions = cached.positions
+        return Dense(scores[known].astype(np.float64), mean, float(np.sqrt(np.mean(spread * spread))), rows[known],
+                     lambda wanted: index.products_at(query, positions[wanted]).astype(np.float64))
 
     def _rank(self, query: Query, target: str, vector: np.ndarray, limit: int, filters: Filters,
               weights: Weights | None, exclude: Callable[[Document], bool] | None = None) -> list[Match]:

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from embeddings import index as index_module
 from embeddings.index import VectorIndex
 from embeddings.snapshot import SnapshotError, load_snapshot, load_snapshot_and_extras, read_manifest, save_snapshot
 
@@ -118,11 +119,76 @@ def test_a_manifest_without_checksums_does_not_vouch_for_corrupted_vectors(tmp_p
     index.upsert([1, 2, 3], _unit(3))
     save_snapshot(tmp_path, {"seed": index}, model_id="m@1", watermark="w1")
     version, _ = read_manifest(tmp_path)
-    vectors = version / "seed.vectors.npy"
-    np.save(vectors, np.zeros((3, 16), dtype=np.float32))  # corrupted: every vector zero
+    np.save(version / "seed.ids.npy", np.asarray([3, 2, 1]))  # corrupted: the vectors under other ids
     manifest_file = next(p for p in version.iterdir() if p.suffix == ".json")
     document = json.loads(manifest_file.read_text())
     document["checksums"] = {}
     manifest_file.write_text(json.dumps(document))
     with pytest.raises(SnapshotError, match="no checksum"):
         load_snapshot(tmp_path, model_id="m@1", hnsw_threshold=1000)
+
+
+def _mapped_files() -> set[str]:
+    """The files this process maps into its memory."""
+    lines = Path("/proc/self/maps").read_text().splitlines()
+    return {line.split(maxsplit=5)[5] for line in lines if len(line.split(maxsplit=5)) == 6}
+
+
+@pytest.mark.parametrize("threshold", [1000, 10])
+def test_a_loaded_snapshot_is_mapped_and_edits_never_write_to_its_file(threshold: int, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "FOLD_AT", 8)
+    vectors = _unit(80)
+    index = VectorIndex(16, hnsw_threshold=threshold)
+    index.upsert(list(range(40)), vectors[:40])
+    version = save_snapshot(tmp_path, {"seed": index}, model_id="m@1", watermark="w")
+    saved = (version / "seed.faiss").read_bytes()
+    _, loaded = load_snapshot(tmp_path, model_id="m@1", hnsw_threshold=threshold)
+    restored = loaded["seed"]
+    assert str(version / "seed.faiss") in _mapped_files()  # the workers share the file's pages
+    assert restored.search(vectors[3], 1)[0][0] == 3
+
+    restored.upsert([3], vectors[40:41])  # in the overlay: the mapped index cannot grow
+    assert restored.search(vectors[40], 1)[0][0] == 3
+    assert 3 not in [i for i, _ in restored.search(vectors[3], 40)][:1]
+    restored.upsert(list(range(100, 120)), vectors[41:61])  # past FOLD_AT: folded into a copy of its own
+    restored.remove([5, 101])
+    assert (version / "seed.faiss").read_bytes() == saved
+    live = {i: vectors[i] for i in range(40) if i not in (3, 5)} | {3: vectors[40]} | {
+        100 + k: vectors[41 + k] for k in range(20) if k != 1}
+    assert sorted(restored.ids()) == sorted(live)
+    for item_id, vector in live.items():
+        assert restored.search(vector, 1)[0] == (item_id, pytest.approx(1.0, abs=1e-5))
+        np.testing.assert_array_equal(restored.vector(item_id), vector)
+
+
+@pytest.mark.parametrize("threshold", [1000, 30])
+def test_products_centroid_and_exact_search_follow_every_change(threshold: int,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Positions, their products and the mean of the live vectors agree with the vectors themselves through
+    additions, replacements, removals, folds and rebuilds."""
+    monkeypatch.setattr(index_module, "FOLD_AT", 16)
+    rng = np.random.default_rng(3)
+    index, live = VectorIndex(16, hnsw_threshold=threshold), dict[int, np.ndarray]()
+    for step in range(30):
+        ids = [int(i) for i in rng.choice(60, size=int(rng.integers(1, 9)), replace=False)]
+        if step % 3 == 2:
+            index.remove(ids)
+            for i in ids:
+                live.pop(i, None)
+        else:
+            fresh = _unit(len(ids), seed=step)
+            index.upsert(ids, fresh)
+            live.update(zip(ids, fresh, strict=True))
+        if step == 20:
+            index.compact()
+            assert index.retired == 0
+        query = _unit(1, seed=100 + step)[0]
+        ids_now = sorted(live)
+        products = index.products(query)
+        assert len(products) == index.size
+        np.testing.assert_allclose(products[index.positions(ids_now)], [live[i] @ query for i in ids_now], atol=1e-6)
+        np.testing.assert_allclose(index.centroid(), np.mean([live[i] for i in ids_now], axis=0), atol=1e-6)
+        if index.kind == "flat":
+            best = sorted(ids_now, key=lambda i: -float(live[i] @ query))[:5]
+            assert [i for i, _ in index.search(query, 5)] == best

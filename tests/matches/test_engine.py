@@ -124,7 +124,7 @@ def test_restart_reuses_snapshot_and_cached_vectors(session: Session, dev_roster
     assert counting.documents == 0
 
     version, _ = read_manifest(settings.data_dir / "index")
-    target = version / "seed.vectors.npy"
+    target = version / "seed.faiss"
     target.write_bytes(target.read_bytes()[:-64] + b"\0" * 64)
     restarted = _engine(settings, counting)
     outcome = restarted.start(session)
@@ -145,6 +145,14 @@ def _save_a_snapshot(session: Session, dev_roster: dict[str, Any], settings: Set
 
 def _ranked(engine: MatchingEngine, need_id: str) -> list[tuple[str, float, dict[str, float], tuple[str, ...]]]:
     return [(m.doc.id, m.score, m.channels, m.shared_terms) for m in engine.match_need(need_id)]
+
+
+def _assert_same_ranking(found: list[tuple[str, float, dict[str, float], tuple[str, ...]]],
+                         expected: list[tuple[str, float, dict[str, float], tuple[str, ...]]]) -> None:
+    assert [(i, terms) for i, _, _, terms in found] == [(i, terms) for i, _, _, terms in expected]
+    for (_, score, channels, _), (_, score_expected, channels_expected, _) in zip(found, expected, strict=True):
+        assert score == pytest.approx(score_expected, rel=1e-5)
+        assert channels == pytest.approx(channels_expected, rel=1e-5)
 
 
 def test_a_start_from_the_snapshot_takes_back_the_texts_analyses_and_ranks_the_same(
@@ -506,8 +514,9 @@ def test_an_approximate_index_ranks_the_dev_set_like_the_exact_one(
 def test_after_a_few_changes_the_engine_ranks_as_one_built_anew(
         session: Session, dev_roster: dict[str, Any], settings: Settings,
         encoder: SentenceTransformerEncoder) -> None:
-    """The view and the vectors in row order are made from the last ones after an edit (rows in place) and after
-    an addition and a removal (rows moved): the ranking is the one of an engine built on the same database."""
+    """The view is made from the last one after an edit (rows in place) and after an addition and a removal (rows
+    moved), and the vectors change in the index's overlay: the ranking is the one of an engine built on the same
+    database."""
     import_roster(session, dev_roster)
     session.commit()
     engine = _engine(settings, encoder)
@@ -526,11 +535,12 @@ def test_after_a_few_changes_the_engine_ranks_as_one_built_anew(
         session.commit()
         assert engine.refresh(session)
         ranked = {need_id: _ranked(engine, need_id) for need_id in needs}
-        assert engine.corpora["seed"].view().derived is not None  # made from the last view
+        assert engine.corpora["seed"].view().made_from_last
         anew = _engine(settings.model_copy(update={"data_dir": settings.data_dir / step.replace(" ", "-")}), encoder)
         anew.rebuild(session)
         for need_id in needs:
-            assert ranked[need_id] == _ranked(anew, need_id)
+            # The same order, words and scores; products over the index's overlay may differ in the last bits.
+            _assert_same_ranking(ranked[need_id], _ranked(anew, need_id))
 
 
 def test_the_first_seed_of_an_empty_corpus_is_matched(

@@ -1,5 +1,6 @@
 """A real `iotmatch serve` saves its index when it stops, if the index changed, so a restart after members
-posted loads the snapshot instead of rebuilding every index from the database."""
+posted loads the snapshot instead of rebuilding every index from the database; its workers map the snapshot's
+vectors rather than each reading a copy."""
 
 import os
 from pathlib import Path
@@ -28,11 +29,25 @@ def test_a_restart_after_a_change_loads_the_snapshot_saved_when_the_server_stopp
             assert post.status_code == 201, post.text
         assert "saved the index snapshot" in first.read_text()
 
-        with soak.running_server(env, port, second), \
+        with soak.running_server(env, port, second, workers=2) as server, \
                 httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as client:
             assert client.get("/v1/search", params={"q": TEXT}).json()["matches"][0]["title"] == TITLE
+            snapshot = (tmp_path / "var" / "index").resolve()
+            mapping = [pid for pid in _children(server.pid)
+                       if any(Path(f).parent.parent == snapshot and f.endswith(".faiss") for f in _mapped_files(pid))]
+            assert len(mapping) == 2  # both workers read the vectors from the snapshot's pages
         log = second.read_text()
-        assert "matching index: loaded snapshot" in log, log
+        assert log.count("matching index: loaded snapshot") == 2, log
         assert "saved the index snapshot" not in log  # nothing changed: nothing to save
     finally:
         drop()
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _mapped_files(pid: int) -> set[str]:
+    """The files a process maps into its memory."""
+    lines = [line.split(maxsplit=5) for line in Path(f"/proc/{pid}/maps").read_text().splitlines()]
+    return {fields[5] for fields in lines if len(fields) == 6}
