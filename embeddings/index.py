@@ -5,7 +5,9 @@ added in. An index loaded from a snapshot maps that storage from the snapshot's 
 processes of a server read one copy in the page cache instead of holding one each. A mapped index cannot grow,
 so vectors added after the index was built wait in a small overlay that searches read exactly (`fresh`), and
 join the FAISS index (copied into this process's memory first, if it was mapped) once `FOLD_AT` of them have
-gathered. Removing or replacing an id retires its position: searches skip it until the next rebuild.
+gathered. Removing or replacing an id retires its position: searches skip it until the next rebuild (an exact
+index rebuilds once `FOLD_AT` positions are retired; an HNSW index, whose rebuild takes minutes at 100k, when a
+snapshot is saved).
 """
 
 from collections.abc import Iterable, Sequence
@@ -96,7 +98,9 @@ class VectorIndex:
         if not count:
             return np.zeros((0, self.dimension), dtype=np.float32)
         flat = faiss.downcast_index(self._index.storage) if self._is_hnsw else self._index  # type: ignore[attr-defined]
-        return faiss.rev_swig_ptr(flat.get_xb(), count * self.dimension).reshape(count, self.dimension)  # type: ignore[attr-defined]
+        view = faiss.rev_swig_ptr(flat.get_xb(), count * self.dimension).reshape(count, self.dimension)  # type: ignore[attr-defined]
+        view.flags.writeable = False  # a mapped file's pages are read-only: a write would kill the process
+        return view
 
     def __len__(self) -> int:
         return len(self._position)
@@ -165,8 +169,8 @@ class VectorIndex:
         self._live[start:start + count] = True
         self._position.update(zip(last, range(start, start + count), strict=True))
         self._sum += vectors.sum(axis=0, dtype=np.float64)
-        if not self._is_hnsw and len(self) > self.hnsw_threshold:
-            self.rebuild()
+        if not self._is_hnsw and (len(self) > self.hnsw_threshold or self.retired >= FOLD_AT):
+            self.rebuild()  # cheap for an exact index; every match reads its retired positions too
         elif self._fresh_count >= FOLD_AT:
             self._fold()
 
@@ -202,6 +206,8 @@ class VectorIndex:
         at = np.asarray(positions, dtype=np.int64)
         self._live[at] = False
         self._sum -= self.vectors_at(at).sum(axis=0, dtype=np.float64)
+        if not self._is_hnsw and self.retired >= FOLD_AT:
+            self.rebuild()
 
     def rebuild(self) -> None:
         """Build the FAISS index anew from the live vectors (positions renumbered in their order, retired ones

@@ -142,25 +142,28 @@ def read_manifest(root: Path) -> tuple[Path, Manifest]:
         raise SnapshotError(f"no readable snapshot in {root}: {exc}") from exc
 
 
-def load_snapshot(root: Path, *, model_id: str, hnsw_threshold: int) -> tuple[Manifest, dict[str, VectorIndex]]:
-    """Load and verify the current snapshot: checksums, model and dimension must match."""
-    manifest, indexes, _ = load_snapshot_and_extras(root, model_id=model_id, hnsw_threshold=hnsw_threshold)
+def load_snapshot(root: Path, *, model_id: str, hnsw_threshold: int, mapped: bool = True
+                  ) -> tuple[Manifest, dict[str, VectorIndex]]:
+    """Load and verify the current snapshot: checksums, model and dimension must match. `mapped`: the indexes
+    map their files (shared by every process that loads the same version) rather than reading them."""
+    manifest, indexes, _ = load_snapshot_and_extras(root, model_id=model_id, hnsw_threshold=hnsw_threshold,
+                                                    mapped=mapped)
     return manifest, indexes
 
 
-def load_snapshot_and_extras(root: Path, *, model_id: str, hnsw_threshold: int
+def load_snapshot_and_extras(root: Path, *, model_id: str, hnsw_threshold: int, mapped: bool = True
                              ) -> tuple[Manifest, dict[str, VectorIndex], dict[str, bytes]]:
     """load_snapshot, and the extra files saved with it (verified like the indexes)."""
     if not (root / CURRENT).exists():
         raise SnapshotError(f"no snapshot in {root}")
     with _locked(root, exclusive=False):
         try:
-            return _load(root, model_id=model_id, hnsw_threshold=hnsw_threshold)
+            return _load(root, model_id=model_id, hnsw_threshold=hnsw_threshold, mapped=mapped)
         except OSError as exc:  # a file that cannot be read (or is a folder) is a snapshot to rebuild
             raise SnapshotError(f"snapshot file unreadable: {exc}") from exc
 
 
-def _load(root: Path, *, model_id: str, hnsw_threshold: int
+def _load(root: Path, *, model_id: str, hnsw_threshold: int, mapped: bool
           ) -> tuple[Manifest, dict[str, VectorIndex], dict[str, bytes]]:
     version, manifest = read_manifest(root)
     if manifest.format != FORMAT:
@@ -184,11 +187,11 @@ def _load(root: Path, *, model_id: str, hnsw_threshold: int
     indexes = {}
     for name in manifest.counts:
         ids = np.load(version / f"{name}.ids.npy")
-        faiss_index = faiss.read_index(str(version / f"{name}.faiss"), faiss.IO_FLAG_MMAP_IFC)
+        faiss_index = faiss.read_index(str(version / f"{name}.faiss"), faiss.IO_FLAG_MMAP_IFC if mapped else 0)
         if not isinstance(faiss_index, faiss.IndexFlatIP | faiss.IndexHNSWFlat):
             raise SnapshotError(f"snapshot {name}.faiss is a {type(faiss_index).__name__}, not a flat or HNSW index")
-        if faiss_index.ntotal != len(ids) or ids.ndim != 1 or (len(ids) and faiss_index.d != manifest.dimension):
+        if faiss_index.ntotal != len(ids) or ids.ndim != 1 or faiss_index.d != manifest.dimension:
             raise SnapshotError(f"snapshot {name}.faiss holds {faiss_index.ntotal} vectors of {faiss_index.d} "
                                 f"dimensions, expected {len(ids)} of {manifest.dimension}")
-        indexes[name] = VectorIndex.restore(faiss_index, ids, hnsw_threshold, mapped=True)
+        indexes[name] = VectorIndex.restore(faiss_index, ids, hnsw_threshold, mapped=mapped)
     return manifest, indexes, {name: (version / name).read_bytes() for name in manifest.extras}

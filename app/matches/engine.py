@@ -24,6 +24,9 @@ from embeddings.encoder import Encoder, SentenceTransformerEncoder, configure_th
 from embeddings.ensemble import EnsembleEncoder, second_encoder, text_encoder
 from embeddings.index import VectorIndex
 from embeddings.snapshot import (
+    FORMAT as SNAPSHOT_FORMAT,
+)
+from embeddings.snapshot import (
     Manifest,
     SnapshotError,
     building,
@@ -210,6 +213,8 @@ class MatchingEngine:
                             else VectorIndex(self.encoder.dimension, self.settings.hnsw_threshold) for kind in KINDS}
             kept = {kind: analyses.load(extras.get(analyses.file_name(kind)), self.vocabulary) for kind in KINDS}
             self._load_documents(session, embed=False, kept=kept)
+            for kind in KINDS:  # vectors of rows the database no longer holds (none, unless it changed unseen)
+                self.vectors[kind].remove([i for i in self.vectors[kind].ids() if i not in self._versions[kind]])
             self.watermark = watermark
             self.generation += 1
             self._saved_generation = self.generation
@@ -218,7 +223,8 @@ class MatchingEngine:
 
     def _current_snapshot(self, watermark: str) -> tuple[Manifest, dict[str, VectorIndex], dict[str, bytes]]:
         manifest, indexes, extras = load_snapshot_and_extras(self.snapshot_dir, model_id=self.encoder.model_id,
-                                                             hnsw_threshold=self.settings.hnsw_threshold)
+                                                             hnsw_threshold=self.settings.hnsw_threshold,
+                                                             mapped=self.settings.index_mapped)
         if manifest.watermark != watermark:
             raise SnapshotError("snapshot is older than the database")
         return manifest, indexes, extras
@@ -273,6 +279,7 @@ class MatchingEngine:
         except SnapshotError:
             return False
         return (manifest.watermark == watermark and manifest.model_id == self.encoder.model_id
+                and manifest.format == SNAPSHOT_FORMAT
                 and set(manifest.extras) >= {analyses.file_name(kind) for kind in KINDS})
 
     def refresh(self, session: Session) -> bool:
