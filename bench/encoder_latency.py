@@ -91,7 +91,7 @@ def expanded_table_check(module: UseMultilingualV3, texts: Sequence[str]) -> dic
     full *= use.row_scale
     full += use.row_lo
     expand_s = time.perf_counter() - start
-    ids = [np.asarray(module.sp.encode(t), dtype=np.int64) for t in texts]
+    ids = [np.asarray(module.tokens.sp.encode(t), dtype=np.int64) for t in texts]
 
     def per_call(i: np.ndarray) -> np.ndarray:
         rows = use.table[i].astype(np.float32)
@@ -146,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         start = time.perf_counter()
         encoder = SentenceTransformerEncoder(cache_dir=args.cache_dir or Path(tmp))
         results["encoder_load_s"] = time.perf_counter() - start
-    module = encoder._model[0]
+        module = encoder.sentence_transformer[0]  # the same forward pass as sentence-transformers' module
     assert isinstance(module, UseMultilingualV3)
     results["model_id"] = encoder.model_id
 

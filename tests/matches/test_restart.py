@@ -17,7 +17,8 @@ TEXT = "みかん畑の斜面を自動で走る小型の草刈りロボットで
 def test_a_restart_after_a_change_loads_the_snapshot_saved_when_the_server_stopped(tmp_path: Path) -> None:
     url, drop = new_database("sqlite", tmp_path)
     env = {**os.environ, "IOTMATCH_DATABASE_URL": url, "IOTMATCH_DATA_DIR": str(tmp_path / "var"),
-           "IOTMATCH_LOG_LEVEL": "info", "IOTMATCH_ALERT_POLL_SECONDS": "0"}
+           "IOTMATCH_LOG_LEVEL": "info", "IOTMATCH_ALERT_POLL_SECONDS": "0",
+           "IOTMATCH_HNSW_THRESHOLD": "20"}  # seeds in HNSW, which is mapped (exact indexes are read)
     try:
         _, keys = soak.prepare(url, env, members=1)
         headers = {"Authorization": f"Bearer {next(iter(keys.values()))}"}
