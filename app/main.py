@@ -30,6 +30,7 @@ from app.labs.cors import AllowedOrigins, LabCorsMiddleware
 from app.labs.router import router as labs_router
 from app.matches.engine import MatchingEngine
 from app.matches.router import router as matches_router
+from app.matches.service import warm_up
 from app.notifications.worker import OutboxCollector, WorkerThread
 from app.observability import Metrics, RequestContextMiddleware
 from app.organizations.router import router as organizations_router
@@ -70,6 +71,11 @@ def _start_matching(settings: Settings, app: FastAPI) -> MatchingEngine:
     engine = MatchingEngine.from_settings(settings)
     with session_scope(app.state.session_factory) as session:
         log.info("matching index: %s", engine.start(session))
+    try:
+        with session_scope(app.state.session_factory) as session:
+            warm_up(session, engine)
+    except Exception:  # a slower first request, not a server that does not start
+        log.exception("could not warm up the matching engine")
     return engine
 
 

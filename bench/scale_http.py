@@ -128,6 +128,10 @@ def main() -> None:
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "workers": args.workers, "needs": len(needs), "ready_s": round(ready_s, 1),
             "memory_after_start": [memory_mb(pid) for pid in workers_of(server.pid, args.workers)]}
+        with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"}) as client:
+            first = time.perf_counter()
+            client.get(f"/v1/needs/{needs[-1]}/matches").raise_for_status()
+            report["first_match_ms"] = round((time.perf_counter() - first) * 1000, 1)
         if args.workers == 1:
             report["sequential"] = sequential(base, token, needs, args.requests)
         else:

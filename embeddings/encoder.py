@@ -58,11 +58,12 @@ class Encoder(Protocol):
 
 
 def configure_threads(num_threads: int | None = None) -> int:
-    """Cap torch's and numpy's BLAS threads: argument, else $IOTMATCH_EMBEDDING_THREADS, else 2.
+    """Cap torch's, numpy's BLAS and FAISS's threads: argument, else $IOTMATCH_EMBEDDING_THREADS, else 2.
 
-    Both matter: transformer models run on torch, the USE forward pass on
-    numpy/OpenBLAS. On a small shared machine more threads than cores only
-    adds spin-waiting, which shows up as latency spikes.
+    All matter: transformer models run on torch, the USE forward pass and the
+    ranking on numpy/OpenBLAS, searches on FAISS (OpenMP). On a small shared
+    machine more threads than cores only adds waiting, which shows up as latency
+    spikes, and several worker processes each using every core crowd each other out.
     """
     if num_threads is None:
         raw = os.environ.get(THREADS_ENV, "").strip()
@@ -72,6 +73,9 @@ def configure_threads(num_threads: int | None = None) -> int:
             raise ValueError(f"{THREADS_ENV} must be an integer, got {raw!r}") from exc
     num_threads = max(1, num_threads)
 
+    import faiss
+
+    faiss.omp_set_num_threads(num_threads)
     torch = sys.modules.get("torch")  # only once something imported it: the default model runs without
     if torch is not None and torch.get_num_threads() != num_threads:
         torch.set_num_threads(num_threads)

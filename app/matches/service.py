@@ -105,6 +105,19 @@ def _roster_facts(db_session: Session, pairs: list[tuple[Document, Document]],
     return facts
 
 
+def warm_up(db_session: Session, engine: MatchingEngine) -> None:
+    """Answer one match with its support programs and one search, so that what the first requests would load
+    (the programs catalog and what is derived from it, the tokenizer's dictionary, cached query paths) is
+    loaded before the server says it is ready: at 100k seeds the first request of a worker took over a second."""
+    need_id = next(iter(engine.corpora["need"].docs), None)
+    if need_id is None:
+        return
+    need = engine.document("need", need_id)
+    matches = engine.match_need(need_id)
+    programs_for_pairs(db_session, [(need, m.doc) for m in matches], engine=engine)
+    engine.search(need.title, limit=1)
+
+
 def organization_exists(db_session: Session, org_id: str) -> bool:
     """Whether the roster has a member with this id (with or without needs and seeds)."""
     return db_session.scalar(select(Organization.id).where(Organization.external_id == org_id)) is not None

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 import threadpoolctl
@@ -217,7 +218,7 @@ def test_torch_threads_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(encoder_module.THREADS_ENV, raising=False)
     assert configure_threads() == 2
     monkeypatch.setenv(encoder_module.THREADS_ENV, "1")
-    assert configure_threads() == 1 == torch.get_num_threads()
+    assert configure_threads() == 1 == torch.get_num_threads() == faiss.omp_get_max_threads()
     blas = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
     assert blas, "numpy's BLAS should be visible to threadpoolctl"
     assert all(p["num_threads"] == 1 for p in blas)
