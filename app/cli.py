@@ -222,7 +222,8 @@ def serve_command(
     # Each worker's numpy and FAISS would otherwise use every core: the workers then fight over them (at 100k
     # seeds, 2 workers with 16 clients answered 64 matches a second instead of 113 with one thread each).
     if "embedding_threads" not in settings.model_fields_set:
-        os.environ["IOTMATCH_EMBEDDING_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
+        share = str(max(1, len(os.sched_getaffinity(0)) // workers))
+        os.environ["IOTMATCH_EMBEDDING_THREADS"] = os.environ["OMP_NUM_THREADS"] = share  # OpenMP: FAISS
     # A worker loading the model or the index may hold the interpreter for seconds at a time, too long for
     # uvicorn's default 5 s health check, which would then kill and restart it over and over.
     uvicorn.run("app.main:app_from_environment", factory=True, workers=workers, timeout_worker_healthcheck=120,

@@ -42,9 +42,10 @@ class Settings(BaseSettings):
     vocabulary_path: Path | None = Field(default=None, description="Domain vocabulary YAML; the shipped one if unset.")
 
     hnsw_threshold: int = Field(default=20000, description="Collections larger than this use HNSW, else exact.")
-    index_mapped: bool = Field(default=True, description="Map the index snapshot's vectors from its files, so "
-                               "that the workers share one copy; false reads a copy into each process (for a data "
-                               "folder on a network share that other machines write to).")
+    index_mapped: bool = Field(default=True, description="Map an HNSW index snapshot's vectors from its files, "
+                               "so that the workers share one copy (exact indexes are always read); false reads a "
+                               "copy into each process (for a data folder on a network share that other machines "
+                               "write to).")
     dense_candidates: int = Field(default=400, ge=1, description=(
         "Above the HNSW threshold: how many nearest documents by meaning a match scores in full."))
     channel_candidates: int = Field(default=300, ge=1, description=(

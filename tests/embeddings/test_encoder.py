@@ -227,6 +227,18 @@ def test_torch_threads_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         configure_threads()
 
 
+def test_faiss_threads_follow_the_setting_in_every_thread() -> None:
+    """OpenMP takes its thread count from the environment for every thread (a call caps only its own), so the
+    setting must be in place before FAISS loads: a request thread then uses no more than the worker's share."""
+    script = ("import threading, embeddings, faiss\n"
+              "found = []\n"
+              "thread = threading.Thread(target=lambda: found.append(faiss.omp_get_max_threads()))\n"
+              "thread.start(); thread.join(); print(found[0])\n")
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"} | {encoder_module.THREADS_ENV: "1"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "1"
+
+
 def test_model_name_constants_agree() -> None:
     assert encoder_module.USE_MODEL_NAME == use_multilingual.USE_MODEL_NAME
     assert encoder_module.DEFAULT_MODEL == "use-multilingual-v3"
