@@ -120,17 +120,22 @@ def http_latency(settings: Settings, needs: list[str], n: int, token: str) -> di
     try:
         with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"}) as client:
             wait_until_ready(client, server)
-            for i in range(WARM_UP):
-                client.get(f"/v1/needs/{needs[i]}/matches").raise_for_status()
-            healthz = timed(lambda i: client.get("/healthz").raise_for_status(), n)
-            match = timed(lambda i: client.get(f"/v1/needs/{needs[i % len(needs)]}/matches").raise_for_status(), n)
-            ranking = timed(lambda i: client.get(f"/v1/needs/{needs[i % len(needs)]}/matches",
-                                                 params={"programs": "false"}).raise_for_status(), n)
-            search = timed(lambda i: client.get("/v1/search", params={"q": QUERIES[i % len(QUERIES)] + f" {i}"})
-                           .raise_for_status(), n)
+            return sequential_requests(client, needs, n)
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def sequential_requests(client: httpx.Client, needs: list[str], n: int) -> dict[str, dict[str, float]]:
+    """p50/p99 of n requests one after another per call, after a warm-up of match requests."""
+    for i in range(WARM_UP):
+        client.get(f"/v1/needs/{needs[i % len(needs)]}/matches").raise_for_status()
+    healthz = timed(lambda i: client.get("/healthz").raise_for_status(), n)
+    match = timed(lambda i: client.get(f"/v1/needs/{needs[i % len(needs)]}/matches").raise_for_status(), n)
+    ranking = timed(lambda i: client.get(f"/v1/needs/{needs[i % len(needs)]}/matches",
+                                         params={"programs": "false"}).raise_for_status(), n)
+    search = timed(lambda i: client.get("/v1/search", params={"q": QUERIES[i % len(QUERIES)] + f" {i}"})
+                   .raise_for_status(), n)
     return {"http_healthz": percentiles(healthz), "http_match_need": percentiles(match),
             "http_match_need_without_programs": percentiles(ranking), "http_search": percentiles(search)}
 

@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import select
 
 from bench import soak
-from bench.latency import QUERIES, WARM_UP, percentiles, timed
+from bench.latency import percentiles, sequential_requests
 
 
 def memory_mb(pid: int) -> dict[str, int]:
@@ -45,24 +45,6 @@ def workers_of(server: int, workers: int) -> list[int]:
         return [server]
     children = [int(pid) for pid in Path(f"/proc/{server}/task/{server}/children").read_text().split()]
     return [pid for pid in children if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()]
-
-
-def sequential(base: str, token: str, needs: list[str], n: int) -> dict[str, Any]:
-    """p50/p99 of one request after another."""
-    with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"}) as client:
-        for i in range(WARM_UP):
-            client.get(f"/v1/needs/{needs[i]}/matches").raise_for_status()
-        return {
-            "http_healthz": percentiles(timed(lambda i: client.get("/healthz").raise_for_status(), n)),
-            "http_match_need": percentiles(timed(
-                lambda i: client.get(f"/v1/needs/{needs[i % len(needs)]}/matches").raise_for_status(), n)),
-            "http_match_need_without_programs": percentiles(timed(
-                lambda i: client.get(f"/v1/needs/{needs[i % len(needs)]}/matches",
-                                     params={"programs": "false"}).raise_for_status(), n)),
-            "http_search": percentiles(timed(
-                lambda i: client.get("/v1/search", params={"q": QUERIES[i % len(QUERIES)] + f" {i}"})
-                .raise_for_status(), n)),
-        }
 
 
 def concurrent(base: str, token: str, needs: list[str], clients: int, seconds: float) -> dict[str, Any]:
@@ -133,7 +115,8 @@ def main() -> None:
             client.get(f"/v1/needs/{needs[-1]}/matches").raise_for_status()
             report["first_match_ms"] = round((time.perf_counter() - first) * 1000, 1)
         if args.workers == 1:
-            report["sequential"] = sequential(base, token, needs, args.requests)
+            with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"}) as client:
+                report["sequential"] = sequential_requests(client, needs, args.requests)
         else:
             report["concurrent_match"] = concurrent(base, token, needs, args.clients, args.seconds)
         report["memory_after_requests"] = [memory_mb(pid) for pid in workers_of(server.pid, args.workers)]

@@ -169,8 +169,8 @@ class VectorIndex:
         self._live[start:start + count] = True
         self._position.update(zip(last, range(start, start + count), strict=True))
         self._sum += vectors.sum(axis=0, dtype=np.float64)
-        if not self._is_hnsw and (len(self) > self.hnsw_threshold or self.retired >= FOLD_AT):
-            self.rebuild()  # cheap for an exact index; every match reads its retired positions too
+        if not self._is_hnsw and len(self) > self.hnsw_threshold:
+            self.rebuild()
         elif self._fresh_count >= FOLD_AT:
             self._fold()
 
@@ -207,7 +207,7 @@ class VectorIndex:
         self._live[at] = False
         self._sum -= self.vectors_at(at).sum(axis=0, dtype=np.float64)
         if not self._is_hnsw and self.retired >= FOLD_AT:
-            self.rebuild()
+            self.rebuild()  # cheap for an exact index; every match reads its retired positions too
 
     def rebuild(self) -> None:
         """Build the FAISS index anew from the live vectors (positions renumbered in their order, retired ones
