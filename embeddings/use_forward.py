@@ -18,6 +18,7 @@ of the tokens present are dequantized.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import importlib.resources
 import json
@@ -94,14 +95,14 @@ class UseForward:
     # working set stays cache-sized) and drops ~10% at 2048, ~30% at 16k.
     token_budget = 512
 
-    def __init__(self, weights_path: Path) -> None:
-        table = np.empty((_NUM_CHUNKS * _VOCAB_ROWS, EMBEDDING_DIM), dtype=np.uint8)
+    def __init__(self, weights_path: Path, expanded_dir: Path | None = None) -> None:
+        """`expanded_dir`: where the embedding table, put in piece order, is kept as a file that later loads
+        map (each worker would otherwise hold its own 65 MB copy, and unpack it for about a second)."""
         with np.load(weights_path, allow_pickle=False) as z:
-            # chunk by chunk, so the decompressed npz is never held twice
-            for i in range(_NUM_CHUNKS):
-                table[i::_NUM_CHUNKS] = z[f"q{i + 1}"]
+            self.table = (_mapped_table(z, weights_path, expanded_dir) if expanded_dir is not None
+                          else _unpacked_table(z))
             d = {k: z[k] for k in z.files if not k.startswith("q")}
-        self.table = table
+        table = self.table
         self.eps = float(d["eps"])
         row_chunk = np.arange(table.shape[0]) % _NUM_CHUNKS
         self.row_scale = np.ascontiguousarray(d["scale"].astype(np.float32)[row_chunk, None])
@@ -204,6 +205,44 @@ class UseForward:
         np.tanh(z, out=z)
         z /= np.sqrt(np.maximum(np.einsum("ij,ij->i", z, z), self.eps))[:, None]
         return z
+
+
+TABLE_SHAPE = (_NUM_CHUNKS * _VOCAB_ROWS, EMBEDDING_DIM)
+
+
+def _unpacked_table(weights: Any) -> np.ndarray:
+    """The quantized embedding table in piece order, from the weights file's chunks."""
+    table = np.empty(TABLE_SHAPE, dtype=np.uint8)
+    # chunk by chunk, so the decompressed npz is never held twice
+    for i in range(_NUM_CHUNKS):
+        table[i::_NUM_CHUNKS] = weights[f"q{i + 1}"]
+    return table
+
+
+def _mapped_table(weights: Any, weights_path: Path, folder: Path) -> np.ndarray:
+    """The table from its file in `folder`, mapped read-only; written first (atomically) when absent. The file
+    is named by the weights file it came from, so a new weights package writes a new one."""
+    stat = weights_path.stat()
+    key = hashlib.sha256(f"{weights_path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{IMPLEMENTATION_VERSION}"
+                         .encode()).hexdigest()[:16]
+    path = folder / f"use-table-{key}.npy"
+    if path.is_file():
+        try:
+            table = np.load(path, mmap_mode="r")
+            if table.shape == TABLE_SHAPE and table.dtype == np.uint8:
+                return table
+        except (ValueError, OSError):
+            pass  # unreadable or cut short: written again below
+    table = _unpacked_table(weights)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, table)
+        os.replace(tmp, path)
+    except OSError:
+        return table  # a read-only folder: this process keeps its own copy
+    return np.load(path, mmap_mode="r")
 
 
 def _window_index(starts: np.ndarray, lengths: np.ndarray, n_tok: int) -> np.ndarray:

@@ -3,10 +3,11 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from matching.analysis import Analysis, TableRow
 from matching.areas import service_area
 from matching.channels import support_only
 from matching.documents import Document
-from matching.lexical import Analysis, BM25Index
+from matching.lexical import BM25Index
 from matching.view import CorpusView
 from matching.vocabulary import ConceptStats, Tagging, Vocabulary
 
@@ -19,7 +20,7 @@ class Known:
     """What an earlier run derived from a document's very text, taken back instead of derived again: its
     analysis, the concepts its terms name, and the service area read from it for its member's prefecture."""
 
-    analysis: Analysis
+    analysis: Analysis | TableRow  # a snapshot's are rows of its table, taken in bulk
     named: dict[str, tuple[str, ...]] | None = None  # None: tag the text again
     area: tuple[str, tuple[str, ...]] | None = None  # (home prefecture, area read from the text)
 

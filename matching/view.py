@@ -106,20 +106,23 @@ class CorpusView:
         industry_index: dict[str, int] = dict(known.industry_index) if known else {}
         served_bits: dict[str, int] = dict(known.served_bits) if known else {}
         area_bits: dict[str, int] = dict(known.area_bits) if known else {}
-        japanese = np.fromiter((bm25.japanese(i) for i in ids), np.float64, n)
-        slots = np.fromiter((bm25.slot(i) for i in ids), np.int64, n)
+        slots = bm25.slots(ids)
+        japanese = bm25.japanese_at(slots)
         for r, doc_id in enumerate(ids):
             tagging = taggings[doc_id]
-            for concept in tagging.ids:
-                concept_lists.setdefault(concept, []).append((r, tagging.weight(concept)))
+            for concept in tagging.concepts:  # named by its terms: weight 1 (see Tagging.weight)
+                concept_lists.setdefault(concept, []).append((r, 1.0))
+            for concept, weight in tagging.meaning.items():
+                if concept not in tagging.concepts:
+                    concept_lists.setdefault(concept, []).append((r, weight))
         return cls(
             ids=ids, docs=rows, row={d: r for r, d in enumerate(ids)}, id_order=np.arange(n),
             org_codes=np.fromiter((org_index.setdefault(d.org.id, len(org_index)) for d in rows), np.int64, n),
             org_index=org_index,
             bm25_slots=slots,
             support_only=np.fromiter((support_only[i] for i in ids), bool, n),
-            concept_rows={c: (np.fromiter((r for r, _ in v), np.int64, len(v)),
-                               np.fromiter((w for _, w in v), np.float64, len(v))) for c, v in concept_lists.items()},
+            concept_rows={c: (np.array([r for r, _ in v], dtype=np.int64),
+                              np.array([w for _, w in v], dtype=np.float64)) for c, v in concept_lists.items()},
             japanese=japanese,
             role_keys=np.fromiter((role_index.setdefault(d.org.roles, len(role_index)) for d in rows), np.int64, n),
             role_sets=list(role_index),

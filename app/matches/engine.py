@@ -2,6 +2,7 @@
 with the database, and the ranking calls the routes and the CLI make."""
 
 import gc
+import json
 import logging
 import threading
 import time
@@ -9,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import String, func, select, type_coerce
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.errors import NotFound
@@ -68,17 +69,84 @@ class Filters:
                 and (self.industry is None or doc.org.industry == self.industry))
 
 
-def org_info(org: Organization) -> OrgInfo:
-    """The ranking's view of a member."""
-    return OrgInfo(org.external_id, org.name, tuple(org.roles), org.prefecture, org.industry, org.support_type)
+@dataclass(frozen=True)
+class _Posting:
+    """A need or seed as the engine loads it: its row id and the ranking's document."""
+
+    id: int
+    document: Document
+
+    @property
+    def external_id(self) -> str:
+        return self.document.id
+
+    @property
+    def text(self) -> str:
+        """Title and description, the text that gets embedded (as the roster's models give it)."""
+        return f"{self.document.title}\n{self.document.description}"
 
 
-def to_document(row: Need | Seed, kind: str) -> Document:
-    """The ranking's view of a need or seed."""
-    served = tuple(row.industries_served or ()) if isinstance(row, Seed) else ()
-    area = tuple(row.service_area or ()) if isinstance(row, Seed) else ()
-    return Document(row.external_id, kind, row.title, row.description, org_info(row.organization),
-                    tuple(row.tags or ()), served, area)
+BATCH = 5000  # ids per IN list
+
+
+def _batches(ids: list[int]) -> list[list[int]]:
+    ordered = sorted(ids)
+    return [ordered[start:start + BATCH] for start in range(0, len(ordered), BATCH)]
+
+
+class _Lists:
+    """JSON lists of strings as tuples, each distinct value decoded once: tags, roles and areas repeat across
+    postings, and decoding them row by row was a good part of a start. (The column is read as text; a driver
+    that decodes JSON itself hands over the list.)"""
+
+    def __init__(self) -> None:
+        self._decoded: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, value: object) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, str):
+            return tuple(cast(list[str], value))
+        found = self._decoded.get(value)
+        if found is None:
+            found = self._decoded[value] = tuple(json.loads(value) or ())
+        return found
+
+
+def _as_text(column: Any) -> Any:
+    return type_coerce(column, String)
+
+
+def _members(session: Session, ids: set[int], lists: _Lists) -> dict[int, OrgInfo]:
+    """The ranking's view of these members, by row id: one object per member, shared by its postings."""
+    columns = select(Organization.id, Organization.external_id, Organization.name, _as_text(Organization.roles),
+                     Organization.prefecture, Organization.industry, Organization.support_type)
+    rows: list[Any] = []
+    for batch in _batches(list(ids)):
+        rows.extend(session.execute(columns.where(Organization.id.in_(batch))).all())
+    return {i: OrgInfo(external_id, name, lists(roles), prefecture, industry, support_type)
+            for i, external_id, name, roles, prefecture, industry, support_type in rows}
+
+
+def _postings(session: Session, kind: str, ids: list[int]) -> list[_Posting]:
+    """The needs or seeds with these ids, in id order, read as columns: only what the ranking uses, without
+    the ORM's objects (at 100k seeds they were most of a start's time)."""
+    model = KINDS[kind]
+    columns = [model.id, model.external_id, model.title, model.description, _as_text(model.tags).label("tags"),
+               model.organization_id]
+    if model is Seed:
+        columns += [_as_text(Seed.industries_served).label("served"), _as_text(Seed.service_area).label("area")]
+    rows: list[Any] = []
+    for batch in _batches(ids):
+        rows.extend(session.execute(select(*columns).where(model.id.in_(batch)).order_by(model.id)).all())
+    lists = _Lists()
+    members = _members(session, {r.organization_id for r in rows}, lists)
+    postings = []
+    for row in rows:
+        served, area = (lists(row.served), lists(row.area)) if model is Seed else ((), ())
+        postings.append(_Posting(row.id, Document(row.external_id, kind, row.title, row.description,
+                                                  members[row.organization_id], lists(row.tags), served, area)))
+    return postings
 
 
 def _reusable(kept: analyses.KeptAnalyses, docs: list[Document]) -> dict[str, Known]:
@@ -338,7 +406,7 @@ class MatchingEngine:
             versions: dict[int, tuple[str, object, object]] = {
                 i: (external_id, updated, org_updated) for i, external_id, updated, org_updated in stamps}
             known = self._versions[kind]
-            changed = self._rows(session, model, [i for i, v in versions.items() if known.get(i) != v])
+            changed = _postings(session, kind, [i for i, v in versions.items() if known.get(i) != v])
             # A row deleted between the two queries is gone, not kept with its old version. A row edited in
             # between keeps the older stamps with its newer content, so the next sync loads it once more.
             versions = {i: v for i, v in versions.items() if known.get(i) == v} | {
@@ -346,7 +414,7 @@ class MatchingEngine:
             gone = [i for i in known if i not in versions]
             # Vectors and meanings first: if embedding fails, nothing below has run and the indexes are as
             # they were, so a document is never searchable without its vector.
-            docs = [to_document(r, kind) for r in changed]
+            docs = [r.document for r in changed]
             analyzed = (kept or {}).get(kind, {})
             reusable = _reusable(analyzed, docs)
             # A text other than the one the snapshot analyzed may have a vector of the old text: embed it.
@@ -364,18 +432,6 @@ class MatchingEngine:
             if changed or gone:
                 self.generation += 1
 
-    @staticmethod
-    def _rows(session: Session, model: type[Need] | type[Seed], ids: list[int]) -> list[Need | Seed]:
-        """The rows with these ids, with their members, in id order (batches keep the IN lists short)."""
-        rows: list[Need | Seed] = []
-        for start in range(0, len(ids), 5000):
-            batch = sorted(ids)[start:start + 5000]
-            # populate_existing: a row the session already holds is read again, as it is in the database now.
-            query = (select(model).where(model.id.in_(batch)).options(selectinload(model.organization))
-                     .execution_options(populate_existing=True))
-            rows.extend(cast(list[Need | Seed], session.scalars(query.order_by(model.id)).all()))
-        return rows
-
     def _remove(self, kind: str, ids: list[int]) -> None:
         self.vectors[kind].remove(ids)
         for i in ids:
@@ -392,7 +448,7 @@ class MatchingEngine:
                                   stats=self.embedding_cache)
         self.meaning = ConceptMeaning.build(phrasings, vectors, self.settings.concept_threshold)
 
-    def _meanings(self, session: Session, kind: str, rows: list[Need | Seed], show_progress: bool
+    def _meanings(self, session: Session, kind: str, rows: list[_Posting], show_progress: bool
                   ) -> list[dict[str, float]]:
         """Concepts each need's sentences mean (sentence vectors come from the cache after the first time).
 
@@ -401,7 +457,7 @@ class MatchingEngine:
         """
         if self.meaning is None or kind != "need":
             return [{} for _ in rows]
-        split = [sentences(r.title, r.description) for r in rows]
+        split = [sentences(r.document.title, r.document.description) for r in rows]
         vectors = embed_documents(session, self.text_encoder, [s for parts in split for s in parts],
                                   show_progress=show_progress, stats=self.embedding_cache)
         found, start = [], 0
@@ -410,7 +466,7 @@ class MatchingEngine:
             start += len(parts)
         return found
 
-    def _upsert(self, kind: str, rows: list[Need | Seed], docs: list[Document], meanings: list[dict[str, float]],
+    def _upsert(self, kind: str, rows: list[_Posting], docs: list[Document], meanings: list[dict[str, float]],
                 reusable: dict[str, Known]) -> None:
         for row, doc, meaning in zip(rows, docs, meanings, strict=True):
             old = self._versions[kind].get(row.id)

