@@ -216,18 +216,18 @@ def serve_command(
 
         uvicorn.run(create_app(settings), **options)
         return
-    # Each worker process builds its app from the environment, so the count goes there too: it makes the
-    # workers share their rate limits (see IOTMATCH_RATE_LIMIT_STORE).
+    # The workers share their rate limits (see IOTMATCH_RATE_LIMIT_STORE): the settings say how many there are.
     os.environ["IOTMATCH_WORKERS"] = str(workers)
-    # Each worker's numpy and FAISS would otherwise use every core: the workers then fight over them (at 100k
-    # seeds, 2 workers with 16 clients answered 64 matches a second instead of 113 with one thread each).
+    get_settings.cache_clear()
+    settings = get_settings()
+    # Each worker's numpy would otherwise use every core: the workers then fight over them (at 100k seeds, 2
+    # workers with 16 clients answered 64 matches a second instead of 113 with one thread each).
     if "embedding_threads" not in settings.model_fields_set:
-        share = str(max(1, len(os.sched_getaffinity(0)) // workers))
-        os.environ["IOTMATCH_EMBEDDING_THREADS"] = os.environ["OMP_NUM_THREADS"] = share  # OpenMP: FAISS
-    # A worker loading the model or the index may hold the interpreter for seconds at a time, too long for
-    # uvicorn's default 5 s health check, which would then kill and restart it over and over.
-    uvicorn.run("app.main:app_from_environment", factory=True, workers=workers, timeout_worker_healthcheck=120,
-                **options)
+        share = max(1, len(os.sched_getaffinity(0)) // workers)
+        settings = settings.model_copy(update={"embedding_threads": share})
+    from app.prefork import serve_forked
+
+    serve_forked(settings, workers, options)
 
 
 def _register_subcommands() -> None:

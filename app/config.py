@@ -163,8 +163,8 @@ class Settings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", description="Address `iotmatch serve` binds to.")
     port: int = Field(default=8000, description="Port `iotmatch serve` listens on.")
-    workers: int = Field(default=1, ge=1, description="Worker processes of `iotmatch serve` (each loads the "
-                         "model and the index; changes made through one are seen by all within "
+    workers: int = Field(default=1, ge=1, description="Worker processes of `iotmatch serve` (the server loads the "
+                         "model and the index once and forks them; changes made through one are seen by all within "
                          "IOTMATCH_INDEX_POLL_SECONDS).")
     log_level: str = Field(default="info", description="uvicorn log level: debug, info, warning, error.")
 

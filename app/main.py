@@ -67,12 +67,13 @@ prefecture and focus industries). Errors are RFC 9457 problem details in English
 """
 
 
-def _start_matching(settings: Settings, app: FastAPI) -> MatchingEngine:
+def start_matching(settings: Settings, session_factory: sessionmaker[Session]) -> MatchingEngine:
+    """The matching engine from its snapshot (or rebuilt), warmed up for the first requests."""
     engine = MatchingEngine.from_settings(settings)
-    with session_scope(app.state.session_factory) as session:
+    with session_scope(session_factory) as session:
         log.info("matching index: %s", engine.start(session))
     try:
-        with session_scope(app.state.session_factory) as session:
+        with session_scope(session_factory) as session:
             warm_up(session, engine)
     except Exception:  # a slower first request, not a server that does not start
         log.exception("could not warm up the matching engine")
@@ -92,12 +93,13 @@ def _save_matching(engine: MatchingEngine, session_factory: sessionmaker[Session
 
 
 def create_app(settings: Settings | None = None, matching: MatchingEngine | None = None, *,
-               load_matching: bool = True) -> FastAPI:
+               load_matching: bool = True, owns_matching: bool = False) -> FastAPI:
     """Build the app for the settings; the lifespan opens the database and the matching engine.
 
-    A ready engine may be passed in (tests share one); otherwise the lifespan loads the model and the
-    index snapshot, rebuilding it when it is missing, stale or corrupt. With load_matching=False and no
-    engine the matching routes answer 503, for tests and tools that do not need them.
+    A ready engine may be passed in (tests share one; a forked worker has its own copy of the one its server
+    loaded, and owns it: it saves the index when it stops, as an app that loads its engine does); otherwise the
+    lifespan loads the model and the index snapshot, rebuilding it when it is missing, stale or corrupt. With
+    load_matching=False and no engine the matching routes answer 503, for tests and tools that do not need them.
     """
     settings = settings or get_settings()
 
@@ -112,7 +114,7 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
             app.state.engine = engine
             app.state.session_factory = make_session_factory(engine)
             if matching is None and load_matching:
-                app.state.matching = await run_in_threadpool(_start_matching, settings, app)
+                app.state.matching = await run_in_threadpool(start_matching, settings, app.state.session_factory)
             else:
                 app.state.matching = matching
             # Alerts rank changed needs and seeds with the engine, so they run where it is.
@@ -126,7 +128,7 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
                 await run_in_threadpool(runner.stop)  # the batch under way finishes and commits first
             if worker is not None:
                 await run_in_threadpool(worker.stop)  # the message being sent is finished and marked first
-            if matching is None and getattr(app.state, "matching", None) is not None:
+            if (matching is None or owns_matching) and getattr(app.state, "matching", None) is not None:
                 await run_in_threadpool(_save_matching, app.state.matching, app.state.session_factory)
             engine.dispose()
             COLLECTOR.stop()

@@ -1,5 +1,5 @@
 """The national-scale roster over HTTP: a real `iotmatch serve` on the folder `bench.scale` prepared. Time from
-process start to /readyz, memory of each worker, and with one worker the latency of sequential requests; with
+process start to /readyz, memory of each process, and with one worker the latency of sequential requests; with
 several, the throughput of concurrent clients.
 
     python -m bench.scale_http --workdir DIR [--workers 2] [--clients 16] [--seconds 60] [--requests 300]
@@ -38,13 +38,15 @@ def memory_mb(pid: int) -> dict[str, int]:
             "file_mb": kb(status, "RssFile") // 1024, "pss_mb": kb(rollup, "Pss") // 1024}
 
 
-def workers_of(server: int, workers: int) -> list[int]:
-    """The processes that serve: the server itself with one worker, else its children (but multiprocessing's
-    resource tracker)."""
+def server_memory(server: int, workers: int) -> dict[str, Any]:
+    """Memory of the server's processes: with one worker, the server itself; with several, the server (which
+    loaded the engine and forked them) and each worker, and the proportional shares of all of them added up (what
+    the server costs the machine: pages shared between the processes counted once)."""
     if workers == 1:
-        return [server]
+        return {"worker": memory_mb(server)}
     children = [int(pid) for pid in Path(f"/proc/{server}/task/{server}/children").read_text().split()]
-    return [pid for pid in children if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    own, forked = memory_mb(server), [memory_mb(pid) for pid in children]
+    return {"server": own, "workers": forked, "total_pss_mb": own["pss_mb"] + sum(w["pss_mb"] for w in forked)}
 
 
 def concurrent(base: str, token: str, needs: list[str], clients: int, seconds: float) -> dict[str, Any]:
@@ -109,7 +111,7 @@ def main() -> None:
         report: dict[str, Any] = {
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "workers": args.workers, "needs": len(needs), "ready_s": round(ready_s, 1),
-            "memory_after_start": [memory_mb(pid) for pid in workers_of(server.pid, args.workers)]}
+            "memory_after_start": server_memory(server.pid, args.workers)}
         with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"}) as client:
             first = time.perf_counter()
             client.get(f"/v1/needs/{needs[-1]}/matches").raise_for_status()
@@ -119,7 +121,7 @@ def main() -> None:
                 report["sequential"] = sequential_requests(client, needs, args.requests)
         else:
             report["concurrent_match"] = concurrent(base, token, needs, args.clients, args.seconds)
-        report["memory_after_requests"] = [memory_mb(pid) for pid in workers_of(server.pid, args.workers)]
+        report["memory_after_requests"] = server_memory(server.pid, args.workers)
     print(json.dumps(report, indent=2, ensure_ascii=False))
 
 

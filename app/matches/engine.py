@@ -283,12 +283,16 @@ class MatchingEngine:
             self.vectors = {kind: indexes[kind] if kind in indexes
                             else VectorIndex(self.encoder.dimension, self.settings.hnsw_threshold) for kind in KINDS}
             kept = {kind: analyses.load(extras.get(analyses.file_name(kind)), self.vocabulary) for kind in KINDS}
-            self._load_documents(session, embed=False, kept=kept)
+            derived = self._load_documents(session, embed=False, kept=kept)
             for kind in KINDS:  # vectors of rows the database no longer holds (none, unless it changed unseen)
                 self.vectors[kind].remove([i for i in self.vectors[kind].ids() if i not in self._versions[kind]])
             self.watermark = watermark
             self.generation += 1
             self._saved_generation = self.generation
+            if derived:
+                # A new analyzer or vocabulary (an upgrade), or texts changed unseen: what was derived again is
+                # saved now, or every start would derive it again (at 100k seeds, tagging anew took 25 s).
+                self.save()
         self._settle(seen)
         return "loaded snapshot"
 
@@ -392,7 +396,9 @@ class MatchingEngine:
             return self.generation != before
 
     def _load_documents(self, session: Session, *, embed: bool, show_progress: bool = False,
-                        kept: dict[str, analyses.KeptAnalyses] | None = None) -> None:
+                        kept: dict[str, analyses.KeptAnalyses] | None = None) -> int:
+        """Take in what changed in the database; returns how many documents were analyzed or tagged anew."""
+        derived = 0
         self._set_up_meaning(session)
         for kind, model in KINDS.items():
             # What changed is told by ids and timestamps alone; only the changed rows are loaded whole, so a
@@ -417,6 +423,7 @@ class MatchingEngine:
             docs = [r.document for r in changed]
             analyzed = (kept or {}).get(kind, {})
             reusable = _reusable(analyzed, docs)
+            derived += sum(1 for doc in docs if doc.id not in reusable or reusable[doc.id].named is None)
             # A text other than the one the snapshot analyzed may have a vector of the old text: embed it.
             embedded = [r for r, doc in zip(changed, docs, strict=True) if embed or r.id not in self.vectors[kind]
                         or (doc.id in analyzed and doc.id not in reusable)]
@@ -431,6 +438,7 @@ class MatchingEngine:
             self._versions[kind] = versions
             if changed or gone:
                 self.generation += 1
+        return derived
 
     def _remove(self, kind: str, ids: list[int]) -> None:
         self.vectors[kind].remove(ids)

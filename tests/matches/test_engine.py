@@ -213,6 +213,10 @@ def test_a_start_from_the_snapshot_takes_back_the_texts_analyses_and_ranks_the_s
     assert retagged.start(session) == "loaded snapshot"
     documents = len(retagged.corpora["need"]) + len(retagged.corpora["seed"])
     assert (len(tagged), analyzed) == (documents, [])
+    # That start saved what it derived again: the next one with the same vocabulary tags nothing.
+    tagged.clear()
+    assert MatchingEngine(settings, encoder, vocabulary).start(session) == "loaded snapshot"
+    assert tagged == []
     # Another analyzer (a new Sudachi dictionary, changed rules): every text is analyzed again.
     monkeypatch.setattr(analyses, "ANALYZER", "another analyzer")
     again = _engine(settings, encoder)

@@ -1,8 +1,10 @@
 """A real `iotmatch serve` saves its index when it stops, if the index changed, so a restart after members
-posted loads the snapshot instead of rebuilding every index from the database; its workers map the snapshot's
-vectors rather than each reading a copy."""
+posted loads the snapshot instead of rebuilding every index from the database; a server with several workers
+loads it once and forks them, and they share the snapshot's mapped vectors rather than each reading a copy."""
 
 import os
+import signal
+import time
 from pathlib import Path
 
 import httpx
@@ -30,15 +32,27 @@ def test_a_restart_after_a_change_loads_the_snapshot_saved_when_the_server_stopp
             assert post.status_code == 201, post.text
         assert "saved the index snapshot" in first.read_text()
 
-        with soak.running_server(env, port, second, workers=2) as server, \
-                httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as client:
-            assert client.get("/v1/search", params={"q": TEXT}).json()["matches"][0]["title"] == TITLE
+        base = f"http://127.0.0.1:{port}"
+        with soak.running_server(env, port, second, workers=2) as server:
+            with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+                assert client.get("/v1/search", params={"q": TEXT}).json()["matches"][0]["title"] == TITLE
             snapshot = (tmp_path / "var" / "index").resolve()
             mapping = [pid for pid in _children(server.pid)
                        if any(Path(f).parent.parent == snapshot and f.endswith(".faiss") for f in _mapped_files(pid))]
             assert len(mapping) == 2  # both workers read the vectors from the snapshot's pages
+            os.kill(mapping[0], signal.SIGKILL)  # a worker that dies is replaced, forked from the server again
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and (mapping[0] in _children(server.pid)
+                                                   or len(_children(server.pid)) < 2):
+                time.sleep(0.1)
+            assert mapping[0] not in _children(server.pid)
+            assert len(_children(server.pid)) == 2
+            for _ in range(4):  # a connection each: whichever worker answers
+                with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+                    assert client.get("/v1/search", params={"q": TEXT}).json()["matches"][0]["title"] == TITLE
         log = second.read_text()
-        assert log.count("matching index: loaded snapshot") == 2, log
+        assert "stopped with status" in log
+        assert log.count("matching index: loaded snapshot") == 1, log  # once, by the server its workers fork from
         assert "saved the index snapshot" not in log  # nothing changed: nothing to save
     finally:
         drop()
