@@ -53,6 +53,25 @@ class _Column:
         return self.data[:self.size]
 
 
+class _Numbering:
+    """Strings numbered in the order they were first met."""
+
+    def __init__(self) -> None:
+        self.number: dict[str, int] = {}
+        self.strings: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.strings)
+
+    def add(self, value: str) -> int:
+        """The string's number, a new one if it is new."""
+        found = self.number.get(value)
+        if found is None:
+            found = self.number[value] = len(self.strings)
+            self.strings.append(value)
+        return found
+
+
 class BM25Index:
     """Okapi BM25 with incremental add/remove; scoring is vectorized per query term."""
 
@@ -60,12 +79,10 @@ class BM25Index:
         self.k1, self.b = k1, b
         self._slot: dict[str, int] = {}  # document id -> row
         self._ids: list[str | None] = []
-        self._term_id: dict[str, int] = {}
-        self._terms: list[str] = []
+        self._terms = _Numbering()  # every term met, by number
         self._df = _Column(np.int32)  # live documents with the term, by term number
         self._is_word = _Column(np.bool_)  # a noun or Latin word in some document, by term number
-        self._spelling_id: dict[str, int] = {}
-        self._spellings: list[str] = []
+        self._spellings = _Numbering()  # how documents write terms, where not as the term
         # The forward index: each row's run of entries (a removed row's count zero).
         self._starts = _Column(np.int64)
         self._ends = _Column(np.int64)
@@ -100,27 +117,13 @@ class BM25Index:
             return
         self._flush()
         analysis = analysis or Analysis.of(text)
-        terms = np.fromiter((self._term(t) for t in analysis.counts), np.int32, len(analysis.counts))
-        spellings = [self._spelling(analysis.written[t]) if t in analysis.written else -1 for t in analysis.counts]
+        terms = np.fromiter((self._terms.add(t) for t in analysis.counts), np.int32, len(analysis.counts))
+        spellings = [self._spellings.add(analysis.written[t]) if t in analysis.written else -1 for t in analysis.counts]
         words = set(analysis.words)
         self._append_rows(terms, np.fromiter(analysis.counts.values(), np.float32, len(terms)),
                           np.fromiter((t in words for t in analysis.counts), bool, len(terms)),
                           np.array(spellings, dtype=np.int32), np.array([len(terms)]),
                           np.array([analysis.japanese]))
-
-    def _term(self, token: str) -> int:
-        number = self._term_id.get(token)
-        if number is None:
-            number = self._term_id[token] = len(self._terms)
-            self._terms.append(token)
-        return number
-
-    def _spelling(self, written: str) -> int:
-        number = self._spelling_id.get(written)
-        if number is None:
-            number = self._spelling_id[written] = len(self._spellings)
-            self._spellings.append(written)
-        return number
 
     def _append_rows(self, terms: np.ndarray, counts: np.ndarray, words: np.ndarray, spellings: np.ndarray,
                      sizes: np.ndarray, japanese: np.ndarray) -> None:
@@ -159,8 +162,8 @@ class BM25Index:
     def _copy_rows(self, table: AnalysisTable, rows: np.ndarray) -> None:
         known = self._mappings.get(id(table))
         if known is None or known[0] is not table:
-            terms = np.fromiter((self._term(t) for t in table.terms), np.int32, len(table.terms))
-            spellings = np.fromiter((self._spelling(s) for s in table.spellings), np.int32, len(table.spellings))
+            terms = np.fromiter((self._terms.add(t) for t in table.terms), np.int32, len(table.terms))
+            spellings = np.fromiter((self._spellings.add(s) for s in table.spellings), np.int32, len(table.spellings))
             # A spelling of -1 (written as the term) stays -1: it picks the appended last element.
             known = self._mappings[id(table)] = (table, terms, np.append(spellings, -1).astype(np.int32))
         _, term_map, spelling_map = known
@@ -244,7 +247,7 @@ class BM25Index:
         lengths = self._lengths.values
         # Terms in their text's order: float sums must depend neither on the process's string hashing nor on the
         # order the index met the terms in.
-        query = [self._term_id[t] for t in sorted(set(tokens)) if t in self._term_id]
+        query = [self._terms.number[t] for t in sorted(set(tokens)) if t in self._terms.number]
         fresh_from = int(self._starts.data[self._indexed_rows]) if self._indexed_rows < len(self._ids) else None
         fresh_terms = self._entry_term.values[fresh_from:] if fresh_from is not None else np.zeros(0, np.int32)
         fresh = np.nonzero(np.isin(fresh_terms, query))[0] + (fresh_from or 0)
@@ -254,7 +257,7 @@ class BM25Index:
             if not df:
                 continue
             idf = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
-            weight = (weights or {}).get(self._terms[term], 1.0) * idf
+            weight = (weights or {}).get(self._terms.strings[term], 1.0) * idf
             if term + 1 < len(self._offsets):
                 first, last = int(self._offsets[term]), int(self._offsets[term + 1])
                 rows, tf = self._posting_rows[first:last], self._posting_counts[first:last]
@@ -281,7 +284,9 @@ class BM25Index:
     def terms_of(self, doc_id: str) -> set[str]:
         """The indexed tokens of a document (for reasons)."""
         entries = self._entries(doc_id)
-        return {self._terms[t] for t in self._entry_term.data[entries].tolist()} if entries is not None else set()
+        if entries is None:
+            return set()
+        return {self._terms.strings[t] for t in self._entry_term.data[entries].tolist()}
 
     def japanese(self, doc_id: str) -> float:
         """The document's share of Japanese words."""
@@ -307,8 +312,8 @@ class BM25Index:
         used_spellings, spellings = np.unique(spelled[spelled >= 0], return_inverse=True)
         spelling = np.full(len(entries), -1, dtype=np.int32)
         spelling[spelled >= 0] = spellings
-        return AnalysisTable([self._terms[t] for t in used_terms.tolist()],
-                             [self._spellings[s] for s in used_spellings.tolist()],
+        return AnalysisTable([self._terms.strings[t] for t in used_terms.tolist()],
+                             [self._spellings.strings[s] for s in used_spellings.tolist()],
                              np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), terms.astype(np.int32),
                              self._entry_count.data[entries].astype(np.int32), self._entry_word.data[entries].copy(),
                              spelling, self._japanese.data[rows].copy())
@@ -316,15 +321,15 @@ class BM25Index:
     def is_word(self, token: str) -> bool:
         """Whether the token is a noun or a Latin word (not a verb or adjective, whose forms vary)."""
         self._flush()
-        term = self._term_id.get(token)
+        term = self._terms.number.get(token)
         return term is not None and term < self._is_word.size and bool(self._is_word.data[term])
 
     def written(self, doc_id: str, token: str) -> str:
         """The token as the document writes it (NFKC, lower case)."""
         entries = self._entries(doc_id)
-        term = self._term_id.get(token)
+        term = self._terms.number.get(token)
         if entries is None or term is None:
             return token
         found = np.nonzero(self._entry_term.data[entries] == term)[0]
         spelling = int(self._entry_spelling.data[entries.start + found[0]]) if len(found) else -1
-        return self._spellings[spelling] if spelling >= 0 else token
+        return self._spellings.strings[spelling] if spelling >= 0 else token
