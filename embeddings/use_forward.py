@@ -226,23 +226,26 @@ def _mapped_table(weights: Any, weights_path: Path, folder: Path) -> np.ndarray:
     key = hashlib.sha256(f"{weights_path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{IMPLEMENTATION_VERSION}"
                          .encode()).hexdigest()[:16]
     path = folder / f"use-table-{key}.npy"
-    if path.is_file():
-        try:
-            table = np.load(path, mmap_mode="r")
-            if table.shape == TABLE_SHAPE and table.dtype == np.uint8:
-                return table
-        except (ValueError, OSError):
-            pass  # unreadable or cut short: written again below
+    try:
+        table = np.load(path, mmap_mode="r")
+        if table.shape == TABLE_SHAPE and table.dtype == np.uint8:
+            return table
+    except (ValueError, OSError):
+        pass  # absent, unreadable or cut short: written below
     table = _unpacked_table(weights)
+    tmp: str | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
         with os.fdopen(fd, "wb") as fh:
             np.save(fh, table)
+        os.chmod(tmp, 0o644)  # other services' users map it too (mkstemp makes it the owner's alone)
         os.replace(tmp, path)
+        return np.load(path, mmap_mode="r")
     except OSError:
-        return table  # a read-only folder: this process keeps its own copy
-    return np.load(path, mmap_mode="r")
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)  # a full disk: no half-written table left behind
+        return table  # an unwritable folder: this process keeps its own copy
 
 
 def _window_index(starts: np.ndarray, lengths: np.ndarray, n_tok: int) -> np.ndarray:

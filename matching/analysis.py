@@ -106,13 +106,20 @@ class AnalysisTable:
                         arrays["word"].astype(bool), arrays["spelling"].astype(np.int32),
                         arrays["japanese"].astype(np.float64))
         n_entries = len(table.term)
-        if (len(table.starts) < 1 or table.starts[0] != 0 or table.starts[-1] != n_entries
-                or np.any(np.diff(table.starts) < 0) or len(table.japanese) != len(table)
+        arrays = (table.starts, table.term, table.count, table.word, table.spelling, table.japanese)
+        if (any(a.ndim != 1 for a in arrays) or len(table.starts) < 1 or table.starts[0] != 0
+                or table.starts[-1] != n_entries or np.any(np.diff(table.starts) < 0)
+                or len(table.japanese) != len(table)
                 or not len(table.count) == len(table.word) == len(table.spelling) == n_entries
+                or not all(isinstance(t, str) for t in (*table.terms, *table.spellings))
                 or (n_entries and (table.term.min() < 0 or table.term.max() >= len(table.terms)
-                                   or table.spelling.min() < -1 or table.spelling.max() >= len(table.spellings)))):
+                                   or table.count.min() < 1 or table.spelling.min() < -1
+                                   or table.spelling.max() >= len(table.spellings)))):
             raise ValueError("inconsistent analysis table")
-        return table, dict(header.get("meta") or {})
+        meta = header.get("meta") or {}
+        if not isinstance(meta, dict):
+            raise ValueError("the analysis table's header is not an object")
+        return table, meta
 
 
 class TableRow(NamedTuple):

@@ -292,7 +292,10 @@ class MatchingEngine:
             if derived:
                 # A new analyzer or vocabulary (an upgrade), or texts changed unseen: what was derived again is
                 # saved now, or every start would derive it again (at 100k seeds, tagging anew took 25 s).
-                self.save()
+                try:
+                    self.save()
+                except OSError as exc:  # a full or read-only data folder: serve anyway, derive again next time
+                    log.warning("could not save the index snapshot after deriving %d texts again: %s", derived, exc)
         self._settle(seen)
         return "loaded snapshot"
 

@@ -273,6 +273,8 @@ def test_the_default_models_table_is_unpacked_once_into_a_file_that_later_loads_
     first = UseForward(weights, tmp_path / "expanded")
     files = list((tmp_path / "expanded").glob("use-table-*.npy"))
     assert len(files) == 1
+    assert files[0].stat().st_mode & 0o044 == 0o044  # other users' services map it too
+    assert not list((tmp_path / "expanded").glob(".use-table-*"))  # no temporary file left
     written = files[0].stat().st_mtime_ns
     again = UseForward(weights, tmp_path / "expanded")
     assert files[0].stat().st_mtime_ns == written  # read, not written again

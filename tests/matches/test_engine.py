@@ -24,7 +24,7 @@ from app.roster.exchange import import_roster
 from app.roster.models import Need, Seed
 from embeddings.encoder import SentenceTransformerEncoder
 from embeddings.snapshot import read_manifest
-from matching.analysis import Analysis
+from matching.analysis import Analysis, AnalysisTable
 from matching.evaluation import evaluate, judgments_from_qrels
 from matching.qrels import read_qrels
 from matching.vocabulary import Tagging, Vocabulary, load_vocabulary
@@ -568,3 +568,14 @@ def test_the_first_seed_of_an_empty_corpus_is_matched(
     session.commit()
     assert engine.refresh(session)
     assert [m.doc.id for m in engine.match_need(need_id)] == [NEW_SEED["id"]]
+
+
+def test_an_unreadable_analyses_file_is_analyzed_again_not_a_failed_start() -> None:
+    import io
+
+    vocabulary = load_vocabulary(VOCABULARY)
+    good = AnalysisTable.of([Analysis.of("振動センサーで予知保全")]).to_bytes()
+    deep = io.BytesIO()
+    np.savez(deep, header=np.frombuffer(b"[" * 100_000, dtype=np.uint8))
+    for content in (b"", good[: len(good) // 2], b"not a table", deep.getvalue(), good):
+        assert analyses.load(content, vocabulary) == {}  # the last: no analyzer named, so none is trusted

@@ -118,3 +118,7 @@ def test_an_analysis_table_survives_its_bytes_and_rejects_others() -> None:
     assert meta == {"made": "here"}
     with pytest.raises((ValueError, KeyError, OSError)):
         AnalysisTable.from_bytes(b"not a table")
+    broken = AnalysisTable(table.terms, table.spellings, table.starts, table.term, table.count * 0, table.word,
+                           table.spelling, table.japanese)
+    with pytest.raises(ValueError, match="inconsistent"):  # a count of zero would unbalance the statistics
+        AnalysisTable.from_bytes(broken.to_bytes())
