@@ -170,15 +170,6 @@ def create_app(settings: Settings | None = None, matching: MatchingEngine | None
     return app
 
 
-def app_from_environment() -> FastAPI:
-    """The app of one of `iotmatch serve --workers N`'s processes, from the IOTMATCH_* environment."""
-    from app.observability import configure_logging
-
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    return create_app(settings)
-
-
 def disk_has_room(settings: Settings) -> bool:
     """Whether the folders the service writes to (index snapshots, and a SQLite database) have room left."""
     folders = [settings.data_dir]

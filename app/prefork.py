@@ -52,8 +52,9 @@ def serve_forked(settings: Settings, workers: int, options: dict[str, Any]) -> N
             del os.environ[THREADS_ENV]
         else:
             os.environ[THREADS_ENV] = before
-    # Bound here, before the fork: every worker accepts connections on the one socket.
-    listener = uvicorn.Config("app.main:app_from_environment", host=options["host"], port=options["port"]
+    # Bound here, before the fork, as uvicorn binds for its own workers: every worker accepts connections on the
+    # one socket. (Binding reads only the address; each worker's server gets the app.)
+    listener = uvicorn.Config("app.main:create_app", factory=True, host=options["host"], port=options["port"]
                               ).bind_socket()
     server = os.getpid()
     children: dict[int, int] = {}

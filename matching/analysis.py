@@ -106,8 +106,8 @@ class AnalysisTable:
                         arrays["word"].astype(bool), arrays["spelling"].astype(np.int32),
                         arrays["japanese"].astype(np.float64))
         n_entries = len(table.term)
-        arrays = (table.starts, table.term, table.count, table.word, table.spelling, table.japanese)
-        if (any(a.ndim != 1 for a in arrays) or len(table.starts) < 1 or table.starts[0] != 0
+        columns = (table.starts, table.term, table.count, table.word, table.spelling, table.japanese)
+        if (any(c.ndim != 1 for c in columns) or len(table.starts) < 1 or table.starts[0] != 0
                 or table.starts[-1] != n_entries or np.any(np.diff(table.starts) < 0)
                 or len(table.japanese) != len(table)
                 or not len(table.count) == len(table.word) == len(table.spelling) == n_entries

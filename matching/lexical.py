@@ -53,6 +53,11 @@ class _Column:
         return self.data[:self.size]
 
 
+def _runs(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The indices of the runs starts[i] : starts[i] + sizes[i], one after another."""
+    return np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+
+
 class _Numbering:
     """Strings numbered in the order they were first met."""
 
@@ -94,7 +99,6 @@ class BM25Index:
         self._entry_spelling = _Column(np.int32, -1)
         # Rows taken from analysis tables by `add` and not yet copied into the columns: (table, its row).
         self._pending: list[tuple[AnalysisTable, int]] = []
-        self._mappings: dict[int, tuple[AnalysisTable, np.ndarray, np.ndarray]] = {}
         # The postings: rows and counts by term, over the rows before `_indexed_rows`.
         self._offsets = np.zeros(1, dtype=np.int64)
         self._posting_rows = np.zeros(0, dtype=np.int32)
@@ -149,26 +153,29 @@ class BM25Index:
         if not self._pending:
             return
         pending, self._pending = self._pending, []
+        numberings: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # each table's numbers in this index, by id
         start = 0
         while start < len(pending):
             table = pending[start][0]
             end = start
             while end < len(pending) and pending[end][0] is table:
                 end += 1
-            self._copy_rows(table, np.array([r for _, r in pending[start:end]], dtype=np.int64))
+            if id(table) not in numberings:
+                numberings[id(table)] = self._numbering(table)
+            self._copy_rows(table, np.array([r for _, r in pending[start:end]], dtype=np.int64), *numberings[id(table)])
             start = end
-        self._mappings = {}  # a table's numbering is worth keeping only while its rows are being added
 
-    def _copy_rows(self, table: AnalysisTable, rows: np.ndarray) -> None:
-        known = self._mappings.get(id(table))
-        if known is None or known[0] is not table:
-            terms = np.fromiter((self._terms.add(t) for t in table.terms), np.int32, len(table.terms))
-            spellings = np.fromiter((self._spellings.add(s) for s in table.spellings), np.int32, len(table.spellings))
-            # A spelling of -1 (written as the term) stays -1: it picks the appended last element.
-            known = self._mappings[id(table)] = (table, terms, np.append(spellings, -1).astype(np.int32))
-        _, term_map, spelling_map = known
+    def _numbering(self, table: AnalysisTable) -> tuple[np.ndarray, np.ndarray]:
+        """This index's number of each of the table's terms and spellings (a spelling of -1, written as the term,
+        stays -1: it picks the appended last element)."""
+        terms = np.fromiter((self._terms.add(t) for t in table.terms), np.int32, len(table.terms))
+        spellings = np.fromiter((self._spellings.add(s) for s in table.spellings), np.int32, len(table.spellings))
+        return terms, np.append(spellings, -1).astype(np.int32)
+
+    def _copy_rows(self, table: AnalysisTable, rows: np.ndarray, term_map: np.ndarray, spelling_map: np.ndarray
+                   ) -> None:
         sizes = table.starts[rows + 1] - table.starts[rows]
-        entries = np.repeat(table.starts[rows] - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        entries = _runs(table.starts[rows], sizes)
         self._append_rows(term_map[table.term[entries]], table.count[entries].astype(np.float32),
                           table.word[entries], spelling_map[table.spelling[entries]], sizes, table.japanese[rows])
 
@@ -248,6 +255,11 @@ class BM25Index:
         # Terms in their text's order: float sums must depend neither on the process's string hashing nor on the
         # order the index met the terms in.
         query = [self._terms.number[t] for t in sorted(set(tokens)) if t in self._terms.number]
+
+        def add(term_weight: float, rows: np.ndarray, tf: np.ndarray) -> None:
+            norm = self.k1 * (1 - self.b + self.b * lengths[rows] / avg_length)
+            scores[rows] += term_weight * tf * (self.k1 + 1) / (tf + norm)
+
         fresh_from = int(self._starts.data[self._indexed_rows]) if self._indexed_rows < len(self._ids) else None
         fresh_terms = self._entry_term.values[fresh_from:] if fresh_from is not None else np.zeros(0, np.int32)
         fresh = np.nonzero(np.isin(fresh_terms, query))[0] + (fresh_from or 0)
@@ -260,14 +272,10 @@ class BM25Index:
             weight = (weights or {}).get(self._terms.strings[term], 1.0) * idf
             if term + 1 < len(self._offsets):
                 first, last = int(self._offsets[term]), int(self._offsets[term + 1])
-                rows, tf = self._posting_rows[first:last], self._posting_counts[first:last]
-                norm = self.k1 * (1 - self.b + self.b * lengths[rows] / avg_length)
-                scores[rows] += weight * tf * (self.k1 + 1) / (tf + norm)
+                add(weight, self._posting_rows[first:last], self._posting_counts[first:last])
             mine = self._entry_term.data[fresh] == term if len(fresh) else None
             if mine is not None and mine.any():
-                rows, tf = fresh_rows[mine], self._entry_count.data[fresh[mine]]
-                norm = self.k1 * (1 - self.b + self.b * lengths[rows] / avg_length)
-                scores[rows] += weight * tf * (self.k1 + 1) / (tf + norm)
+                add(weight, fresh_rows[mine], self._entry_count.data[fresh[mine]])
         return scores
 
     def score(self, text: str) -> dict[str, float]:
@@ -303,10 +311,10 @@ class BM25Index:
     def table(self, doc_ids: Sequence[str]) -> AnalysisTable:
         """The documents' analyses as indexed, as a table in their order (KeyError for an unknown id)."""
         self._flush()
-        rows = np.fromiter((self._slot[d] for d in doc_ids), np.int64, len(doc_ids))
-        starts, ends = self._starts.data[rows], self._ends.data[rows]
-        sizes = ends - starts
-        entries = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        rows = self.slots(doc_ids)
+        starts = self._starts.data[rows]
+        sizes = self._ends.data[rows] - starts
+        entries = _runs(starts, sizes)
         used_terms, terms = np.unique(self._entry_term.data[entries], return_inverse=True)
         spelled = self._entry_spelling.data[entries]
         used_spellings, spellings = np.unique(spelled[spelled >= 0], return_inverse=True)
